@@ -1,0 +1,90 @@
+"""The C2B marketplace Flask application."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_override: dict[str, Any] | None = None) -> Flask:
+    """Build the app; every step is one small configure_* function below."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    configure_settings(app, config_override)
+    configure_database(app)
+    configure_auth(app)
+    configure_security(app)
+    configure_templates(app)
+    configure_blueprints(app)
+    configure_errors(app)
+    configure_cli(app)
+    return app
+
+
+def configure_settings(app: Flask, override: dict[str, Any] | None) -> None:
+    from app.config import load_config
+
+    if override and override.get("INSTANCE_PATH"):
+        app.instance_path = override["INSTANCE_PATH"]
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(app.instance_path, override))
+
+
+def configure_database(app: Flask) -> None:
+    from app.extensions import db
+    from app.web import commit_unit_of_work
+
+    db.init_app(app)
+    app.after_request(commit_unit_of_work)
+
+
+def configure_auth(app: Flask) -> None:
+    from app.accounts.auth import init_auth
+
+    init_auth(app)
+
+
+def configure_security(app: Flask) -> None:
+    from app.extensions import csrf
+    from app.web import set_security_headers
+
+    csrf.init_app(app)
+    app.after_request(set_security_headers)
+
+
+def configure_templates(app: Flask) -> None:
+    from app.templating import init_templating
+
+    init_templating(app)
+
+
+def configure_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.api import bp as api_bp
+    from app.briefs.views import bp as briefs_bp
+    from app.offers.views import bp as offers_bp
+    from app.pages import bp as pages_bp
+
+    for blueprint in (pages_bp, accounts_bp, offers_bp, briefs_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+
+def configure_errors(app: Flask) -> None:
+    from app.errors import init_error_handlers
+
+    init_error_handlers(app)
+
+
+def configure_cli(app: Flask) -> None:
+    from app.cli import init_cli
+
+    init_cli(app)

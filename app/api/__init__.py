@@ -1,0 +1,100 @@
+"""JSON API under /api/v1: token authentication, JSON parsing, problem responses.
+
+Browsers use the HTML views; the API authenticates only with personal API tokens
+(``Authorization: Bearer c2b_...``), so it needs no CSRF token and cookies never authorise it.
+Domain packages add their routes in their own ``api.py`` modules, imported at the bottom.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+
+from app.accounts.models import Role, User
+from app.accounts.services import user_for_api_token
+from app.errors import DomainError, PermissionDenied, domain_error_response
+from app.extensions import csrf, db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+@bp.before_request
+def _authenticate() -> None:
+    g.api_user = None
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() == "bearer" and secret:
+        g.api_user = user_for_api_token(db.session(), secret.strip())
+        if g.api_user is None:
+            raise Unauthorized("The API token is invalid or revoked.")
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(error: DomainError) -> Response:
+    response = domain_error_response(error)
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def api_user(role: Role | None = None) -> User:
+    """The token's user; raises Unauthorized without a token, PermissionDenied without ``role``."""
+    user: User | None = g.get("api_user")
+    if user is None:
+        raise Unauthorized("Send an API token: Authorization: Bearer <token>.")
+    if role is not None and not user.has_role(role):
+        raise PermissionDenied(f"This endpoint is for {role.value} accounts.")
+    return user
+
+
+def optional_api_user() -> User | None:
+    return g.get("api_user")
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; raises a 400/415 DomainError on anything else."""
+    if not request.is_json:
+        raise UnsupportedMediaType("Send a JSON body with Content-Type: application/json.")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DomainError("The body must be a JSON object.")
+    return data
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+def created(payload: dict[str, Any], location: str) -> tuple[Response, int, dict[str, str]]:
+    return jsonify(payload), 201, {"Location": location}
+
+
+def page_params(default_size: int = 20, max_size: int = 100) -> tuple[int, int]:
+    try:
+        page = int(request.args.get("page", 1))
+        size = int(request.args.get("per_page", default_size))
+    except ValueError as exc:
+        raise DomainError("page and per_page must be whole numbers.") from exc
+    if page < 1 or not 1 <= size <= max_size:
+        raise DomainError(f"page must be ≥ 1 and per_page between 1 and {max_size}.")
+    return page, size
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    from app.api.openapi import build_spec
+
+    return jsonify(build_spec())
+
+
+# Domain routes register themselves on ``bp``; imported last because they import from here.
+from app.briefs import api as _briefs_api  # noqa: E402,F401
+from app.offers import api as _offers_api  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""JSON API routes for briefs (registered on app.api.bp)."""

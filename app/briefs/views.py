@@ -1,0 +1,5 @@
+"""HTML views for briefs."""
+
+from flask import Blueprint
+
+bp = Blueprint("briefs", __name__)

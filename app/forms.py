@@ -1,0 +1,35 @@
+"""Helpers that put domain errors next to the form fields they belong to."""
+
+from __future__ import annotations
+
+from flask import flash
+from flask_wtf import FlaskForm
+
+from app.errors import DomainError, ValidationFailed
+
+# A re-rendered form after a domain error answers 422, so the unit of work rolls back.
+FORM_ERROR_STATUS = 422
+
+
+def apply_errors(form: FlaskForm, error: DomainError) -> None:
+    """Attach ``error`` to matching form fields; anything else becomes a flash message."""
+    errors = (
+        error.errors
+        if isinstance(error, ValidationFailed)
+        else {error.field or "_": [error.message]}
+    )
+    for field_name, messages in errors.items():
+        field = getattr(form, field_name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, *messages]
+        else:
+            for message in messages:
+                flash(message, "error")
+
+
+def split_list(text: str | None, *, sep: str = ",") -> list[str]:
+    """Split a comma (or newline) separated form value into trimmed, non-empty items."""
+    if not text:
+        return []
+    parts = text.splitlines() if sep == "\n" else text.split(sep)
+    return [part.strip() for part in parts if part.strip()]

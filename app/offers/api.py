@@ -1,0 +1,1 @@
+"""JSON API routes for offers (registered on app.api.bp)."""

@@ -1,0 +1,5 @@
+"""HTML views for offers."""
+
+from flask import Blueprint
+
+bp = Blueprint("offers", __name__)

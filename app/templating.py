@@ -1,0 +1,38 @@
+"""Jinja filters and globals shared by every template."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask, request, url_for
+
+from app.money import format_minor
+
+
+def money(amount: int | None, currency: str = "USD") -> str:
+    return "—" if amount is None else format_minor(amount, currency)
+
+
+def human_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.strftime("%d %b %Y")
+
+
+def label(value: Any) -> str:
+    """Readable label for an enum value such as ``stock_media``."""
+    return str(getattr(value, "value", value)).replace("_", " ").capitalize()
+
+
+def url_with_page(page: int) -> str:
+    args = request.args.to_dict()
+    args["page"] = str(page)
+    return url_for(request.endpoint or "pages.home", **(request.view_args or {}), **args)
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.filters.update(money=money, human_date=human_date, label=label)
+    app.jinja_env.globals.update(url_with_page=url_with_page)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,112 @@
+"""Test harness: a real database built by the migrations, one transaction per test.
+
+TEST_DATABASE_URL (CI: PostgreSQL) selects the database; without it a SQLite file is used.
+The schema is made once per run by ``alembic upgrade head``; each test runs inside an outer
+transaction that is rolled back, so tests never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from app import create_app  # noqa: E402
+from app import migrate as migrations  # noqa: E402
+from app.accounts import passwords  # noqa: E402
+from app.extensions import db  # noqa: E402
+
+passwords.use_cheap_hashing_for_tests()
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if TEST_DATABASE_URL:
+        _reset_postgres(TEST_DATABASE_URL)
+        url = TEST_DATABASE_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    migrations.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("instance")
+
+
+def make_test_app(database_url: str, instance_path: Path, **overrides: Any) -> Flask:
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(instance_path),
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "MATCHING_ENABLED": False,
+        "SERVER_NAME": "localhost",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, instance_path: Path) -> Flask:
+    return make_test_app(database_url, instance_path)
+
+
+@pytest.fixture()
+def session(app: Flask) -> Iterator[Session]:
+    """The app's session, bound to one connection whose outer transaction is rolled back.
+
+    Commits made by the code under test only release SAVEPOINTs inside that transaction.
+    """
+    assert db.engine is not None
+    connection = db.engine.connect()
+    outer = connection.begin()
+    db.bind(connection, join_transaction_mode="create_savepoint")
+    try:
+        with app.app_context():
+            yield db.session()
+    finally:
+        db.session.remove()
+        outer.rollback()
+        connection.close()
+        db.bind(db.engine)
+
+
+@pytest.fixture()
+def client(app: Flask, session: Session) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
