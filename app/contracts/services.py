@@ -1,0 +1,82 @@
+"""Creating contracts: from an accepted proposal, or from ordering an offer's package.
+
+Both paths produce the same Contract; the payments domain then adds milestones to fund.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.accounts.models import User
+from app.briefs.models import Proposal
+from app.contracts.models import Contract
+from app.errors import PermissionDenied, ValidationFailed
+from app.offers.models import Offer, OfferStatus, PackageTier
+
+
+def create_from_proposal(session: Session, proposal: Proposal, *, actor: User) -> Contract:
+    """Contract for an accepted proposal (the briefs service checks the acceptance rules)."""
+    brief = proposal.brief
+    contract = Contract(
+        business_id=brief.business_id,
+        creator_id=proposal.creator_id,
+        brief_id=brief.id,
+        proposal_id=proposal.id,
+        title=brief.title,
+        scope=brief.description,
+        total_minor=proposal.price_minor,
+        currency=proposal.currency,
+        delivery_days=proposal.delivery_days,
+    )
+    session.add(contract)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="contract.created",
+        subject_type="contract",
+        subject_id=contract.id,
+        proposal_id=proposal.id,
+    )
+    return contract
+
+
+def create_from_package(session: Session, offer: Offer, tier: str, *, business: User) -> Contract:
+    """Order one package of a published service offer.
+
+    Raises PermissionDenied (not a business, or ordering from oneself), ValidationFailed
+    (offer not orderable, unknown package).
+    """
+    if not business.is_business:
+        raise PermissionDenied("Only business accounts can order.")
+    if offer.creator_id == business.id:
+        raise PermissionDenied("You cannot order your own offer.")
+    if offer.status is not OfferStatus.PUBLISHED:
+        raise ValidationFailed({"offer": ["This offer is not available."]})
+    package = next((p for p in offer.packages if p.tier == tier), None)
+    if package is None:
+        raise ValidationFailed({"tier": [f"This offer has no {tier!r} package."]})
+    contract = Contract(
+        business_id=business.id,
+        creator_id=offer.creator_id,
+        offer_id=offer.id,
+        package_tier=PackageTier(tier).value,
+        title=f"{offer.title} ({PackageTier(tier).value})",
+        scope=package.includes or offer.description,
+        total_minor=package.price_minor,
+        currency=offer.currency,
+        delivery_days=package.delivery_days,
+    )
+    session.add(contract)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=business.id,
+        action="contract.created",
+        subject_type="contract",
+        subject_id=contract.id,
+        offer_id=offer.id,
+        tier=tier,
+    )
+    return contract
