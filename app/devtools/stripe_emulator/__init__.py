@@ -1,0 +1,26 @@
+"""Local Stripe emulator for development and tests: localstripe plus Connect.
+
+Start it with ``python -m app.devtools.stripe_emulator --port N --state-file PATH`` or, from
+Python, ``run_in_subprocess(state_file)``. This package's top level imports only the standard
+library; the server modules (aiohttp, localstripe) load in the subprocess.
+"""
+
+from .process import (
+    EmulatorError,
+    EmulatorProcess,
+    complete_onboarding,
+    fail_next_transfers,
+    register_webhook,
+    run_in_subprocess,
+    unregister_webhook,
+)
+
+__all__ = [
+    "EmulatorError",
+    "EmulatorProcess",
+    "complete_onboarding",
+    "fail_next_transfers",
+    "register_webhook",
+    "run_in_subprocess",
+    "unregister_webhook",
+]

@@ -1,0 +1,70 @@
+"""Small extensions of localstripe's payment objects needed by a Connect marketplace.
+
+localstripe rejects any PaymentIntent parameter it does not model. Separate charges and
+transfers need ``transfer_group`` on the PaymentIntent (copied onto its charge, as Stripe
+does), and apps commonly send ``description`` and ``automatic_payment_methods``; these are
+accepted and echoed back. Class-level defaults make the fields appear (as null) on objects
+restored from older state files, because localstripe exports public class attributes too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from localstripe.resources import Charge, PaymentIntent, try_convert_to_bool
+
+from .errors import invalid_param
+
+
+def _check_optional_str(name: str, value: Any) -> None:
+    if value is not None and not isinstance(value, str):
+        raise invalid_param(name, f"Invalid string: {value!r}")
+
+
+def patch_payment_intents() -> None:
+    if getattr(PaymentIntent, "_emulator_patched", False):
+        return
+    original_create = PaymentIntent._api_create.__func__
+    original_create_charge = PaymentIntent._create_charge
+
+    def _api_create(
+        cls: type[PaymentIntent],
+        /,
+        transfer_group: str | None = None,
+        description: str | None = None,
+        automatic_payment_methods: dict[str, Any] | None = None,
+        confirm: Any = None,
+        off_session: Any = None,
+        **data: Any,
+    ) -> PaymentIntent:
+        _check_optional_str("transfer_group", transfer_group)
+        _check_optional_str("description", description)
+        confirm = try_convert_to_bool(confirm)
+        off_session = try_convert_to_bool(off_session)
+        if off_session is not None and confirm is not True:
+            raise invalid_param("off_session", "off_session requires confirm=true")
+        # Create unconfirmed, set our fields, then confirm: the charge created on
+        # confirmation must already see transfer_group.
+        obj = original_create(cls, **data)
+        obj.transfer_group = transfer_group
+        obj.description = description
+        if automatic_payment_methods is not None:
+            enabled = try_convert_to_bool(automatic_payment_methods.get("enabled"))
+            obj.automatic_payment_methods = {"enabled": bool(enabled)}
+        if confirm:
+            obj._confirm(on_failure_now=obj._report_failure)
+        return obj
+
+    def _create_charge(self: PaymentIntent, on_failure_now: Any) -> None:
+        # Stripe copies the PaymentIntent's transfer_group onto its charge.
+        original_create_charge(self, on_failure_now)
+        if self.latest_charge is not None:
+            self.latest_charge.transfer_group = getattr(self, "transfer_group", None)
+
+    PaymentIntent._api_create = classmethod(_api_create)
+    PaymentIntent._create_charge = _create_charge
+    PaymentIntent.transfer_group = None
+    PaymentIntent.description = None
+    PaymentIntent.automatic_payment_methods = None
+    Charge.transfer_group = None
+    PaymentIntent._emulator_patched = True
