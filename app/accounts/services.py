@@ -46,8 +46,13 @@ def register(
     as_creator: bool,
     as_business: bool,
     company_name: str | None = None,
+    password_hash: str | None = None,
 ) -> User:
-    """Create an account. Raises ValidationFailed (bad email/password/roles), EmailTaken."""
+    """Create an account. Raises ValidationFailed (bad email/password/roles), EmailTaken.
+
+    ``password_hash`` may pass an argon2 hash of ``password`` computed once for many accounts
+    (demo data); ordinary sign-ups leave it out.
+    """
     address = normalize_email(email)
     errors: dict[str, list[str]] = {}
     if problems := passwords.password_problems(password, email=address):
@@ -63,7 +68,7 @@ def register(
         raise EmailTaken("An account with this email already exists.", field="email")
     user = User(
         email=address,
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash or passwords.hash_password(password),
         display_name=name,
         company_name=(company_name or "").strip() or None,
         is_creator=as_creator,
