@@ -8,11 +8,12 @@ with ``after_commit`` and runs only if that commit succeeds.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, TypeDecorator, event
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, String, TypeDecorator, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -50,6 +51,28 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class EnumText(TypeDecorator[Any]):
+    """A Python ``StrEnum`` stored as its string value in a VARCHAR.
+
+    Loaded values come back as enum members (so ``status is Status.OPEN`` holds) and values
+    that are not members are refused before they reach the database. VARCHAR rather than a
+    native ENUM keeps migrations simple when a state is added.
+    """
+
+    impl = String(32)
+    cache_ok = True
+
+    def __init__(self, enum_class: type[enum.StrEnum], length: int = 16) -> None:
+        super().__init__(length)
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum_class(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else self.enum_class(value)
 
 
 class Base(DeclarativeBase):

@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
-from app.db import Base, BigId, IdMixin, TimestampMixin
+from app.db import Base, BigId, EnumText, IdMixin, TimestampMixin
 
 
 class Role(enum.StrEnum):
@@ -85,7 +85,9 @@ class CreatorProfile(TimestampMixin, Base):
     languages: Mapped[list[str]] = mapped_column(default=list)
     hourly_rate_minor: Mapped[int | None]
     currency: Mapped[str] = mapped_column(String(3), default="USD")
-    availability: Mapped[Availability] = mapped_column(String(16), default=Availability.AVAILABLE)
+    availability: Mapped[Availability] = mapped_column(
+        EnumText(Availability, 16), default=Availability.AVAILABLE
+    )
 
     user: Mapped[User] = relationship(back_populates="profile")
 

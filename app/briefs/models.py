@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
 from app.accounts.models import User
-from app.db import Base, BigId, IdMixin, TimestampMixin
+from app.db import Base, BigId, EnumText, IdMixin, TimestampMixin
 
 
 class BriefStatus(enum.StrEnum):
@@ -52,8 +52,12 @@ class Brief(IdMixin, TimestampMixin, Base):
     budget_max_minor: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
     deadline: Mapped[date | None]
-    visibility: Mapped[Visibility] = mapped_column(String(16), default=Visibility.PUBLIC)
-    status: Mapped[BriefStatus] = mapped_column(String(16), default=BriefStatus.DRAFT)
+    visibility: Mapped[Visibility] = mapped_column(
+        EnumText(Visibility, 16), default=Visibility.PUBLIC
+    )
+    status: Mapped[BriefStatus] = mapped_column(
+        EnumText(BriefStatus, 16), default=BriefStatus.DRAFT
+    )
     published_at: Mapped[datetime | None]
 
     business: Mapped[User] = relationship()
@@ -90,7 +94,9 @@ class Proposal(IdMixin, TimestampMixin, Base):
     price_minor: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
     delivery_days: Mapped[int]
-    status: Mapped[ProposalStatus] = mapped_column(String(16), default=ProposalStatus.SUBMITTED)
+    status: Mapped[ProposalStatus] = mapped_column(
+        EnumText(ProposalStatus, 16), default=ProposalStatus.SUBMITTED
+    )
 
     brief: Mapped[Brief] = relationship(back_populates="proposals")
     creator: Mapped[User] = relationship()

@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.db import Base, BigId, IdMixin, TimestampMixin
+from app.db import Base, BigId, EnumText, IdMixin, TimestampMixin
 
 
 class ContractStatus(enum.StrEnum):
@@ -39,7 +39,9 @@ class Contract(IdMixin, TimestampMixin, Base):
     total_minor: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
     delivery_days: Mapped[int]
-    status: Mapped[ContractStatus] = mapped_column(String(16), default=ContractStatus.ACTIVE)
+    status: Mapped[ContractStatus] = mapped_column(
+        EnumText(ContractStatus, 16), default=ContractStatus.ACTIVE
+    )
 
     business: Mapped[User] = relationship(foreign_keys=[business_id])
     creator: Mapped[User] = relationship(foreign_keys=[creator_id])

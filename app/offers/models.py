@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.db import Base, BigId, IdMixin, TimestampMixin
+from app.db import Base, BigId, EnumText, IdMixin, TimestampMixin
 
 
 class OfferKind(enum.StrEnum):
@@ -77,8 +77,10 @@ class Offer(IdMixin, TimestampMixin, Base):
     )
 
     creator_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"), index=True)
-    kind: Mapped[OfferKind] = mapped_column(String(16))
-    status: Mapped[OfferStatus] = mapped_column(String(16), default=OfferStatus.DRAFT)
+    kind: Mapped[OfferKind] = mapped_column(EnumText(OfferKind, 16))
+    status: Mapped[OfferStatus] = mapped_column(
+        EnumText(OfferStatus, 16), default=OfferStatus.DRAFT
+    )
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(64))
@@ -115,7 +117,7 @@ class ServicePackage(IdMixin, Base):
     )
 
     offer_id: Mapped[int] = mapped_column(BigId, ForeignKey("offers.id", ondelete="CASCADE"))
-    tier: Mapped[PackageTier] = mapped_column(String(16))
+    tier: Mapped[PackageTier] = mapped_column(EnumText(PackageTier, 16))
     position: Mapped[int] = mapped_column(default=0)
     price_minor: Mapped[int]
     delivery_days: Mapped[int]
@@ -153,7 +155,7 @@ class InfluencerChannel(Base):
     offer_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True
     )
-    platform: Mapped[Platform] = mapped_column(String(16))
+    platform: Mapped[Platform] = mapped_column(EnumText(Platform, 16))
     handle: Mapped[str] = mapped_column(String(64))
     audience_size: Mapped[int] = mapped_column(BigId)
     # Engagement rate in basis points (345 = 3.45%), an integer like money.
@@ -173,7 +175,7 @@ class InfluencerDeliverable(IdMixin, Base):
     )
 
     offer_id: Mapped[int] = mapped_column(BigId, ForeignKey("offers.id", ondelete="CASCADE"))
-    kind: Mapped[DeliverableKind] = mapped_column(String(16))
+    kind: Mapped[DeliverableKind] = mapped_column(EnumText(DeliverableKind, 16))
     price_minor: Mapped[int]
     delivery_days: Mapped[int] = mapped_column(default=7)
     description: Mapped[str] = mapped_column(Text, default="")

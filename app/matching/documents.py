@@ -1,0 +1,109 @@
+"""Turn offers, creators and briefs into what ml/ indexes and ranks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app import clock
+from app.accounts.models import Availability, User
+from app.briefs.models import Brief
+from app.contracts.models import Contract
+from app.offers.models import Offer, OfferStatus
+from ml.ranking import BriefConstraints, CandidateMeta
+from ml.text import Document, Query
+
+
+def listed_offers_query():  # type: ignore[no-untyped-def]
+    """Published offers of creators who are not suspended: exactly what may be recommended."""
+    return (
+        select(Offer)
+        .join(User, User.id == Offer.creator_id)
+        .where(Offer.status == OfferStatus.PUBLISHED, User.suspended_at.is_(None))
+        .options(
+            selectinload(Offer.packages),
+            selectinload(Offer.deliverables),
+            selectinload(Offer.influencer),
+            selectinload(Offer.creator).selectinload(User.profile),
+        )
+    )
+
+
+def is_listed(offer: Offer) -> bool:
+    return offer.status is OfferStatus.PUBLISHED and offer.creator.suspended_at is None
+
+
+def offer_document(offer: Offer) -> Document:
+    """Main text: title + description. Extra texts (embedded one by one): what each package or
+    deliverable includes, the influencer's audience topics, and the creator's headline."""
+    extra: list[str] = [p.includes for p in offer.packages if p.includes.strip()]
+    extra += [d.description for d in offer.deliverables if d.description.strip()]
+    if offer.influencer is not None and offer.influencer.audience_topics:
+        extra.append(
+            f"{offer.influencer.platform} creator about "
+            + ", ".join(offer.influencer.audience_topics)
+        )
+    profile = offer.creator.profile
+    if profile is not None and profile.headline.strip():
+        extra.append(profile.headline)
+    return Document(
+        id=offer.id,
+        title=offer.title,
+        description=offer.description,
+        skills=tuple(offer.tags),
+        kind=offer.kind.value,
+        owner_id=offer.creator_id,
+        extra=tuple(extra),
+        owner_skills=tuple(profile.skills) if profile is not None else (),
+    )
+
+
+def brief_query(brief: Brief) -> Query:
+    return Query(title=brief.title, description=brief.description, skills=tuple(brief.skills))
+
+
+def brief_constraints(brief: Brief, today: date | None = None) -> BriefConstraints:
+    today = today or clock.now().date()
+    days = (brief.deadline - today).days if brief.deadline else None
+    return BriefConstraints(
+        budget_min_minor=brief.budget_min_minor,
+        budget_max_minor=brief.budget_max_minor,
+        currency=brief.currency,
+        kinds_wanted=frozenset(brief.offer_kinds),
+        days_until_deadline=max(days, 0) if days is not None else None,
+    )
+
+
+def candidate_meta(session: Session, offer_ids: Sequence[int]) -> dict[int, CandidateMeta]:
+    """Business metadata for candidate offers, in two queries whatever their number."""
+    if not offer_ids:
+        return {}
+    offers = session.scalars(
+        select(Offer)
+        .where(Offer.id.in_(offer_ids))
+        .options(selectinload(Offer.creator).selectinload(User.profile))
+    ).all()
+    creator_ids = {offer.creator_id for offer in offers}
+    hired = dict(
+        session.execute(
+            select(Contract.creator_id, func.count())
+            .where(Contract.creator_id.in_(creator_ids))
+            .group_by(Contract.creator_id)
+        ).all()
+    )
+    metas = {}
+    for offer in offers:
+        profile = offer.creator.profile
+        metas[offer.id] = CandidateMeta(
+            price_from_minor=offer.price_from_minor,
+            currency=offer.currency,
+            delivery_days=offer.delivery_days_min,
+            kind=offer.kind.value,
+            available=profile is None or profile.availability is not Availability.UNAVAILABLE,
+            reputation=None,  # neutral prior until reviews compute a reputation
+            is_new=hired.get(offer.creator_id, 0) == 0,
+        )
+    return metas

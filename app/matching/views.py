@@ -1,0 +1,43 @@
+"""Where users see matchmaking: recommended creators on a brief, briefs for a creator."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+
+from app.accounts.auth import current, role_required
+from app.accounts.models import Role
+from app.briefs.models import Brief
+from app.extensions import db
+from app.matching import services
+from app.web import get_owned_or_404
+
+bp = Blueprint("matching", __name__)
+
+
+def _limit(default: int = 10) -> int:
+    raw = request.args.get("limit", str(default))
+    return max(1, min(int(raw) if raw.isdigit() else default, services.MAX_LIMIT))
+
+
+@bp.get("/briefs/<int:brief_id>/recommendations")
+@role_required(Role.BUSINESS)
+def recommendations(brief_id: int) -> str:
+    session = db.session()
+    brief = get_owned_or_404(session, Brief, brief_id, current().id, owner_attr="business_id")
+    results = (
+        services.recommend_creators(session, brief, limit=_limit())
+        if current_app.config["MATCHING_ENABLED"]
+        else []
+    )
+    return render_template("matching/recommendations.html", brief=brief, results=results)
+
+
+@bp.get("/my/briefs-for-you")
+@role_required(Role.CREATOR)
+def briefs_for_you() -> str:
+    suggestions = (
+        services.briefs_for_creator(db.session(), current(), limit=_limit(20))
+        if current_app.config["MATCHING_ENABLED"]
+        else []
+    )
+    return render_template("matching/briefs_for_you.html", suggestions=suggestions)
