@@ -61,7 +61,7 @@ class EnumText(TypeDecorator[Any]):
     native ENUM keeps migrations simple when a state is added.
     """
 
-    impl = String(32)
+    impl = String
     cache_ok = True
 
     def __init__(self, enum_class: type[enum.StrEnum], length: int = 16) -> None:
