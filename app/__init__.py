@@ -71,10 +71,20 @@ def configure_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.api import bp as api_bp
     from app.briefs.views import bp as briefs_bp
+    from app.contracts.views import bp as contracts_bp
+    from app.matching.views import bp as matching_bp
     from app.offers.views import bp as offers_bp
     from app.pages import bp as pages_bp
 
-    for blueprint in (pages_bp, accounts_bp, offers_bp, briefs_bp, api_bp):
+    for blueprint in (
+        pages_bp,
+        accounts_bp,
+        offers_bp,
+        briefs_bp,
+        contracts_bp,
+        matching_bp,
+        api_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import flash
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from app.errors import DomainError, ValidationFailed
 
@@ -33,3 +36,8 @@ def split_list(text: str | None, *, sep: str = ",") -> list[str]:
         return []
     parts = text.splitlines() if sep == "\n" else text.split(sep)
     return [part.strip() for part in parts if part.strip()]
+
+
+def select_choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """(value, label) pairs as wtforms choices (plain tuples are deprecated in wtforms 3.3)."""
+    return [SelectChoice(value, label) for value, label in pairs]

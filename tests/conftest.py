@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
@@ -54,6 +55,33 @@ def instance_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("instance")
 
 
+class CommittingClient(FlaskClient):
+    """Commits the test's setup before each request, as if earlier requests had made it.
+
+    Requests share the test's session (same thread); a request that fails rolls that session
+    back, which must not take the test's own setup with it. Committing here only releases a
+    SAVEPOINT: the outer transaction is still rolled back after the test.
+
+    The ``session`` fixture keeps an app context pushed, which Flask reuses for requests
+    instead of pushing a fresh one; ``g`` (flask-login's cached user, CSRF state) is therefore
+    emptied around each request, as a fresh app context would be.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if db.engine is not None and db.session.registry.has():
+            db.session().commit()
+        context = _cv_app.get(None)
+        saved = dict(vars(context.g)) if context is not None else {}
+        if context is not None:
+            vars(context.g).clear()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            if context is not None:
+                vars(context.g).clear()
+                vars(context.g).update(saved)
+
+
 def make_test_app(database_url: str, instance_path: Path, **overrides: Any) -> Flask:
     config = {
         "TESTING": True,
@@ -65,7 +93,9 @@ def make_test_app(database_url: str, instance_path: Path, **overrides: Any) -> F
         "SERVER_NAME": "localhost",
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = CommittingClient
+    return app
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,8 @@ def make_user(
         email=email or f"user{n}@example.com",
         password=PASSWORD,
         display_name=name or f"Test User {n}",
-        as_creator=creator or not (business or moderator or admin),
+        # Staff accounts sign up like anyone else, then get their role (and lose this one).
+        as_creator=creator or not business,
         as_business=business,
     )
     user.is_creator = creator
@@ -62,3 +63,105 @@ def api_token(session: Session, user: User) -> dict[str, str]:
     """Authorization headers with a fresh API token for ``user``."""
     _token, secret = accounts.create_api_token(session, user, name="tests")
     return {"Authorization": f"Bearer {secret}"}
+
+
+def make_brief(session: Session, business: User, **overrides: Any) -> Any:
+    """A valid brief through the briefs service; ``publish=True`` opens it (default: open)."""
+    from datetime import timedelta
+
+    from app import clock
+    from app.briefs import services as briefs
+
+    publish = overrides.pop("publish", True)
+    values: dict[str, Any] = {
+        "title": "Logo for a coffee roastery",
+        "description": "We need a modern logo and a small brand sheet for our roastery.",
+        "category": "Design & Creative",
+        "skills": ["logo design", "branding"],
+        "offer_kinds": ["service"],
+        "budget_min_minor": 20_000,
+        "budget_max_minor": 50_000,
+        "currency": "USD",
+        "deadline": clock.now().date() + timedelta(days=30),
+        "visibility": "public",
+    }
+    values.update(overrides)
+    return briefs.create_brief(session, business, briefs.BriefInput(**values), publish=publish)
+
+
+def make_proposal(session: Session, brief: Any, creator: User, **overrides: Any) -> Any:
+    """A valid proposal through the briefs service."""
+    from app.briefs import services as briefs
+
+    values: dict[str, Any] = {
+        "cover_letter": "I have designed forty logos for food brands; portfolio attached.",
+        "price_minor": 30_000,
+        "delivery_days": 10,
+    }
+    values.update(overrides)
+    return briefs.submit_proposal(session, brief, creator, briefs.ProposalInput(**values))
+
+
+def offer_input(kind: str = "service", **overrides: Any) -> Any:
+    """Valid service input for an offer of ``kind``; ``overrides`` replace fields."""
+    from dataclasses import replace
+
+    from app.offers import validation as v
+
+    common: dict[str, Any] = {
+        "title": "Logo design for small brands",
+        "description": "A clean, memorable logo with source files and a short style guide.",
+        "tags": ["logo", "branding"],
+        "currency": "USD",
+    }
+    data: Any
+    if kind == "service":
+        data = v.ServiceOfferInput(
+            category="Design & Creative",
+            packages=[
+                v.PackageInput("basic", 5_000, 5, 1, "One concept"),
+                v.PackageInput("standard", 10_000, 4, 2, "Three concepts"),
+                v.PackageInput("premium", 20_000, 3, 5, "Five concepts and a style guide"),
+            ],
+            **common,
+        )
+    elif kind == "stock_media":
+        data = v.StockMediaInput(
+            standard_license_minor=2_500, enhanced_license_minor=9_900, **common
+        )
+    else:
+        data = v.InfluencerInput(
+            platform="instagram",
+            handle="studio.kim",
+            audience_size=48_000,
+            engagement_rate_bp=345,
+            audience_topics=["design", "small business"],
+            audience_regions=["DE", "AT"],
+            deliverables=[
+                v.DeliverableInput("post", 40_000, 7, "One feed post"),
+                v.DeliverableInput("story", 15_000, 3, "Three story frames"),
+            ],
+            **common,
+        )
+    return replace(data, **overrides)
+
+
+def make_offer(
+    session: Session,
+    creator: User,
+    *,
+    kind: str = "service",
+    status: str = "draft",
+    **overrides: Any,
+) -> Any:
+    """An offer through the offers services, moved to ``status`` through legal transitions."""
+    from app.offers import services as offers
+
+    offer = offers.create_offer(session, creator, offer_input(kind, **overrides))
+    if status in ("published", "paused"):
+        offers.publish(session, offer, creator)
+    if status == "paused":
+        offers.pause(session, offer, creator)
+    if status == "removed":
+        offers.remove(session, offer, creator)
+    return offer

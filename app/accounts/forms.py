@@ -13,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.accounts.models import Availability
+from app.forms import select_choices
 from app.money import SUPPORTED_CURRENCIES
 
 
@@ -55,9 +56,10 @@ class ProfileForm(FlaskForm):
     hourly_rate = DecimalField(
         "Hourly rate", places=2, validators=[Optional(), NumberRange(min=1, max=100000)]
     )
-    currency = SelectField("Currency", choices=[(c, c) for c in SUPPORTED_CURRENCIES])
+    currency = SelectField("Currency", choices=select_choices((c, c) for c in SUPPORTED_CURRENCIES))
     availability = SelectField(
-        "Availability", choices=[(a.value, a.value.capitalize()) for a in Availability]
+        "Availability",
+        choices=select_choices((a.value, a.value.capitalize()) for a in Availability),
     )
 
 

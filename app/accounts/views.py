@@ -165,7 +165,9 @@ def profile_settings() -> str | Response | tuple[str, int]:
     if profile is None:
         flash("Enable the creator role first to get a public profile.", "info")
         return redirect(url_for("accounts.settings"))
-    form = ProfileForm(obj=profile)
+    # On POST only the submitted data counts (a missing field must not fall back to the
+    # stored list value).
+    form = ProfileForm(obj=profile) if request.method == "GET" else ProfileForm()
     if request.method == "GET":
         form.skills.data = ", ".join(profile.skills)
         form.languages.data = ", ".join(profile.languages)

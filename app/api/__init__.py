@@ -97,4 +97,5 @@ def openapi() -> Response:
 
 # Domain routes register themselves on ``bp``; imported last because they import from here.
 from app.briefs import api as _briefs_api  # noqa: E402,F401
+from app.matching import api as _matching_api  # noqa: E402,F401
 from app.offers import api as _offers_api  # noqa: E402,F401

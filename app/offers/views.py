@@ -1,5 +1,131 @@
-"""HTML views for offers."""
+"""HTML views for offers: catalog, detail, the creator's offers and forms, status, ordering."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from app.accounts.auth import current, role_required
+from app.accounts.models import Role, User
+from app.contracts.services import create_from_package
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.forms import FORM_ERROR_STATUS
+from app.offers import services
+from app.offers.catalog import creator_offers, search_catalog
+from app.offers.forms import FORMS, CatalogFilterForm, apply_offer_errors
+from app.offers.models import OfferKind
 
 bp = Blueprint("offers", __name__)
+
+STATUS_ACTIONS = {
+    "publish": (services.publish, "Offer published."),
+    "pause": (services.pause, "Offer paused; it is hidden from the catalog."),
+    "remove": (services.remove, "Offer removed."),
+}
+
+
+def _viewer() -> User | None:
+    return current() if current_user.is_authenticated else None
+
+
+def _kind_or_404(kind: str) -> OfferKind:
+    if kind not in set(OfferKind):
+        abort(404)
+    return OfferKind(kind)
+
+
+@bp.get("/offers")
+def catalog() -> tuple[str, int]:
+    form = CatalogFilterForm(formdata=request.args)
+    valid = form.validate()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    query = form.to_query(page, current_app.config["CATALOG_PAGE_SIZE"])
+    result = search_catalog(db.session(), query)
+    status = 200 if valid else FORM_ERROR_STATUS
+    return render_template("offers/catalog.html", form=form, result=result), status
+
+
+@bp.get("/offers/<int:offer_id>")
+def detail(offer_id: int) -> str:
+    viewer = _viewer()
+    offer = services.visible_offer(db.session(), offer_id, viewer)
+    is_owner = viewer is not None and viewer.id == offer.creator_id
+    return render_template(
+        "offers/detail.html",
+        offer=offer,
+        is_owner=is_owner,
+        can_order=services.is_listed(offer) and not is_owner,
+        next_statuses=services.next_statuses(offer) if is_owner else [],
+    )
+
+
+@bp.get("/my/offers")
+@role_required(Role.CREATOR)
+def mine() -> str:
+    return render_template("offers/mine.html", offers=creator_offers(db.session(), current()))
+
+
+@bp.get("/offers/new")
+@role_required(Role.CREATOR)
+def new() -> str:
+    return render_template("offers/choose_kind.html", kinds=list(OfferKind))
+
+
+@bp.route("/offers/new/<kind>", methods=["GET", "POST"])
+@role_required(Role.CREATOR)
+def create(kind: str) -> Response | tuple[str, int]:
+    offer_kind = _kind_or_404(kind)
+    form = FORMS[offer_kind]()
+    if form.validate_on_submit():
+        try:
+            offer = services.create_offer(db.session(), current(), form.to_input())
+        except ValidationFailed as error:
+            apply_offer_errors(form, error)
+        else:
+            flash("Draft saved. Publish it when you are ready.", "success")
+            return redirect(url_for("offers.detail", offer_id=offer.id))
+    status = FORM_ERROR_STATUS if form.is_submitted() else 200
+    return render_template("offers/form.html", form=form, kind=offer_kind, offer=None), status
+
+
+@bp.route("/offers/<int:offer_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(offer_id: int) -> Response | tuple[str, int]:
+    session = db.session()
+    offer = services.editable_offer(session, offer_id, current())
+    form = FORMS[OfferKind(offer.kind)]()
+    if not form.is_submitted():
+        form.fill(services.current_input(offer))
+    if form.validate_on_submit():
+        try:
+            services.update_offer(session, offer, current(), form.to_input())
+        except ValidationFailed as error:
+            apply_offer_errors(form, error)
+        else:
+            flash("Offer saved.", "success")
+            return redirect(url_for("offers.detail", offer_id=offer.id))
+    status = FORM_ERROR_STATUS if form.is_submitted() else 200
+    return render_template("offers/form.html", form=form, kind=offer.kind, offer=offer), status
+
+
+@bp.post("/offers/<int:offer_id>/<any(publish, pause, remove):action>")
+@login_required
+def change_status(offer_id: int, action: str) -> Response:
+    session = db.session()
+    offer = services.owned_offer(session, offer_id, current())
+    transition, message = STATUS_ACTIONS[action]
+    transition(session, offer, current())  # InvalidTransition -> 409 page, nothing changed
+    flash(message, "success")
+    return redirect(url_for("offers.detail", offer_id=offer.id), 303)
+
+
+@bp.post("/offers/<int:offer_id>/order/<tier>")
+@login_required
+def order(offer_id: int, tier: str) -> Response:
+    session = db.session()
+    offer = services.visible_offer(session, offer_id, current())
+    contract = create_from_package(session, offer, tier, business=current())
+    flash("Order placed. Fund the first milestone to get the work started.", "success")
+    return redirect(url_for("contracts.detail", contract_id=contract.id), 303)

@@ -1,0 +1,486 @@
+"""Brief services: post and edit briefs, move them through their states, invite creators,
+and the proposal lifecycle up to the contract an accepted proposal creates.
+
+Services take a Session, flush but never commit, run every guard before any write, and raise
+typed errors (``app.errors`` / ``app.briefs.errors``). Who may see what:
+
+* a draft brief exists only for its owner;
+* an invite-only brief exists only for its owner and the creators invited to it;
+* other briefs are public. Acting on someone else's brief answers PermissionDenied where the
+  brief is visible, NotFound where it is not (private ids cannot be probed).
+* a proposal exists only for its creator and the brief's owner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app import audit, clock
+from app.accounts.models import User
+from app.accounts.services import clean_list
+from app.briefs.errors import BriefNotOpen, DuplicateProposal
+from app.briefs.models import (
+    Brief,
+    BriefInvitation,
+    BriefStatus,
+    Proposal,
+    ProposalStatus,
+    Visibility,
+)
+from app.briefs.states import EDITABLE_BRIEF_STATUSES, move_brief, move_proposal
+from app.contracts import services as contracts
+from app.contracts.models import Contract
+from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.money import MoneyError, check_amount, check_currency
+from app.offers.models import CATEGORIES, OfferKind
+
+TITLE_LENGTH = (5, 120)
+DESCRIPTION_LENGTH = (20, 5000)
+COVER_LETTER_LENGTH = (20, 5000)
+DELIVERY_DAYS = (1, 365)
+MAX_DEADLINE_AHEAD = timedelta(days=730)
+MAX_SKILLS = 20
+# Largest id a BIGINT column holds; larger path ids would make PostgreSQL raise, not answer 404.
+MAX_ID = 2**63 - 1
+
+Errors = dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class BriefInput:
+    title: str
+    description: str
+    category: str
+    skills: list[str]
+    offer_kinds: list[str]
+    budget_min_minor: int
+    budget_max_minor: int
+    currency: str
+    deadline: date | None
+    visibility: str = Visibility.PUBLIC.value
+
+
+@dataclass(frozen=True)
+class ProposalInput:
+    cover_letter: str
+    price_minor: int
+    delivery_days: int
+    # None means "the brief's currency"; anything else must equal it.
+    currency: str | None = None
+
+
+# --- text and field checks ----------------------------------------------------------------
+
+
+def clean_text(value: object, field: str, bounds: tuple[int, int], errors: Errors) -> str:
+    """Trimmed ``value`` if it is a string of an allowed length; otherwise note an error."""
+    low, high = bounds
+    text = value.strip() if isinstance(value, str) else ""
+    if not isinstance(value, str) or not low <= len(text) <= high:
+        errors[field] = [f"Enter between {low} and {high} characters."]
+    elif not is_storable(text):
+        errors[field] = ["Remove control characters."]
+    return text
+
+
+def is_storable(text: str) -> bool:
+    """PostgreSQL refuses NUL bytes and unpaired surrogates; refuse them politely first."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _amount(value: object, field: str, errors: Errors) -> int | None:
+    try:
+        return check_amount(value)  # type: ignore[arg-type]
+    except MoneyError as exc:
+        errors[field] = [str(exc)]
+        return None
+
+
+def _check_deadline(deadline: object, errors: Errors) -> None:
+    if deadline is None:
+        return
+    if not isinstance(deadline, date) or isinstance(deadline, datetime):
+        errors["deadline"] = ["Enter a date such as 2030-01-31."]
+        return
+    today = clock.now().date()
+    if deadline < today:
+        errors["deadline"] = ["The deadline cannot be in the past."]
+    elif deadline > today + MAX_DEADLINE_AHEAD:
+        errors["deadline"] = ["Choose a deadline within the next two years."]
+
+
+def validate_brief(data: BriefInput) -> dict[str, object]:
+    """The cleaned column values for ``data``. Raises ValidationFailed with every problem."""
+    errors: Errors = {}
+    title = clean_text(data.title, "title", TITLE_LENGTH, errors)
+    description = clean_text(data.description, "description", DESCRIPTION_LENGTH, errors)
+    if data.category not in CATEGORIES:
+        errors["category"] = ["Choose a category from the list."]
+    skills: list[str] = []
+    try:
+        skills = clean_list(data.skills, field="skills", max_items=MAX_SKILLS)
+        if not all(is_storable(skill) for skill in skills):
+            errors["skills"] = ["Remove control characters."]
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    kinds = list(dict.fromkeys(data.offer_kinds))
+    allowed = {kind.value for kind in OfferKind}
+    if not kinds or any(not isinstance(k, str) or k not in allowed for k in kinds):
+        errors["offer_kinds"] = [f"Choose at least one of: {', '.join(sorted(allowed))}."]
+    low = _amount(data.budget_min_minor, "budget_min_minor", errors)
+    high = _amount(data.budget_max_minor, "budget_max_minor", errors)
+    if low is not None and high is not None and low > high:
+        errors["budget_max_minor"] = ["The maximum budget must not be below the minimum."]
+    currency = ""
+    try:
+        currency = check_currency(data.currency if isinstance(data.currency, str) else "")
+    except MoneyError as exc:
+        errors["currency"] = [str(exc)]
+    _check_deadline(data.deadline, errors)
+    if data.visibility not in {v.value for v in Visibility}:
+        errors["visibility"] = ["Choose public or invite only."]
+    if errors:
+        raise ValidationFailed(errors)
+    return {
+        "title": title,
+        "description": description,
+        "category": data.category,
+        "skills": skills,
+        "offer_kinds": kinds,
+        "budget_min_minor": low,
+        "budget_max_minor": high,
+        "currency": currency,
+        "deadline": data.deadline,
+        "visibility": Visibility(data.visibility),
+    }
+
+
+# --- visibility and ownership -------------------------------------------------------------
+
+
+def is_invited(session: Session, brief: Brief, user: User) -> bool:
+    return _find_invitation(session, brief.id, user.id) is not None
+
+
+def can_view(session: Session, brief: Brief, user: User | None) -> bool:
+    if user is not None and user.id == brief.business_id:
+        return True
+    if brief.status == BriefStatus.DRAFT:
+        return False
+    if brief.visibility == Visibility.INVITE_ONLY:
+        return user is not None and is_invited(session, brief, user)
+    return True
+
+
+def get_visible_brief(session: Session, brief_id: int, user: User | None) -> Brief:
+    """The brief ``user`` (None: anonymous) may see. Raises NotFound otherwise."""
+    brief = session.get(Brief, brief_id) if 0 < brief_id <= MAX_ID else None
+    if brief is None or not can_view(session, brief, user):
+        raise NotFound("No such brief.")
+    return brief
+
+
+def require_owner(session: Session, brief: Brief, actor: User) -> None:
+    """Raises NotFound (brief invisible to ``actor``) or PermissionDenied (visible, not theirs)."""
+    if actor.id == brief.business_id:
+        return
+    if not can_view(session, brief, actor):
+        raise NotFound("No such brief.")
+    raise PermissionDenied("Only the business that posted this brief can do that.")
+
+
+def _lock_brief(session: Session, brief_id: int) -> Brief:
+    statement = select(Brief).where(Brief.id == brief_id).with_for_update()
+    return session.execute(statement.execution_options(populate_existing=True)).scalar_one()
+
+
+def _lock_proposal(session: Session, proposal_id: int) -> Proposal:
+    statement = select(Proposal).where(Proposal.id == proposal_id).with_for_update()
+    return session.execute(statement.execution_options(populate_existing=True)).scalar_one()
+
+
+# --- briefs ---------------------------------------------------------------------------------
+
+
+def create_brief(
+    session: Session, business: User, data: BriefInput, *, publish: bool = False
+) -> Brief:
+    """Post a brief as a draft, or open it at once with ``publish``.
+
+    Raises PermissionDenied (not a business account), ValidationFailed. Adds the brief and
+    audit rows.
+    """
+    if not business.is_business:
+        raise PermissionDenied("Only business accounts can post briefs.")
+    values = validate_brief(data)
+    brief = Brief(business_id=business.id, status=BriefStatus.DRAFT, **values)
+    session.add(brief)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=business.id,
+        action="brief.created",
+        subject_type="brief",
+        subject_id=brief.id,
+    )
+    if publish:
+        move_brief(session, brief, BriefStatus.OPEN, actor=business)
+    session.flush()
+    return brief
+
+
+def update_brief(session: Session, brief: Brief, actor: User, data: BriefInput) -> Brief:
+    """Replace the brief's content. Only the owner, only while draft or open.
+
+    Raises NotFound/PermissionDenied, BriefNotOpen, ValidationFailed (also when the currency
+    would change under existing proposals, which are priced in it).
+    """
+    require_owner(session, brief, actor)
+    if brief.status not in EDITABLE_BRIEF_STATUSES:
+        raise BriefNotOpen(f"A {brief.status} brief can no longer be edited.")
+    values = validate_brief(data)
+    if values["currency"] != brief.currency and brief.proposals:
+        raise ValidationFailed(
+            {"currency": ["Proposals were sent in this currency; it cannot change now."]}
+        )
+    changed = sorted(name for name, value in values.items() if getattr(brief, name) != value)
+    for name, value in values.items():
+        setattr(brief, name, value)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="brief.updated",
+        subject_type="brief",
+        subject_id=brief.id,
+        fields=changed,
+    )
+    session.flush()
+    return brief
+
+
+def publish_brief(session: Session, brief: Brief, actor: User) -> None:
+    """draft -> open. Raises NotFound/PermissionDenied, InvalidTransition, ValidationFailed
+    (a draft whose deadline has passed meanwhile)."""
+    require_owner(session, brief, actor)
+    brief = _lock_brief(session, brief.id)
+    errors: Errors = {}
+    _check_deadline(brief.deadline, errors)
+    if errors and brief.status == BriefStatus.DRAFT:
+        raise ValidationFailed(errors)
+    move_brief(session, brief, BriefStatus.OPEN, actor=actor)
+
+
+def close_brief(session: Session, brief: Brief, actor: User) -> None:
+    """open/in_progress -> closed. Raises NotFound/PermissionDenied, InvalidTransition."""
+    require_owner(session, brief, actor)
+    move_brief(session, _lock_brief(session, brief.id), BriefStatus.CLOSED, actor=actor)
+
+
+def cancel_brief(session: Session, brief: Brief, actor: User) -> None:
+    """draft/open -> cancelled. Raises NotFound/PermissionDenied, InvalidTransition."""
+    require_owner(session, brief, actor)
+    move_brief(session, _lock_brief(session, brief.id), BriefStatus.CANCELLED, actor=actor)
+
+
+# --- invitations ----------------------------------------------------------------------------
+
+
+def _find_invitation(session: Session, brief_id: int, creator_id: int) -> BriefInvitation | None:
+    return session.scalar(
+        select(BriefInvitation).where(
+            BriefInvitation.brief_id == brief_id, BriefInvitation.creator_id == creator_id
+        )
+    )
+
+
+def invite_creator(session: Session, brief: Brief, creator: User, actor: User) -> BriefInvitation:
+    """Invite ``creator`` to ``brief``; inviting again returns the existing invitation.
+
+    Raises NotFound/PermissionDenied (not the owner), BriefNotOpen (brief no longer draft or
+    open), ValidationFailed (not an active creator, or the owner themself).
+    """
+    require_owner(session, brief, actor)
+    if brief.status not in EDITABLE_BRIEF_STATUSES:
+        raise BriefNotOpen("Invite creators while the brief is a draft or open.")
+    if not creator.is_creator or not creator.is_active:
+        raise ValidationFailed({"creator": ["Only active creator accounts can be invited."]})
+    if creator.id == actor.id:
+        raise ValidationFailed({"creator": ["You cannot invite yourself."]})
+    existing = _find_invitation(session, brief.id, creator.id)
+    if existing is not None:
+        return existing
+    invitation = BriefInvitation(brief_id=brief.id, creator_id=creator.id, invited_by_id=actor.id)
+    try:
+        with session.begin_nested():
+            session.add(invitation)
+            session.flush()
+    except IntegrityError:
+        # A concurrent request invited the same creator first: same outcome, not an error.
+        existing = _find_invitation(session, brief.id, creator.id)
+        if existing is None:
+            raise
+        return existing
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="brief.creator_invited",
+        subject_type="brief",
+        subject_id=brief.id,
+        creator_id=creator.id,
+    )
+    session.expire(brief, ["invitations"])
+    session.flush()
+    return invitation
+
+
+# --- proposals ------------------------------------------------------------------------------
+
+
+def find_proposal(session: Session, brief_id: int, creator_id: int) -> Proposal | None:
+    return session.scalar(
+        select(Proposal).where(Proposal.brief_id == brief_id, Proposal.creator_id == creator_id)
+    )
+
+
+def validate_proposal(brief: Brief, data: ProposalInput) -> dict[str, object]:
+    errors: Errors = {}
+    letter = clean_text(data.cover_letter, "cover_letter", COVER_LETTER_LENGTH, errors)
+    price = _amount(data.price_minor, "price_minor", errors)
+    if data.currency is not None and data.currency != brief.currency:
+        errors["currency"] = [f"Quote your price in the brief's currency, {brief.currency}."]
+    days = data.delivery_days
+    low, high = DELIVERY_DAYS
+    if isinstance(days, bool) or not isinstance(days, int) or not low <= days <= high:
+        errors["delivery_days"] = [f"Enter a whole number of days from {low} to {high}."]
+    if errors:
+        raise ValidationFailed(errors)
+    return {"cover_letter": letter, "price_minor": price, "delivery_days": days}
+
+
+def submit_proposal(session: Session, brief: Brief, creator: User, data: ProposalInput) -> Proposal:
+    """Send ``creator``'s proposal for an open brief.
+
+    Raises NotFound (brief invisible, e.g. invite-only without an invitation), PermissionDenied
+    (no creator role, or the creator's own brief), BriefNotOpen, DuplicateProposal (also when a
+    concurrent request won the race for the unique constraint), ValidationFailed.
+    """
+    if not can_view(session, brief, creator):
+        raise NotFound("No such brief.")
+    if not creator.is_creator:
+        raise PermissionDenied("Only creator accounts can send proposals.")
+    if brief.business_id == creator.id:
+        raise PermissionDenied("You cannot send a proposal for your own brief.")
+    # FOR SHARE: an acceptance (FOR UPDATE) cannot move the brief while this proposal lands.
+    locked = session.execute(
+        select(Brief)
+        .where(Brief.id == brief.id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    if locked.status != BriefStatus.OPEN:
+        raise BriefNotOpen("This brief is not accepting proposals.")
+    duplicate = DuplicateProposal("You have already sent a proposal for this brief.")
+    if find_proposal(session, brief.id, creator.id) is not None:
+        raise duplicate
+    values = validate_proposal(brief, data)
+    proposal = Proposal(brief_id=brief.id, creator_id=creator.id, currency=brief.currency, **values)
+    try:
+        with session.begin_nested():
+            session.add(proposal)
+            session.flush()
+    except IntegrityError:
+        if find_proposal(session, brief.id, creator.id) is None:
+            raise
+        raise duplicate from None
+    audit.record(
+        session,
+        actor_id=creator.id,
+        action="proposal.submitted",
+        subject_type="proposal",
+        subject_id=proposal.id,
+        brief_id=brief.id,
+    )
+    session.expire(brief, ["proposals"])
+    session.flush()
+    return proposal
+
+
+def get_proposal_for(session: Session, proposal_id: int, actor: User) -> Proposal:
+    """The proposal if ``actor`` wrote it or owns its brief. Raises NotFound otherwise."""
+    proposal = session.get(Proposal, proposal_id) if 0 < proposal_id <= MAX_ID else None
+    if proposal is None or actor.id not in {proposal.creator_id, proposal.brief.business_id}:
+        raise NotFound("No such proposal.")
+    return proposal
+
+
+def list_proposals(session: Session, brief: Brief, actor: User) -> list[Proposal]:
+    """Every proposal for ``brief``, oldest first. Raises NotFound/PermissionDenied."""
+    require_owner(session, brief, actor)
+    return list(
+        session.scalars(select(Proposal).where(Proposal.brief_id == brief.id).order_by(Proposal.id))
+    )
+
+
+def _require_brief_owner(proposal: Proposal, actor: User) -> None:
+    if proposal.brief.business_id != actor.id:
+        raise PermissionDenied("Only the business that posted the brief can do that.")
+
+
+def shortlist_proposal(session: Session, proposal: Proposal, actor: User) -> None:
+    """submitted -> shortlisted while the brief is open. Raises PermissionDenied, BriefNotOpen,
+    InvalidTransition."""
+    _require_brief_owner(proposal, actor)
+    if proposal.brief.status != BriefStatus.OPEN:
+        raise BriefNotOpen("This brief is not open any more.")
+    move_proposal(
+        session, _lock_proposal(session, proposal.id), ProposalStatus.SHORTLISTED, actor=actor
+    )
+
+
+def decline_proposal(session: Session, proposal: Proposal, actor: User) -> None:
+    """submitted/shortlisted -> declined. Raises PermissionDenied, InvalidTransition."""
+    _require_brief_owner(proposal, actor)
+    move_proposal(
+        session, _lock_proposal(session, proposal.id), ProposalStatus.DECLINED, actor=actor
+    )
+
+
+def withdraw_proposal(session: Session, proposal: Proposal, actor: User) -> None:
+    """The creator takes back a submitted/shortlisted proposal. Raises PermissionDenied,
+    InvalidTransition."""
+    if proposal.creator_id != actor.id:
+        raise PermissionDenied("Only the creator who sent this proposal can withdraw it.")
+    move_proposal(
+        session, _lock_proposal(session, proposal.id), ProposalStatus.WITHDRAWN, actor=actor
+    )
+
+
+def accept_proposal(session: Session, proposal: Proposal, actor: User) -> Contract:
+    """Accept one proposal: it becomes accepted, the brief goes in_progress, and the contract
+    is created. Other proposals stay as they are (still visible), but no further accept works.
+
+    Locks the brief, then the proposal (always in that order). Raises PermissionDenied,
+    BriefNotOpen (brief not open, e.g. a proposal was already accepted), InvalidTransition
+    (proposal declined/withdrawn/accepted).
+    """
+    _require_brief_owner(proposal, actor)
+    brief = _lock_brief(session, proposal.brief_id)
+    proposal = _lock_proposal(session, proposal.id)
+    if brief.status == BriefStatus.IN_PROGRESS:
+        raise BriefNotOpen("A proposal was already accepted for this brief.")
+    if brief.status != BriefStatus.OPEN:
+        raise BriefNotOpen("This brief is not open any more.")
+    move_proposal(session, proposal, ProposalStatus.ACCEPTED, actor=actor)
+    move_brief(session, brief, BriefStatus.IN_PROGRESS, actor=actor)
+    return contracts.create_from_proposal(session, proposal, actor=actor)
