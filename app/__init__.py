@@ -75,6 +75,7 @@ def configure_blueprints(app: Flask) -> None:
     from app.matching.views import bp as matching_bp
     from app.offers.views import bp as offers_bp
     from app.pages import bp as pages_bp
+    from app.payments.webhooks import bp as stripe_webhooks_bp
 
     for blueprint in (
         pages_bp,
@@ -84,6 +85,7 @@ def configure_blueprints(app: Flask) -> None:
         contracts_bp,
         matching_bp,
         api_bp,
+        stripe_webhooks_bp,
     ):
         app.register_blueprint(blueprint)
 

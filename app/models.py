@@ -7,5 +7,6 @@ from app.contracts import models as contracts  # noqa: F401
 from app.db import Base
 from app.matching import models as matching  # noqa: F401
 from app.offers import models as offers  # noqa: F401
+from app.payments import models as payments  # noqa: F401
 
 metadata = Base.metadata

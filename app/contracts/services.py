@@ -13,6 +13,7 @@ from app.briefs.models import Proposal
 from app.contracts.models import Contract
 from app.errors import PermissionDenied, ValidationFailed
 from app.offers.models import Offer, OfferStatus, PackageTier
+from app.payments.milestones import create_for_contract as create_milestones
 
 
 def create_from_proposal(session: Session, proposal: Proposal, *, actor: User) -> Contract:
@@ -31,6 +32,7 @@ def create_from_proposal(session: Session, proposal: Proposal, *, actor: User) -
     )
     session.add(contract)
     session.flush()
+    create_milestones(session, contract)
     audit.record(
         session,
         actor_id=actor.id,
@@ -70,6 +72,7 @@ def create_from_package(session: Session, offer: Offer, tier: str, *, business: 
     )
     session.add(contract)
     session.flush()
+    create_milestones(session, contract)
     audit.record(
         session,
         actor_id=business.id,

@@ -1,0 +1,218 @@
+"""Funding a milestone: a PaymentIntent on the platform account, then ``confirm_funding``.
+
+The business pays with Stripe.js (or, in local mode, one of Stripe's test cards confirmed by
+the server). The milestone becomes funded in ``confirm_funding``, reached from the confirmed
+response and from the payment_intent.succeeded webhook; both may run, in any order, and book
+the money once (row lock + idempotent transition + unique ledger key).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.accounts.models import User
+from app.contracts.models import ContractStatus
+from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from app.money import MoneyError, check_amount, check_currency
+from app.payments import ledger
+from app.payments.gateway import CardDeclined, PaymentGateway, PaymentIntentInfo
+from app.payments.models import Milestone, MilestoneState
+from app.payments.states import lock_milestone, transition
+
+# Stripe's documented test cards and the test PaymentMethods they correspond to.
+TEST_CARDS: dict[str, tuple[str, str]] = {
+    "4242424242424242": ("pm_card_visa", "Visa, succeeds"),
+    "4000000000000002": ("pm_card_visa_chargeDeclined", "Visa, declined"),
+    "4000000000000341": ("pm_card_chargeCustomerFail", "Attaches, then the charge fails"),
+}
+
+
+@dataclass(frozen=True)
+class FundingIntent:
+    """What the payment page needs to collect the card."""
+
+    milestone_id: int
+    payment_intent_id: str
+    client_secret: str | None
+    publishable_key: str
+    amount_minor: int
+    currency: str
+    test_cards: dict[str, str] = field(default_factory=dict)
+
+
+def transfer_group(contract_id: int) -> str:
+    return f"contract-{contract_id}"
+
+
+def _owned_pending(session: Session, milestone_id: int, business: User) -> Milestone:
+    milestone = lock_milestone(session, milestone_id)
+    if milestone.contract.business_id != business.id:
+        raise PermissionDenied("You can only fund milestones of your own contracts.")
+    if milestone.contract.status != ContractStatus.ACTIVE:
+        raise Conflict("This contract is no longer active.")
+    if milestone.state != MilestoneState.PENDING:
+        raise InvalidTransition(f"This milestone is already {milestone.state}.")
+    try:
+        check_amount(milestone.amount_minor)
+        if check_currency(milestone.currency) != milestone.contract.currency:
+            raise MoneyError("Milestone and contract currencies differ.")
+    except MoneyError as exc:
+        raise ValidationFailed(str(exc), field="amount") from exc
+    return milestone
+
+
+def fund(
+    session: Session, gateway: PaymentGateway, milestone_id: int, *, business: User
+) -> FundingIntent:
+    """Start (or resume) paying a pending milestone; returns the PaymentIntent's client data.
+
+    Raises NotFound, PermissionDenied (not the contract's business), InvalidTransition (not
+    pending), ValidationFailed (bad amount/currency), GatewayError. Stores the PaymentIntent id
+    on the milestone; calling it again returns the same PaymentIntent.
+    """
+    milestone = _owned_pending(session, milestone_id, business)
+    if milestone.payment_intent_id:
+        intent = gateway.retrieve_payment_intent(milestone.payment_intent_id)
+    else:
+        intent = gateway.create_payment_intent(
+            amount=milestone.amount_minor,
+            currency=milestone.currency,
+            transfer_group=transfer_group(milestone.contract_id),
+            metadata={
+                "milestone_id": str(milestone.id),
+                "contract_id": str(milestone.contract_id),
+                "business_id": str(business.id),
+            },
+            description=f"Milestone {milestone.id}: {milestone.title}"[:200],
+            idempotency_key=(
+                f"milestone-{milestone.id}-payment-intent-{milestone.amount_minor}"
+                f"-{milestone.currency.lower()}"
+            ),
+        )
+        milestone.payment_intent_id = intent.id
+        session.flush()
+    from app.payments.settings import local_test_cards
+
+    return FundingIntent(
+        milestone_id=milestone.id,
+        payment_intent_id=intent.id,
+        client_secret=intent.client_secret,
+        publishable_key=gateway.publishable_key,
+        amount_minor=intent.amount,
+        currency=intent.currency,
+        test_cards={n: label for n, (_pm, label) in TEST_CARDS.items()}
+        if local_test_cards()
+        else {},
+    )
+
+
+def pay_with_test_card(
+    session: Session,
+    gateway: PaymentGateway,
+    milestone_id: int,
+    *,
+    business: User,
+    card_number: str,
+) -> Milestone:
+    """Local/test mode: confirm the milestone's PaymentIntent with a Stripe test card.
+
+    Raises what ``fund`` raises, ValidationFailed (not a test card), CardDeclined (402; the
+    milestone stays pending and can be paid again). On success the milestone is funded.
+    """
+    number = card_number.replace(" ", "")
+    if number not in TEST_CARDS:
+        raise ValidationFailed("Use one of Stripe's test card numbers.", field="card_number")
+    intent = fund(session, gateway, milestone_id, business=business)
+    payment_method = TEST_CARDS[number][0]
+    confirmed = gateway.confirm_payment_intent(
+        intent.payment_intent_id,
+        payment_method=payment_method,
+        idempotency_key=f"milestone-{milestone_id}-pay",
+    )
+    if confirmed.status != "succeeded":
+        raise CardDeclined("The card was declined. Try another card.")
+    milestone = confirm_funding(session, gateway, confirmed.id)
+    assert milestone is not None
+    return milestone
+
+
+def _milestone_for(session: Session, intent: PaymentIntentInfo) -> Milestone | None:
+    # Only the PaymentIntent id we stored counts: metadata alone could point at a milestone
+    # whose funding transaction never committed (or at another database entirely).
+    return session.scalar(select(Milestone).where(Milestone.payment_intent_id == intent.id))
+
+
+def confirm_funding(
+    session: Session,
+    gateway: PaymentGateway,
+    payment_intent_id: str,
+    *,
+    actor_id: int | None = None,
+) -> Milestone | None:
+    """Mark the milestone funded if its PaymentIntent (re-fetched from Stripe) succeeded.
+
+    Idempotent: a funded milestone is returned unchanged. Returns None for a PaymentIntent that
+    is not one of ours. Raises Conflict when the payment does not match the milestone (amount,
+    currency, another PaymentIntent) and InvalidTransition when the milestone cannot be funded
+    any more (cancelled). Books customer_payments -> escrow in the same transaction.
+    """
+    intent = gateway.retrieve_payment_intent(payment_intent_id)
+    found = _milestone_for(session, intent)
+    if found is None:
+        return None
+    milestone = lock_milestone(session, found.id)
+    if milestone.payment_intent_id != intent.id:
+        raise Conflict("This payment belongs to another attempt for the milestone.")
+    if intent.status != "succeeded":
+        return milestone
+    if (intent.amount, intent.currency) != (milestone.amount_minor, milestone.currency):
+        raise Conflict("The payment amount does not match the milestone.")
+    if not transition(
+        session, milestone, "fund", actor_id=actor_id, idempotent=True, payment_intent=intent.id
+    ):
+        return milestone
+    milestone.charge_id = intent.charge_id
+    milestone.funded_minor = intent.amount
+    milestone.funded_at = clock.now()
+    ledger.post(
+        session,
+        key=f"milestone-{milestone.id}-fund",
+        kind="fund",
+        currency=milestone.currency,
+        milestone_id=milestone.id,
+        lines=[
+            (ledger.CUSTOMER_PAYMENTS, -intent.amount),
+            (ledger.escrow(milestone.id), intent.amount),
+        ],
+        memo=intent.id,
+    )
+    return milestone
+
+
+def cancel(
+    session: Session, gateway: PaymentGateway, milestone_id: int, *, actor: User
+) -> Milestone:
+    """Cancel a milestone that was never paid (either party). Cancels its PaymentIntent.
+
+    Raises NotFound, PermissionDenied, InvalidTransition (not pending), GatewayError (e.g. it
+    was paid meanwhile: Stripe refuses to cancel a succeeded PaymentIntent).
+    """
+    milestone = lock_milestone(session, milestone_id)
+    if actor.id not in (milestone.contract.business_id, milestone.contract.creator_id):
+        raise NotFound("No such milestone.")
+    if milestone.state != MilestoneState.PENDING:
+        raise InvalidTransition(f"Cannot cancel a milestone that is {milestone.state}.")
+    if milestone.payment_intent_id:
+        intent = gateway.retrieve_payment_intent(milestone.payment_intent_id)
+        if intent.status == "succeeded":
+            raise Conflict("This milestone was just paid; ask for a refund instead.")
+        if intent.status != "canceled":
+            gateway.cancel_payment_intent(
+                intent.id, idempotency_key=f"milestone-{milestone.id}-cancel-payment-intent"
+            )
+    transition(session, milestone, "cancel", actor_id=actor.id)
+    return milestone

@@ -1,0 +1,353 @@
+"""PaymentGateway: what the payments services need from Stripe, and the Stripe implementation.
+
+Every write carries an idempotency key derived from our own ids, so a retry (by the SDK, a job
+or a replayed request) can never charge, pay or refund twice. StripeGateway uses the official
+SDK over HTTP: STRIPE_API_BASE points it at the local emulator; without it, at Stripe itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import stripe
+from flask import Flask, current_app
+
+from app.errors import DomainError
+
+
+class GatewayError(DomainError):
+    """Stripe refused or could not be reached. ``retryable``: try again with the same key."""
+
+    status = 502
+    code = "payment_provider_error"
+
+    def __init__(self, message: str, *, retryable: bool = False, **extra: Any) -> None:
+        super().__init__(message, **extra)
+        self.retryable = retryable
+
+
+class CardDeclined(GatewayError):
+    status = 402
+    code = "card_declined"
+
+
+@dataclass(frozen=True)
+class PaymentIntentInfo:
+    id: str
+    status: str
+    amount: int
+    currency: str  # upper case
+    client_secret: str | None
+    charge_id: str | None
+    metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    id: str
+    payouts_enabled: bool
+    details_submitted: bool
+    transfers_active: bool
+
+
+@dataclass(frozen=True)
+class ChargeInfo:
+    id: str
+    payment_intent: str | None
+    amount: int
+    amount_refunded: int
+    currency: str
+    disputed: bool
+
+
+class PaymentGateway(Protocol):
+    publishable_key: str
+
+    def create_payment_intent(
+        self,
+        *,
+        amount: int,
+        currency: str,
+        transfer_group: str,
+        metadata: dict[str, str],
+        description: str,
+        idempotency_key: str,
+    ) -> PaymentIntentInfo: ...
+
+    def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo: ...
+
+    def confirm_payment_intent(
+        self, payment_intent_id: str, *, payment_method: str, idempotency_key: str
+    ) -> PaymentIntentInfo: ...
+
+    def cancel_payment_intent(
+        self, payment_intent_id: str, *, idempotency_key: str
+    ) -> PaymentIntentInfo: ...
+
+    def retrieve_charge(self, charge_id: str) -> ChargeInfo: ...
+
+    def create_account(
+        self, *, email: str, country: str | None, metadata: dict[str, str], idempotency_key: str
+    ) -> AccountInfo: ...
+
+    def retrieve_account(self, account_id: str) -> AccountInfo: ...
+
+    def create_account_link(
+        self, account_id: str, *, refresh_url: str, return_url: str, idempotency_key: str
+    ) -> str: ...
+
+    def create_transfer(
+        self,
+        *,
+        amount: int,
+        currency: str,
+        destination: str,
+        source_transaction: str,
+        transfer_group: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> str: ...
+
+    def create_refund(
+        self, *, payment_intent: str, amount: int, metadata: dict[str, str], idempotency_key: str
+    ) -> str: ...
+
+    def create_transfer_reversal(
+        self, transfer_id: str, *, amount: int, metadata: dict[str, str], idempotency_key: str
+    ) -> str: ...
+
+
+def _charge_id(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return str(value.id)
+
+
+class StripeGateway:
+    """The official SDK, one StripeClient per app (STRIPE_SECRET_KEY, STRIPE_API_BASE)."""
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        publishable_key: str,
+        api_base: str | None = None,
+        max_network_retries: int = 2,
+        key_prefix: str = "",
+    ) -> None:
+        options: dict[str, Any] = {"max_network_retries": max_network_retries}
+        if api_base:
+            options["base_addresses"] = {"api": api_base, "connect": api_base}
+        self.client = stripe.StripeClient(api_key, **options)
+        self.publishable_key = publishable_key
+        # Namespaces our idempotency keys (STRIPE_IDEMPOTENCY_PREFIX): a database that is reset
+        # while the Stripe account keeps its 24h key memory would otherwise reuse the keys.
+        self.key_prefix = key_prefix
+
+    # -- error mapping ------------------------------------------------------------------
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        options = kwargs.get("options")
+        if options and "idempotency_key" in options:
+            kwargs["options"] = {
+                **options,
+                "idempotency_key": self.key_prefix + options["idempotency_key"],
+            }
+        try:
+            return fn(*args, **kwargs)
+        except stripe.CardError as exc:
+            raise CardDeclined(exc.user_message or "The card was declined.") from exc
+        except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
+            raise GatewayError(f"Stripe unreachable: {exc}", retryable=True) from exc
+        except stripe.InvalidRequestError as exc:
+            raise GatewayError(f"Stripe refused the request: {exc.user_message or exc}") from exc
+        except stripe.StripeError as exc:
+            status = getattr(exc, "http_status", None) or 500
+            retryable = status >= 500 or status == 409
+            raise GatewayError(f"Stripe error: {exc}", retryable=retryable) from exc
+
+    @staticmethod
+    def _intent(pi: Any) -> PaymentIntentInfo:
+        return PaymentIntentInfo(
+            id=pi.id,
+            status=pi.status,
+            amount=int(pi.amount),
+            currency=str(pi.currency).upper(),
+            client_secret=getattr(pi, "client_secret", None),
+            charge_id=_charge_id(getattr(pi, "latest_charge", None)),
+            metadata={k: str(v) for k, v in (pi.metadata.to_dict() if pi.metadata else {}).items()},
+        )
+
+    @staticmethod
+    def _account(account: Any) -> AccountInfo:
+        capabilities = account.capabilities.to_dict() if account.capabilities else {}
+        return AccountInfo(
+            id=account.id,
+            payouts_enabled=bool(account.payouts_enabled),
+            details_submitted=bool(account.details_submitted),
+            transfers_active=capabilities.get("transfers") == "active",
+        )
+
+    # -- payments -----------------------------------------------------------------------
+    def create_payment_intent(
+        self,
+        *,
+        amount: int,
+        currency: str,
+        transfer_group: str,
+        metadata: dict[str, str],
+        description: str,
+        idempotency_key: str,
+    ) -> PaymentIntentInfo:
+        params = {
+            "amount": amount,
+            "currency": currency.lower(),
+            "transfer_group": transfer_group,
+            "metadata": metadata,
+            "description": description,
+            "payment_method_types": ["card"],
+        }
+        pi = self._call(
+            self.client.v1.payment_intents.create,
+            params,
+            options={"idempotency_key": idempotency_key},
+        )
+        return self._intent(pi)
+
+    def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo:
+        return self._intent(self._call(self.client.v1.payment_intents.retrieve, payment_intent_id))
+
+    def confirm_payment_intent(
+        self, payment_intent_id: str, *, payment_method: str, idempotency_key: str
+    ) -> PaymentIntentInfo:
+        # Attach the method, then confirm (what Stripe.js does in the browser).
+        self._call(
+            self.client.v1.payment_intents.update,
+            payment_intent_id,
+            {"payment_method": payment_method},
+            options={"idempotency_key": idempotency_key + "-method-" + payment_method},
+        )
+        pi = self._call(
+            self.client.v1.payment_intents.confirm,
+            payment_intent_id,
+            options={"idempotency_key": idempotency_key + "-confirm-" + payment_method},
+        )
+        return self._intent(pi)
+
+    def cancel_payment_intent(
+        self, payment_intent_id: str, *, idempotency_key: str
+    ) -> PaymentIntentInfo:
+        pi = self._call(
+            self.client.v1.payment_intents.cancel,
+            payment_intent_id,
+            options={"idempotency_key": idempotency_key},
+        )
+        return self._intent(pi)
+
+    def retrieve_charge(self, charge_id: str) -> ChargeInfo:
+        charge = self._call(self.client.v1.charges.retrieve, charge_id)
+        return ChargeInfo(
+            id=charge.id,
+            payment_intent=getattr(charge, "payment_intent", None),
+            amount=int(charge.amount),
+            amount_refunded=int(getattr(charge, "amount_refunded", 0) or 0),
+            currency=str(charge.currency).upper(),
+            disputed=bool(getattr(charge, "disputed", False)),
+        )
+
+    # -- connect ------------------------------------------------------------------------
+    def create_account(
+        self, *, email: str, country: str | None, metadata: dict[str, str], idempotency_key: str
+    ) -> AccountInfo:
+        params: dict[str, Any] = {
+            "type": "express",
+            "email": email,
+            "metadata": metadata,
+            "capabilities": {"transfers": {"requested": True}},
+        }
+        if country:
+            params["country"] = country
+        account = self._call(
+            self.client.v1.accounts.create, params, options={"idempotency_key": idempotency_key}
+        )
+        return self._account(account)
+
+    def retrieve_account(self, account_id: str) -> AccountInfo:
+        return self._account(self._call(self.client.v1.accounts.retrieve, account_id))
+
+    def create_account_link(
+        self, account_id: str, *, refresh_url: str, return_url: str, idempotency_key: str
+    ) -> str:
+        link = self._call(
+            self.client.v1.account_links.create,
+            {
+                "account": account_id,
+                "type": "account_onboarding",
+                "refresh_url": refresh_url,
+                "return_url": return_url,
+            },
+            options={"idempotency_key": idempotency_key},
+        )
+        return str(link.url)
+
+    def create_transfer(
+        self,
+        *,
+        amount: int,
+        currency: str,
+        destination: str,
+        source_transaction: str,
+        transfer_group: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> str:
+        transfer = self._call(
+            self.client.v1.transfers.create,
+            {
+                "amount": amount,
+                "currency": currency.lower(),
+                "destination": destination,
+                "source_transaction": source_transaction,
+                "transfer_group": transfer_group,
+                "metadata": metadata,
+            },
+            options={"idempotency_key": idempotency_key},
+        )
+        return str(transfer.id)
+
+    def create_refund(
+        self, *, payment_intent: str, amount: int, metadata: dict[str, str], idempotency_key: str
+    ) -> str:
+        refund = self._call(
+            self.client.v1.refunds.create,
+            {"payment_intent": payment_intent, "amount": amount, "metadata": metadata},
+            options={"idempotency_key": idempotency_key},
+        )
+        return str(refund.id)
+
+    def create_transfer_reversal(
+        self, transfer_id: str, *, amount: int, metadata: dict[str, str], idempotency_key: str
+    ) -> str:
+        reversal = self._call(
+            self.client.v1.transfers.reversals.create,
+            transfer_id,
+            {"amount": amount, "metadata": metadata},
+            options={"idempotency_key": idempotency_key},
+        )
+        return str(reversal.id)
+
+
+def gateway_for(app: Flask | None = None) -> PaymentGateway:
+    """The app's gateway (one per app), built from its STRIPE_* settings."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    gateway = app.extensions.get("payment_gateway")
+    if gateway is None:
+        gateway = StripeGateway(
+            app.config["STRIPE_SECRET_KEY"],
+            publishable_key=app.config["STRIPE_PUBLISHABLE_KEY"],
+            api_base=app.config.get("STRIPE_API_BASE"),
+            max_network_retries=int(app.config.get("STRIPE_MAX_NETWORK_RETRIES", 2)),
+            key_prefix=app.config.get("STRIPE_IDEMPOTENCY_PREFIX", ""),
+        )
+        app.extensions["payment_gateway"] = gateway
+    return gateway

@@ -1,0 +1,120 @@
+"""Milestones of a contract: the default single milestone, and splitting before funding."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import audit, clock
+from app.accounts.models import User
+from app.contracts.models import Contract, ContractStatus
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.money import MoneyError, check_amount
+from app.payments.models import Milestone, MilestoneState
+from app.payments.settings import setting
+
+MAX_MILESTONES = 20
+
+
+@dataclass(frozen=True)
+class MilestonePlan:
+    title: str
+    amount_minor: int
+    due_date: date | None = None
+
+
+def create_for_contract(session: Session, contract: Contract) -> Milestone:
+    """One pending milestone for the whole contract (called when a contract is created)."""
+    milestone = Milestone(
+        contract_id=contract.id,
+        position=1,
+        title=contract.title[:120],
+        amount_minor=check_amount(contract.total_minor),
+        currency=contract.currency,  # checked when funding (typed error there)
+        due_date=(clock.now() + timedelta(days=contract.delivery_days)).date(),
+        max_revisions=int(setting("PAYMENTS_MAX_REVISIONS")),
+    )
+    session.add(milestone)
+    session.flush()
+    return milestone
+
+
+def milestones_of(session: Session, contract_id: int) -> list[Milestone]:
+    return list(
+        session.scalars(
+            select(Milestone)
+            .where(Milestone.contract_id == contract_id)
+            .order_by(Milestone.position)
+        )
+    )
+
+
+def _validate_plans(plans: Sequence[MilestonePlan], contract: Contract) -> None:
+    errors: dict[str, list[str]] = {}
+    if not plans or len(plans) > MAX_MILESTONES:
+        errors["milestones"] = [f"Use between 1 and {MAX_MILESTONES} milestones."]
+    for index, plan in enumerate(plans):
+        if not plan.title.strip() or len(plan.title) > 120:
+            errors.setdefault(f"milestones.{index}.title", []).append("Give a short title.")
+        try:
+            check_amount(plan.amount_minor)
+        except MoneyError as exc:
+            errors.setdefault(f"milestones.{index}.amount", []).append(str(exc))
+    if not errors and sum(p.amount_minor for p in plans) != contract.total_minor:
+        errors["milestones"] = ["The milestone amounts must add up to the contract total."]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def split(
+    session: Session, contract_id: int, plans: Sequence[MilestonePlan], *, actor: User
+) -> list[Milestone]:
+    """Replace a contract's milestones by ``plans`` (same total), before anything is funded.
+
+    Raises NotFound, PermissionDenied (not a party), ValidationFailed (bad titles/amounts or
+    a total that differs), Conflict (a milestone was already funded or has a payment started).
+    """
+    contract = session.scalars(
+        select(Contract).where(Contract.id == contract_id).with_for_update()
+    ).one_or_none()
+    if contract is None:
+        raise NotFound("No such contract.")
+    if actor.id not in (contract.business_id, contract.creator_id):
+        raise PermissionDenied("Only the parties of a contract can change its milestones.")
+    if contract.status != ContractStatus.ACTIVE:
+        raise Conflict("This contract is no longer active.")
+    _validate_plans(plans, contract)
+    existing = milestones_of(session, contract.id)
+    for milestone in existing:
+        if milestone.state != MilestoneState.PENDING or milestone.payment_intent_id:
+            raise Conflict("Milestones can only be split before any payment is started.")
+    for milestone in existing:
+        session.delete(milestone)
+    session.flush()
+    created = [
+        Milestone(
+            contract_id=contract.id,
+            position=index,
+            title=plan.title.strip(),
+            amount_minor=plan.amount_minor,
+            currency=contract.currency,
+            due_date=plan.due_date,
+            max_revisions=int(setting("PAYMENTS_MAX_REVISIONS")),
+        )
+        for index, plan in enumerate(plans, start=1)
+    ]
+    session.add_all(created)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="contract.milestones_split",
+        subject_type="contract",
+        subject_id=contract.id,
+        amounts=[p.amount_minor for p in plans],
+    )
+    return created

@@ -1,0 +1,160 @@
+"""Refunds of a milestone's payment, before release or after (with a Transfer Reversal).
+
+Full refunds only; partial settlements belong to the disputes domain. Idempotency keys are
+``milestone-<id>-refund-<n>`` and ``milestone-<id>-reversal-<n>`` with n = refunds so far + 1,
+so a retry after a failed commit replays the same Stripe objects.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.accounts.models import User
+from app.errors import InvalidTransition, NotFound, PermissionDenied
+from app.payments import ledger
+from app.payments.gateway import PaymentGateway
+from app.payments.models import Milestone, MilestoneState, PaymentRefund, PayoutTransfer
+from app.payments.states import lock_milestone, transition
+
+S = MilestoneState
+
+
+def _may_refund(milestone: Milestone, actor: User | None) -> None:
+    if actor is None or actor.is_admin or actor.is_moderator:
+        return  # system (webhook) or staff
+    contract = milestone.contract
+    if actor.id not in (contract.creator_id, contract.business_id):
+        raise NotFound("No such milestone.")
+    _check_refundable(milestone)
+    if actor.id == contract.business_id and milestone.state != S.FUNDED:
+        # The creator may always give the money back; the business only before delivery.
+        raise PermissionDenied("Once work is delivered, refunds go through a dispute.")
+
+
+def _check_refundable(milestone: Milestone) -> None:
+    if milestone.state in (S.PENDING, S.CANCELLED, S.REFUNDED) or not milestone.payment_intent_id:
+        raise InvalidTransition(f"Cannot refund a milestone that is {milestone.state}.")
+
+
+def refund(
+    session: Session,
+    gateway: PaymentGateway,
+    milestone_id: int,
+    *,
+    actor: User | None,
+    reason: str = "",
+) -> PaymentRefund:
+    """Refund the whole milestone to the business.
+
+    Before release: Refund from escrow. After release, before payout: from the creator's
+    pending balance and the fee. After payout: reverse the transfer first, then refund.
+    Raises NotFound, PermissionDenied, InvalidTransition (pending, cancelled or already
+    refunded), GatewayError. Books the matching ledger entry with the state change.
+    """
+    milestone = lock_milestone(session, milestone_id)
+    _may_refund(milestone, actor)
+    _check_refundable(milestone)
+    n = 1 + (
+        session.scalar(
+            select(func.count())
+            .select_from(PaymentRefund)
+            .where(PaymentRefund.milestone_id == milestone.id)
+        )
+        or 0
+    )
+    amount, fee = milestone.funded_minor, milestone.fee_minor
+    net = milestone.released_minor - fee
+    creator_id = milestone.contract.creator_id
+    transfer = session.scalar(
+        select(PayoutTransfer).where(PayoutTransfer.milestone_id == milestone.id)
+    )
+    metadata = {"milestone_id": str(milestone.id), "contract_id": str(milestone.contract_id)}
+    reversal_id = None
+    if transfer is not None and transfer.reversed_minor < transfer.amount_minor:
+        reversal_id = gateway.create_transfer_reversal(
+            transfer.stripe_transfer_id,
+            amount=transfer.amount_minor - transfer.reversed_minor,
+            metadata=metadata,
+            idempotency_key=f"milestone-{milestone.id}-reversal-{n}",
+        )
+        transfer.reversed_minor = transfer.amount_minor
+    refund_id = gateway.create_refund(
+        payment_intent=milestone.payment_intent_id,
+        amount=amount,
+        metadata=metadata,
+        idempotency_key=f"milestone-{milestone.id}-refund-{n}",
+    )
+    transition(session, milestone, "refund", actor_id=actor.id if actor else None, reason=reason)
+    if milestone.released_minor == 0:
+        lines = [(ledger.escrow(milestone.id), -amount)]
+    elif transfer is not None:
+        lines = [(ledger.creator_paid(creator_id), -net), (ledger.PLATFORM_FEES, -fee)]
+    else:
+        lines = [(ledger.creator_pending(creator_id), -net), (ledger.PLATFORM_FEES, -fee)]
+    ledger.post(
+        session,
+        key=f"milestone-{milestone.id}-refund-{n}",
+        kind="refund",
+        currency=milestone.currency,
+        milestone_id=milestone.id,
+        lines=[*lines, (ledger.REFUNDS, amount)],
+        memo=refund_id,
+    )
+    milestone.refunded_minor = amount
+    record = PaymentRefund(
+        milestone_id=milestone.id,
+        stripe_refund_id=refund_id,
+        stripe_reversal_id=reversal_id,
+        amount_minor=amount,
+        currency=milestone.currency,
+        reason=reason[:200],
+        created_at=clock.now(),
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def record_external_refund(
+    session: Session, milestone_id: int, *, amount_refunded: int, refund_ref: str
+) -> bool:
+    """A refund made outside the app (Stripe dashboard) seen on charge.refunded.
+
+    A full refund of an unreleased milestone is booked like ours; anything else freezes the
+    milestone (disputed) for a person to sort out. Returns True if something changed.
+    """
+    milestone = lock_milestone(session, milestone_id)
+    if milestone.state in (S.REFUNDED, S.PENDING, S.CANCELLED):
+        return False
+    if milestone.refunded_minor >= amount_refunded:
+        return False
+    unreleased = milestone.state in (S.FUNDED, S.DELIVERED, S.CHANGES_REQUESTED)
+    if unreleased and amount_refunded >= milestone.funded_minor:
+        transition(session, milestone, "refund", actor_id=None, external=refund_ref)
+        ledger.post(
+            session,
+            key=f"milestone-{milestone.id}-refund-external",
+            kind="refund",
+            currency=milestone.currency,
+            milestone_id=milestone.id,
+            lines=[
+                (ledger.escrow(milestone.id), -milestone.funded_minor),
+                (ledger.REFUNDS, milestone.funded_minor),
+            ],
+            memo=refund_ref,
+        )
+        milestone.refunded_minor = milestone.funded_minor
+        return True
+    if milestone.state == S.DISPUTED:
+        return False
+    transition(
+        session,
+        milestone,
+        "dispute",
+        actor_id=None,
+        reason="refunded outside the app",
+        amount_refunded=amount_refunded,
+    )
+    return True

@@ -1,0 +1,34 @@
+"""Payments settings with their defaults (overridable in app.config)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app, has_app_context
+
+DEFAULTS: dict[str, Any] = {
+    "PAYMENTS_REVIEW_WINDOW_DAYS": 7,
+    "PAYMENTS_MAX_REVISIONS": 3,
+    "PAYMENTS_TRANSFER_MAX_ATTEMPTS": 8,
+    "PAYMENTS_LOCAL_TEST_CARDS": None,  # None -> on when STRIPE_API_BASE is set (emulator)
+}
+
+
+def setting(name: str) -> Any:
+    if has_app_context():
+        return current_app.config.get(name, DEFAULTS[name])
+    return DEFAULTS[name]
+
+
+def review_window() -> timedelta:
+    days = float(setting("PAYMENTS_REVIEW_WINDOW_DAYS"))
+    # Review window + longest hold must stay well inside Stripe's ~90 day window.
+    return timedelta(days=min(max(days, 0.0), 30.0))
+
+
+def local_test_cards() -> bool:
+    value = setting("PAYMENTS_LOCAL_TEST_CARDS")
+    if value is None:
+        return has_app_context() and bool(current_app.config.get("STRIPE_API_BASE"))
+    return bool(value)
