@@ -97,11 +97,20 @@ def recommend_creators(session: Session, brief: Brief, *, limit: int = 10) -> li
     return results[:limit]
 
 
+# A catalog search keeps results whose relevance is at least this share of the best one (and
+# above the floor), so a search for "logo" does not trail off into unrelated offers.
+SEARCH_RELATIVE_CUTOFF = 0.6
+SEARCH_ABSOLUTE_FLOOR = 0.2
+
+
 def semantic_offer_ids(session: Session, text: str, *, limit: int = 200) -> list[int]:
-    """Published offer ids ranked by meaning for a catalog search (best first)."""
+    """Published offer ids ranked by meaning (dense + BM25) for a catalog search, best first."""
     matcher = current_matcher(session)
     matches = matcher.match(Query(title=text), k=limit, group_by_owner=False)
-    return [m.doc_id for m in matches]
+    if not matches:
+        return []
+    cutoff = max(SEARCH_ABSOLUTE_FLOOR, SEARCH_RELATIVE_CUTOFF * matches[0].relevance)
+    return [m.doc_id for m in matches if m.relevance >= cutoff]
 
 
 # --- briefs for a creator ---------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -12,6 +14,7 @@ from app.contracts.services import create_from_package
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS
+from app.matching import services as matching
 from app.offers import services
 from app.offers.catalog import creator_offers, search_catalog
 from app.offers.forms import FORMS, CatalogFilterForm, apply_offer_errors
@@ -42,9 +45,23 @@ def catalog() -> tuple[str, int]:
     valid = form.validate()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     query = form.to_query(page, current_app.config["CATALOG_PAGE_SIZE"])
-    result = search_catalog(db.session(), query)
+    ranked_ids = semantic_search(query.q)
+    if ranked_ids is not None and "sort" not in request.args:
+        query = replace(query, sort="relevance")
+    result = search_catalog(db.session(), query, ranked_ids=ranked_ids)
     status = 200 if valid else FORM_ERROR_STATUS
     return render_template("offers/catalog.html", form=form, result=result), status
+
+
+def semantic_search(text: str) -> list[int] | None:
+    """Offer ids ranked by meaning, or None to fall back to the keyword search."""
+    if not text or not current_app.config["MATCHING_ENABLED"]:
+        return None
+    try:
+        return matching.semantic_offer_ids(db.session(), text)
+    except Exception:  # the catalog must keep working if the index cannot be read
+        current_app.logger.exception("semantic search failed; using keyword search")
+        return None
 
 
 @bp.get("/offers/<int:offer_id>")

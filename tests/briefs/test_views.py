@@ -313,10 +313,16 @@ def test_my_pages(client, session, brief, business, creator):
     assert client.get("/my/briefs").status_code == 403
 
 
-def test_recommendations_block_renders_nothing_by_default(client, session, business, brief):
+def test_owner_sees_link_to_recommended_creators_and_others_do_not(
+    client, session, business, brief
+):
     session.commit()
+    link = f"/briefs/{brief.id}/recommendations"
     login(client, business)
-    assert "Recommended creators" not in _html(client.get(f"/briefs/{brief.id}"))
+    assert link in _html(client.get(f"/briefs/{brief.id}"))
+    client.post("/logout")
+    login(client, make_user(session, creator=True))
+    assert link not in _html(client.get(f"/briefs/{brief.id}"))
 
 
 def test_own_brief_has_no_proposal_form(client, session):
