@@ -45,3 +45,7 @@ def init_cli(app: Flask) -> None:
     from app.matching.cli import register as register_matching
 
     register_matching(app)
+
+    from app.worker import register as register_worker
+
+    register_worker(app)

@@ -143,7 +143,7 @@ def main() -> None:
         print(f"Local Stripe emulator: {api_base}")
 
     _spawn(
-        [sys.executable, "-m", "flask", "--app", "app:create_app", "run-due-jobs", "--loop"],
+        [sys.executable, "-m", "flask", "--app", "app:create_app", "worker"],
         instance / "worker.log",
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
