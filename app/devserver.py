@@ -120,7 +120,7 @@ def main() -> None:
     os.environ.setdefault("PUBLIC_BASE_URL", app_url)
 
     from app import create_app, migrate
-    from app.seed.demo import DEMO_LOGINS, seed_if_empty
+    from app.seed.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_if_empty
 
     app = create_app()
     instance = Path(app.instance_path)
@@ -149,8 +149,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
     print(f"\n  Cobalt Market is running at {app_url}\n")
-    print("  Demo logins (password for all: " + DEMO_LOGINS["password"] + "):")
-    for role, email in DEMO_LOGINS["accounts"].items():
+    print(f"  Demo logins (password for all: {DEMO_PASSWORD}):")
+    for role, email in DEMO_ACCOUNTS.items():
         print(f"    {role:<10} {email}")
     print(
         "\n  Test card: 4242 4242 4242 4242, any future date, any CVC. Ctrl-C stops everything.\n"

@@ -26,9 +26,9 @@ def label(value: Any) -> str:
 
 
 def url_with_page(page: int) -> str:
-    args = request.args.to_dict()
-    args["page"] = str(page)
-    return url_for(request.endpoint or "pages.home", **(request.view_args or {}), **args)
+    values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict()}
+    values["page"] = str(page)
+    return url_for(request.endpoint or "pages.home", **values)
 
 
 def init_templating(app: Flask) -> None:

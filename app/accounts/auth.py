@@ -36,7 +36,7 @@ def init_auth(app: Flask) -> None:
 
 def current() -> User:
     """The logged-in user (call only behind ``login_required``)."""
-    return cast(User, current_user._get_current_object())  # type: ignore[attr-defined]
+    return cast(User, current_user._get_current_object())
 
 
 def role_required(role: Role) -> Callable[[F], F]:

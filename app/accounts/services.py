@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app import clock
 from app.accounts import passwords
@@ -92,7 +92,9 @@ class ThrottlePolicy:
         return self.max_failures * 4
 
 
-def _recent_failures(session: Session, column: object, value: str, since: object) -> int:
+def _recent_failures(
+    session: Session, column: InstrumentedAttribute[str], value: str, since: datetime
+) -> int:
     return (
         session.scalar(
             select(func.count())

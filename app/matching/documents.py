@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app import clock
@@ -17,7 +17,7 @@ from ml.ranking import BriefConstraints, CandidateMeta
 from ml.text import Document, Query
 
 
-def listed_offers_query():  # type: ignore[no-untyped-def]
+def listed_offers_query() -> Select[Offer]:
     """Published offers of creators who are not suspended: exactly what may be recommended."""
     return (
         select(Offer)

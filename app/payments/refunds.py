@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.accounts.models import User
-from app.errors import InvalidTransition, NotFound, PermissionDenied
+from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
 from app.payments import ledger
 from app.payments.gateway import PaymentGateway
 from app.payments.models import Milestone, MilestoneState, PaymentRefund, PayoutTransfer
@@ -80,6 +80,8 @@ def refund(
             idempotency_key=f"milestone-{milestone.id}-reversal-{n}",
         )
         transfer.reversed_minor = transfer.amount_minor
+    if milestone.payment_intent_id is None:  # refundable states all come from a payment
+        raise Conflict("This milestone has no payment to refund.")
     refund_id = gateway.create_refund(
         payment_intent=milestone.payment_intent_id,
         amount=amount,

@@ -65,8 +65,8 @@ def earnings(session: Session, creator_id: int) -> Earnings:
             result.in_escrow[milestone.currency] = (
                 result.in_escrow.get(milestone.currency, 0) + milestone.funded_minor
             )
-    account = session.get(ConnectedAccount, creator_id)
-    result.payouts_ready = bool(account and account.ready)
+    connected = session.get(ConnectedAccount, creator_id)
+    result.payouts_ready = bool(connected and connected.ready)
     return result
 
 

@@ -26,6 +26,7 @@ from app.offers import services as offers
 from app.offers.validation import (
     DeliverableInput,
     InfluencerInput,
+    OfferInput,
     PackageInput,
     ServiceOfferInput,
     StockMediaInput,
@@ -33,16 +34,14 @@ from app.offers.validation import (
 from app.seed import catalog
 
 DEMO_PASSWORD = "demo-password-1"
-DEMO_LOGINS = {
-    "password": DEMO_PASSWORD,
-    "accounts": {
-        "creator": "creator@cobalt.example",
-        "business": "business@cobalt.example",
-        "moderator": "moderator@cobalt.example",
-        "admin": "admin@cobalt.example",
-    },
+DEMO_ACCOUNTS: dict[str, str] = {
+    "creator": "creator@cobalt.example",
+    "business": "business@cobalt.example",
+    "moderator": "moderator@cobalt.example",
+    "admin": "admin@cobalt.example",
 }
-CURRENCY_WEIGHTS = (("USD", 6), ("EUR", 3), ("GBP", 1))
+CURRENCIES = ("USD", "EUR", "GBP")
+CURRENCY_WEIGHTS = (6, 3, 1)
 
 
 @dataclass(frozen=True)
@@ -53,11 +52,10 @@ class SeedSize:
 
 
 def _currency(rng: random.Random) -> str:
-    codes, weights = zip(*CURRENCY_WEIGHTS, strict=True)
-    return rng.choices(codes, weights=weights)[0]
+    return rng.choices(CURRENCIES, weights=CURRENCY_WEIGHTS)[0]
 
 
-def _price(rng: random.Random, base: int) -> int:
+def _price(rng: random.Random, base: float) -> int:
     """A price around ``base`` whole units, rounded like people price (minor units)."""
     value = base * rng.uniform(0.6, 1.6)
     step = 5 if value < 200 else 25
@@ -184,13 +182,13 @@ def seed(
 ) -> dict[str, int]:
     """Create the demo marketplace in ``session``; returns counts. Caller commits."""
     rng = random.Random(seed_value)
-    logins = DEMO_LOGINS["accounts"]
+    logins = DEMO_ACCOUNTS
     creators = [
         _make_user(
             session, email=logins["creator"], name="Mara Lindqvist", creator=True, business=False
         )
     ]
-    _make_user(
+    demo_business = _make_user(
         session,
         email=logins["business"],
         name="Tom Becker",
@@ -211,7 +209,7 @@ def seed(
         creators.append(
             _make_user(session, email=email, name=name, creator=True, business=rng.random() < 0.05)
         )
-    businesses = [session.scalar(select(User).where(User.email == logins["business"]))]
+    businesses = [demo_business]
     for n in range(1, size.businesses):
         name, email = _person(rng, 1000 + n)
         company = " ".join(rng.choice(words) for words in catalog.COMPANY_WORDS)
@@ -225,16 +223,18 @@ def seed(
     for index, creator in enumerate(creators):
         currency = _currency(rng)
         roll = rng.random()
+        inputs: list[OfferInput]
+        skills: list[str]
         if index == 0 or roll < 0.62:
-            templates = rng.sample(catalog.SERVICES, rng.choice((1, 2, 2, 3)))
-            inputs = [_service_input(rng, t, currency) for t in templates]
-            headline = templates[0][1]
-            skills = sorted({s for t in templates for s in t[3]})
+            services = rng.sample(catalog.SERVICES, rng.choice((1, 2, 2, 3)))
+            inputs = [_service_input(rng, t, currency) for t in services]
+            headline = services[0][1]
+            skills = sorted({s for t in services for s in t[3]})
         elif roll < 0.82:
-            templates = rng.sample(catalog.STOCK_THEMES, rng.choice((1, 2, 3)))
-            inputs = [_stock_input(rng, t, currency) for t in templates]
-            headline = f"Stock {templates[0][0].lower()} contributor"
-            skills = sorted({s for t in templates for s in t[3]})[:8]
+            themes = rng.sample(catalog.STOCK_THEMES, rng.choice((1, 2, 3)))
+            inputs = [_stock_input(rng, t, currency) for t in themes]
+            headline = f"Stock {themes[0][0].lower()} contributor"
+            skills = sorted({s for t in themes for s in t[3]})[:8]
         else:
             niche = rng.choice(catalog.INFLUENCER_NICHES)
             handle = creator.display_name.split()[0].lower() + str(rng.randint(10, 999))
@@ -265,18 +265,18 @@ def seed(
     today = clock.now().date()
     brief_list: list[Brief] = []
     for n in range(size.briefs):
-        category, title, description, skills, kinds, (low, high) = catalog.BRIEFS[
+        category, title, description, wanted, kinds, (low, high) = catalog.BRIEFS[
             n % len(catalog.BRIEFS)
         ]
         business = businesses[n % len(businesses)]
         budget_min = _price(rng, low)
-        data = briefs.BriefInput(
+        brief_data = briefs.BriefInput(
             title=title
             if n < len(catalog.BRIEFS)
             else f"{title} (round {n // len(catalog.BRIEFS) + 1})",
             description=description,
             category=category,
-            skills=list(skills),
+            skills=list(wanted),
             offer_kinds=list(kinds),
             budget_min_minor=budget_min,
             budget_max_minor=max(budget_min, _price(rng, high)),
@@ -284,7 +284,9 @@ def seed(
             deadline=today + timedelta(days=rng.randint(10, 90)),
             visibility="invite_only" if rng.random() < 0.1 else "public",
         )
-        brief_list.append(briefs.create_brief(session, business, data, publish=rng.random() < 0.9))
+        brief_list.append(
+            briefs.create_brief(session, business, brief_data, publish=rng.random() < 0.9)
+        )
 
     proposal_count = 0
     open_briefs = [
