@@ -75,6 +75,7 @@ def configure_blueprints(app: Flask) -> None:
     from app.matching.views import bp as matching_bp
     from app.offers.views import bp as offers_bp
     from app.pages import bp as pages_bp
+    from app.payments.views import bp as payments_bp
     from app.payments.webhooks import bp as stripe_webhooks_bp
 
     for blueprint in (
@@ -84,6 +85,7 @@ def configure_blueprints(app: Flask) -> None:
         briefs_bp,
         contracts_bp,
         matching_bp,
+        payments_bp,
         api_bp,
         stripe_webhooks_bp,
     ):

@@ -104,7 +104,12 @@ def init_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException) -> Any:
         status = error.code or 500
         if wants_json():
-            return problem(status, _TITLES.get(status, error.name), error.description)
+            response = problem(status, _TITLES.get(status, error.name), error.description)
+            # Keep the headers the error carries (e.g. Allow on 405), minus its content type.
+            for name, value in error.get_headers():
+                if name.lower() != "content-type":
+                    response.headers[name] = value
+            return response
         return render_template(
             "errors/error.html", status=status, message=error.description
         ), status

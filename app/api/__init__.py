@@ -104,3 +104,4 @@ def openapi() -> Response:
 from app.briefs import api as _briefs_api  # noqa: E402,F401
 from app.matching import api as _matching_api  # noqa: E402,F401
 from app.offers import api as _offers_api  # noqa: E402,F401
+from app.payments import api as _payments_api  # noqa: E402,F401

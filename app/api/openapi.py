@@ -9,7 +9,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-DOMAIN_SPECS = ("app.offers.api_spec", "app.briefs.api_spec", "app.matching.api_spec")
+DOMAIN_SPECS = (
+    "app.offers.api_spec",
+    "app.briefs.api_spec",
+    "app.matching.api_spec",
+    "app.payments.api_spec",
+)
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",

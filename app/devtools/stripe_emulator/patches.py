@@ -61,7 +61,20 @@ def patch_payment_intents() -> None:
         if self.latest_charge is not None:
             self.latest_charge.transfer_group = getattr(self, "transfer_group", None)
 
+    original_update = PaymentIntent._api_update.__func__
+
+    def _api_update(cls: type[PaymentIntent], id: str, **data: Any) -> PaymentIntent:
+        # After a declined charge Stripe lets the customer attach another payment method and
+        # confirm again (status goes back to requires_confirmation); localstripe keeps the
+        # failed charge as latest_charge and refuses the second confirmation.
+        obj = original_update(cls, id, **data)
+        charge = obj.latest_charge
+        if data.get("payment_method") and charge is not None and charge.status == "failed":
+            obj.latest_charge = None
+        return obj
+
     PaymentIntent._api_create = classmethod(_api_create)
+    PaymentIntent._api_update = classmethod(_api_update)
     PaymentIntent._create_charge = _create_charge
     PaymentIntent.transfer_group = None
     PaymentIntent.description = None

@@ -1,0 +1,346 @@
+"""OpenAPI 3.1 description of the contracts, milestones and earnings endpoints.
+
+Merged by ``app.api.openapi``; keep in step with ``app.payments.api`` (a fuzzer checks every
+response against these schemas).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.api import MAX_PAGE
+from app.contracts.models import ContractStatus
+from app.offers.services import MAX_ID
+from app.payments.delivery import MAX_MESSAGE
+from app.payments.models import MilestoneState
+
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+
+_PROBLEM_TEXT = {
+    400: "Malformed request (body not a JSON object, bad page parameters)",
+    401: "Missing, invalid or revoked API token",
+    402: "The card was declined; the milestone stays pending and can be paid again",
+    403: "Wrong role for this endpoint, or not the party who may do this",
+    404: "No such contract or milestone, or the caller is not one of its parties",
+    409: "Conflict with the milestone's state (e.g. not pending, not delivered, revision limit)",
+    415: "The body is not application/json",
+    422: "Invalid input; `errors` maps each field to its messages",
+    502: "The payment provider (Stripe) refused the request or could not be reached",
+}
+
+
+def _problems(*statuses: int) -> dict[str, Any]:
+    return {
+        str(status): {
+            "description": _PROBLEM_TEXT[status],
+            "content": {"application/problem+json": {"schema": PROBLEM}},
+        }
+        for status in statuses
+    }
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _ok(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {
+        "200": {"description": description, "content": {"application/json": {"schema": schema}}}
+    }
+
+
+def _id_param(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+    }
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _body(schema: str, *, required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _op(
+    summary: str,
+    responses: dict[str, Any],
+    *,
+    params: list[dict[str, Any]] | None = None,
+    body: dict[str, Any] | None = None,
+    tag: str = "contracts",
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": responses}
+    if params:
+        operation["parameters"] = params
+    if body:
+        operation["requestBody"] = body
+    return operation
+
+
+PAGE_PARAMS = [
+    _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page number."),
+    _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}, "Items per page."),
+]
+MILESTONE = [_id_param("milestone_id")]
+
+PATHS: dict[str, Any] = {
+    "/contracts": {
+        "get": _op(
+            "Your contracts, as business or creator, newest first",
+            {**_ok(_ref("ContractPage")), **_problems(400, 401, 422)},
+            params=PAGE_PARAMS,
+        )
+    },
+    "/contracts/{contract_id}": {
+        "get": _op(
+            "One of your contracts (its two parties only)",
+            {**_ok(_ref("Contract")), **_problems(401, 404)},
+            params=[_id_param("contract_id")],
+        )
+    },
+    "/contracts/{contract_id}/milestones": {
+        "get": _op(
+            "The contract's milestones, in order (its two parties only)",
+            {**_ok(_ref("MilestoneList")), **_problems(401, 404)},
+            params=[_id_param("contract_id")],
+        )
+    },
+    "/milestones/{milestone_id}/fund": {
+        "post": _op(
+            "Start paying a pending milestone (the contract's business). Returns the "
+            "PaymentIntent to confirm with Stripe.js; in local/test mode, `test_card` (one of "
+            "Stripe's test card numbers) pays at once and returns the funded milestone.",
+            {
+                **_ok(
+                    {"anyOf": [_ref("FundingIntent"), _ref("Milestone")]},
+                    "A FundingIntent, or the funded Milestone when `test_card` was sent",
+                ),
+                **_problems(400, 401, 402, 403, 404, 409, 415, 422, 502),
+            },
+            params=MILESTONE,
+            body=_body("FundInput", required=False),
+            tag="milestones",
+        )
+    },
+    "/milestones/{milestone_id}/deliver": {
+        "post": _op(
+            "Deliver work for review (the contract's creator; funded or changes requested)",
+            {**_ok(_ref("Milestone")), **_problems(400, 401, 403, 404, 409, 415, 422)},
+            params=MILESTONE,
+            body=_body("DeliverInput"),
+            tag="milestones",
+        )
+    },
+    "/milestones/{milestone_id}/accept": {
+        "post": _op(
+            "Accept a delivery and release the payment to the creator (the contract's business)",
+            {**_ok(_ref("Milestone")), **_problems(401, 403, 404, 409)},
+            params=MILESTONE,
+            tag="milestones",
+        )
+    },
+    "/milestones/{milestone_id}/request-changes": {
+        "post": _op(
+            "Ask for a revision of a delivery (the contract's business; limited revisions)",
+            {**_ok(_ref("Milestone")), **_problems(400, 401, 403, 404, 409, 415, 422)},
+            params=MILESTONE,
+            body=_body("ChangesInput"),
+            tag="milestones",
+        )
+    },
+    "/earnings": {
+        "get": _op(
+            "Your earnings as a creator: per-currency balances, clearing payments, fee terms",
+            {**_ok(_ref("Earnings")), **_problems(401, 403)},
+            tag="earnings",
+        )
+    },
+}
+
+INT = {"type": "integer"}
+STRING = {"type": "string"}
+NULLABLE_INT = {"type": ["integer", "null"]}
+NULLABLE_STRING = {"type": ["string", "null"]}
+TIMESTAMP = {"type": "string", "format": "date-time"}
+NULLABLE_TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
+AMOUNTS = {
+    "type": "object",
+    "description": "Minor units per ISO currency code.",
+    "additionalProperties": {"type": "integer"},
+}
+PARTY = {
+    "type": "object",
+    "required": ["id", "display_name"],
+    "properties": {"id": INT, "display_name": STRING},
+}
+
+
+def _object(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"type": "object", "required": list(properties), "properties": properties, **extra}
+
+
+def _input(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": required,
+        "properties": properties,
+    }
+
+
+SCHEMAS: dict[str, Any] = {
+    "Contract": _object(
+        {
+            "id": INT,
+            "title": STRING,
+            "scope": STRING,
+            "status": {"type": "string", "enum": [s.value for s in ContractStatus]},
+            "role": {
+                "type": "string",
+                "enum": ["business", "creator"],
+                "description": "The caller's side of the contract.",
+            },
+            "business": PARTY,
+            "creator": PARTY,
+            "total_minor": INT,
+            "currency": STRING,
+            "delivery_days": INT,
+            "brief_id": NULLABLE_INT,
+            "proposal_id": NULLABLE_INT,
+            "offer_id": NULLABLE_INT,
+            "package_tier": NULLABLE_STRING,
+            "created_at": TIMESTAMP,
+        }
+    ),
+    "ContractPage": _object(
+        {
+            "items": {"type": "array", "items": _ref("Contract")},
+            "page": INT,
+            "per_page": INT,
+            "total": INT,
+        }
+    ),
+    "Milestone": _object(
+        {
+            "id": INT,
+            "contract_id": INT,
+            "position": INT,
+            "title": STRING,
+            "amount_minor": INT,
+            "currency": STRING,
+            "due_date": {"type": ["string", "null"], "format": "date"},
+            "state": {"type": "string", "enum": [s.value for s in MilestoneState]},
+            "revisions_used": INT,
+            "max_revisions": INT,
+            "funded_minor": INT,
+            "released_minor": INT,
+            "refunded_minor": INT,
+            "fee_minor": INT,
+            "delivery_message": STRING,
+            "delivery_files": {
+                "type": "array",
+                "items": STRING,
+                "description": "Original names of the files of the latest delivery.",
+            },
+            "funded_at": NULLABLE_TIMESTAMP,
+            "delivered_at": NULLABLE_TIMESTAMP,
+            "review_due_at": NULLABLE_TIMESTAMP,
+            "released_at": NULLABLE_TIMESTAMP,
+            "clears_at": NULLABLE_TIMESTAMP,
+            "paid_out_at": NULLABLE_TIMESTAMP,
+        }
+    ),
+    "MilestoneList": _object({"items": {"type": "array", "items": _ref("Milestone")}}),
+    "FundingIntent": _object(
+        {
+            "milestone_id": INT,
+            "payment_intent_id": STRING,
+            "client_secret": {
+                "type": ["string", "null"],
+                "description": "For stripe.confirmCardPayment / the Payment Element.",
+            },
+            "publishable_key": STRING,
+            "amount_minor": INT,
+            "currency": STRING,
+            "test_cards": {
+                "type": "object",
+                "description": "Local/test mode only: test card number -> expected outcome.",
+                "additionalProperties": STRING,
+            },
+        }
+    ),
+    "FundInput": _input(
+        {
+            "test_card": {
+                "type": "string",
+                "description": "Local/test mode only: a Stripe test card number, e.g. "
+                "4242424242424242 (succeeds) or 4000000000000341 (declined).",
+            }
+        },
+        [],
+    ),
+    "DeliverInput": _input(
+        {
+            "message": {
+                "type": "string",
+                "maxLength": MAX_MESSAGE,
+                "pattern": r"\S",
+                "description": "What is delivered (files are uploaded on the web page); not blank.",
+            }
+        },
+        ["message"],
+    ),
+    "ChangesInput": _input(
+        {
+            "note": {
+                "type": "string",
+                "minLength": 1,
+                "pattern": r"\S",
+                "description": "What should change; not blank (stored up to 2000 characters).",
+            }
+        },
+        ["note"],
+    ),
+    "Earnings": _object(
+        {
+            "creator_id": INT,
+            "pending": {**AMOUNTS, "description": "Released, waiting for the clearance hold."},
+            "paid": {**AMOUNTS, "description": "Transferred to the creator's Stripe account."},
+            "in_escrow": {**AMOUNTS, "description": "Funded, not released yet."},
+            "clearing": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "milestone_id": INT,
+                        "title": STRING,
+                        "net_minor": INT,
+                        "currency": STRING,
+                        "clears_at": NULLABLE_TIMESTAMP,
+                    }
+                ),
+            },
+            "terms": _object(
+                {
+                    "score": {"type": "number", "minimum": 0, "maximum": 1},
+                    "fee_bp": INT,
+                    "fee_percent": STRING,
+                    "hold_hours": INT,
+                    "hold_days": {"type": "number"},
+                    "formula": STRING,
+                }
+            ),
+            "payouts_ready": {"type": "boolean"},
+        }
+    ),
+}

@@ -1,0 +1,131 @@
+"""Forms for the payment pages. Field names equal the services' error keys (``note``,
+``message``, ``card_number``), so domain errors land next to the right field."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import DateField, FieldList, Form, FormField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.errors import ValidationFailed
+from app.money import MINOR_UNITS_PER_MAJOR, MoneyError, check_amount, parse_major
+from app.payments.delivery import MAX_MESSAGE
+from app.payments.milestones import MilestonePlan
+from app.payments.models import Milestone
+
+SPLIT_ROWS = 5
+
+
+def storable(text: str) -> bool:
+    """PostgreSQL text and JSON cannot hold NUL; lone surrogates cannot be encoded at all."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
+def _storable_check(form: Any, field: Any) -> None:
+    if isinstance(field.data, str) and not storable(field.data):
+        raise ValidationError("Contains characters that cannot be stored.")
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs its CSRF token (accept, set up payouts)."""
+
+
+class TestCardForm(FlaskForm):
+    __test__ = False  # not a pytest class
+
+    card_number = StringField(
+        "Card number",
+        validators=[DataRequired(message="Enter a card number."), Length(max=32), _storable_check],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+
+
+class DeliverForm(FlaskForm):
+    message = TextAreaField(
+        "Message to the business",
+        validators=[
+            DataRequired(message="Describe the delivery."),
+            Length(max=MAX_MESSAGE),
+            _storable_check,
+        ],
+    )
+    files = MultipleFileField("Files (optional)")
+
+
+class ChangesForm(FlaskForm):
+    note = TextAreaField(
+        "What should change?",
+        validators=[
+            DataRequired(message="Say what should change."),
+            Length(max=2000),
+            _storable_check,
+        ],
+    )
+
+
+class RefundForm(FlaskForm):
+    reason = StringField("Reason (optional)", validators=[Length(max=200), _storable_check])
+
+
+def _amount_check(form: Any, field: Any) -> None:
+    if not (field.data or "").strip():
+        return
+    try:
+        check_amount(parse_major(field.data))
+    except MoneyError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+class SplitRow(Form):
+    title = StringField("Title", validators=[Length(max=120), _storable_check])
+    amount = StringField("Amount", validators=[_amount_check], render_kw={"inputmode": "decimal"})
+    due_date = DateField("Due", validators=[Optional()])
+
+    def is_blank(self) -> bool:
+        return not (self.title.data or "").strip() and not (self.amount.data or "").strip()
+
+
+class SplitForm(FlaskForm):
+    """Up to five milestone rows; blank rows are ignored; amounts in major units."""
+
+    rows = FieldList(FormField(SplitRow), min_entries=SPLIT_ROWS, max_entries=SPLIT_ROWS)
+
+    def fill(self, milestones: list[Milestone]) -> None:
+        for entry, milestone in zip(self.rows.entries, milestones, strict=False):
+            entry.form.title.data = milestone.title
+            amount = Decimal(milestone.amount_minor) / MINOR_UNITS_PER_MAJOR
+            entry.form.amount.data = f"{amount:.2f}"
+            entry.form.due_date.data = milestone.due_date
+
+    def filled(self) -> list[SplitRow]:
+        return [entry.form for entry in self.rows.entries if not entry.form.is_blank()]
+
+    def plans(self) -> list[MilestonePlan]:
+        """The filled rows as plans; raises ValidationFailed for a row without an amount."""
+        plans = []
+        for index, row in enumerate(self.filled()):
+            raw = (row.amount.data or "").strip()
+            if not raw:
+                raise ValidationFailed({f"milestones.{index}.amount": ["Enter an amount."]})
+            plans.append(MilestonePlan(row.title.data or "", parse_major(raw), row.due_date.data))
+        return plans
+
+    def apply(self, error: ValidationFailed) -> list[str]:
+        """Put ``milestones.<i>.<field>`` errors on the i-th filled row; return the rest."""
+        rows, rest = self.filled(), []
+        for key, messages in error.errors.items():
+            parts = key.split(".")
+            if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(rows):
+                field = rows[int(parts[1])][parts[2]]
+                field.errors = [*field.errors, *messages]
+            else:
+                rest.extend(messages)
+        return rest

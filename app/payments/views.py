@@ -1,0 +1,475 @@
+"""HTML pages for payments: milestones on the contract page, funding, delivery and review,
+earnings and payouts for creators, payment history for businesses.
+
+Views are thin: load and authorise (other people's milestones are 404), one service call, then
+map domain errors to form errors or flash messages with a 4xx status, so the unit of work
+rolls back (``app.web.commit_unit_of_work``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_login import login_required
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.utils import secure_filename
+from werkzeug.wrappers import Response
+
+from app.accounts.auth import current, role_required
+from app.accounts.models import Role, User
+from app.contracts.models import Contract, ContractStatus
+from app.errors import DomainError, ValidationFailed
+from app.extensions import db
+from app.forms import FORM_ERROR_STATUS, apply_errors
+from app.offers.services import MAX_ID
+from app.payments import services
+from app.payments.forms import (
+    ActionForm,
+    ChangesForm,
+    DeliverForm,
+    RefundForm,
+    SplitForm,
+    TestCardForm,
+)
+from app.payments.models import ConnectedAccount, Milestone, MilestoneEvent, MilestoneState
+from app.payments.settings import local_test_cards
+from app.web import CONTENT_SECURITY_POLICY
+
+bp = Blueprint("payments", __name__)
+
+Page = str | tuple[str, int]
+S = MilestoneState
+
+
+# --- loading and authorising ----------------------------------------------------------------
+
+
+def _milestone(milestone_id: int, user: User, *, side: str | None = None) -> Milestone:
+    """The milestone if ``user`` is a party (or the given side: business/creator), else 404."""
+    milestone = db.session.get(Milestone, milestone_id) if milestone_id <= MAX_ID else None
+    if milestone is None:
+        abort(404)
+    contract = milestone.contract
+    allowed = {"business": {contract.business_id}, "creator": {contract.creator_id}}.get(
+        side or "", {contract.business_id, contract.creator_id}
+    )
+    if user.id not in allowed:
+        abort(404)
+    return milestone
+
+
+def _status(error: DomainError) -> int:
+    """Form errors answer 422; conflicts and provider failures keep their own 4xx/5xx."""
+    return FORM_ERROR_STATUS if error.status in (400, 402, 422) else error.status
+
+
+# --- the contract page ----------------------------------------------------------------------
+
+
+def _latest_notes(milestones: list[Milestone]) -> dict[int, str]:
+    """The newest change request note of each milestone (shown to both parties)."""
+    ids = [m.id for m in milestones if m.state == S.CHANGES_REQUESTED]
+    if not ids:
+        return {}
+    events = db.session.scalars(
+        select(MilestoneEvent)
+        .where(MilestoneEvent.milestone_id.in_(ids), MilestoneEvent.action == "request_changes")
+        .order_by(MilestoneEvent.id)
+    )
+    return {event.milestone_id: str(event.data.get("note", "")) for event in events}
+
+
+def render_contract(
+    contract: Contract, user: User, *, status: int = 200, split_form: SplitForm | None = None
+) -> Page:
+    """The contract detail page with its milestones and the viewer's actions."""
+    milestones = services.milestones_of(db.session(), contract.id)
+    is_business = user.id == contract.business_id
+    can_split = (
+        is_business
+        and contract.status == ContractStatus.ACTIVE
+        and all(m.state == S.PENDING and not m.payment_intent_id for m in milestones)
+    )
+    if can_split and split_form is None:
+        split_form = SplitForm(formdata=None)
+        split_form.fill(milestones)
+    context: dict[str, Any] = {
+        "contract": contract,
+        "is_business": is_business,
+        "milestones": milestones,
+        "notes": _latest_notes(milestones),
+        "split_form": split_form if can_split else None,
+        "active": contract.status == ContractStatus.ACTIVE,
+    }
+    return render_template("contracts/detail.html", **context), status
+
+
+def _back(milestone: Milestone) -> Response:
+    return redirect(url_for("contracts.detail", contract_id=milestone.contract_id))
+
+
+def _failed(milestone: Milestone, user: User, error: DomainError) -> Page:
+    """Show a domain error on the contract page; the 4xx makes the unit of work roll back."""
+    db.session.rollback()  # show what is stored, not the half-done attempt
+    flash(error.message, "error")
+    return render_contract(milestone.contract, user, status=_status(error))
+
+
+@bp.post("/contracts/<int:contract_id>/milestones")
+@role_required(Role.BUSINESS)
+def split(contract_id: int) -> Page | Response:
+    user = current()
+    contract = db.session.get(Contract, contract_id) if contract_id <= MAX_ID else None
+    if contract is None or contract.business_id != user.id:
+        abort(404)
+    form, status = SplitForm(), FORM_ERROR_STATUS
+    if form.validate_on_submit():
+        try:
+            services.split(db.session(), contract.id, form.plans(), actor=user)
+        except ValidationFailed as error:
+            for message in form.apply(error):
+                flash(message, "error")
+        except DomainError as error:  # e.g. Conflict: a payment was started meanwhile
+            flash(error.message, "error")
+            status = _status(error)
+        else:
+            flash("Milestones saved.", "success")
+            return redirect(url_for("contracts.detail", contract_id=contract.id))
+    db.session.rollback()
+    return render_contract(contract, user, status=status, split_form=form)
+
+
+# --- funding --------------------------------------------------------------------------------
+
+
+@bp.route("/milestones/<int:milestone_id>/fund", methods=["GET", "POST"])
+@login_required
+def fund(milestone_id: int) -> Page | Response:
+    user = current()
+    milestone = _milestone(milestone_id, user, side="business")
+    if milestone.state != S.PENDING:
+        flash(f"This milestone is already {milestone.state}.", "info")
+        return _back(milestone)
+    form = TestCardForm()
+    local = local_test_cards()
+    intent = None
+    status = 200
+    if local:
+        test_cards = {n: label for n, (_pm, label) in services.TEST_CARDS.items()}
+        if form.validate_on_submit():
+            try:
+                services.pay_with_test_card(
+                    db.session(),
+                    services.gateway_for(current_app),
+                    milestone.id,
+                    business=user,
+                    card_number=form.card_number.data or "",
+                )
+            except DomainError as error:
+                apply_errors(form, error)
+            else:
+                flash("Payment received: the milestone is funded.", "success")
+                return _back(milestone)
+        status = FORM_ERROR_STATUS if form.is_submitted() else 200
+    else:
+        # Real Stripe: the card is collected by Stripe.js with this PaymentIntent's secret.
+        test_cards = {}
+        if request.method == "POST":
+            flash("Card payments on this server need the Stripe.js integration.", "error")
+            status = 400
+        intent = services.fund(
+            db.session(), services.gateway_for(current_app), milestone.id, business=user
+        )
+    context = {"milestone": milestone, "form": form, "local": local, "intent": intent}
+    return render_template("payments/fund.html", test_cards=test_cards, **context), status
+
+
+# --- delivered files ------------------------------------------------------------------------
+
+MAX_DELIVERY_FILES = 10
+MAX_DELIVERY_FILE_BYTES = 20 * 1024 * 1024
+
+
+def _upload_limits() -> tuple[int, int]:
+    config = current_app.config
+    return (
+        int(config.get("DELIVERY_MAX_FILES", MAX_DELIVERY_FILES)),
+        int(config.get("DELIVERY_MAX_FILE_BYTES", MAX_DELIVERY_FILE_BYTES)),
+    )
+
+
+def _delivery_dir(milestone_id: int) -> Path:
+    return Path(current_app.config["MEDIA_ROOT"]) / "deliveries" / str(milestone_id)
+
+
+def _size(upload: FileStorage) -> int:
+    stream = upload.stream
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(0)
+    return size
+
+
+def _stored_name(original: str) -> str:
+    """A generated, safe name that keeps a readable (shortened) original name at the end."""
+    safe = secure_filename(original) or "file"
+    stem, dot, ext = safe.rpartition(".")
+    if dot and len(ext) <= 16:
+        safe = f"{stem[:80]}.{ext}"
+    return f"{uuid.uuid4().hex}_{safe[:100]}"
+
+
+def _store_files(milestone_id: int, uploads: Iterable[Any]) -> list[Path]:
+    """Save the uploads under MEDIA_ROOT/deliveries/<id>/; all or nothing.
+
+    Raises ValidationFailed (too many or too large files) before saving anything.
+    """
+    files = [f for f in uploads if isinstance(f, FileStorage) and f.filename]
+    max_files, max_bytes = _upload_limits()
+    if len(files) > max_files:
+        raise ValidationFailed({"files": [f"Attach at most {max_files} files."]})
+    for upload in files:
+        if _size(upload) > max_bytes:
+            limit = max_bytes // (1024 * 1024)
+            raise ValidationFailed(
+                {"files": [f"{upload.filename}: files are limited to {limit} MB."]}
+            )
+    directory = _delivery_dir(milestone_id)
+    stored: list[Path] = []
+    try:
+        for upload in files:
+            directory.mkdir(parents=True, exist_ok=True)
+            path = directory / _stored_name(upload.filename or "")
+            upload.save(path)
+            stored.append(path)
+    except BaseException:
+        _remove_files(stored)
+        raise
+    return stored
+
+
+def _remove_files(paths: Iterable[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def _send_file(milestone_id: int, name: str) -> Response:
+    # Always a download: a creator's .html or .svg must never render on our origin.
+    return send_from_directory(
+        _delivery_dir(milestone_id),
+        name,
+        as_attachment=True,
+        download_name=name.partition("_")[2] or name,
+    )
+
+
+# --- delivery -------------------------------------------------------------------------------
+
+
+@bp.route("/milestones/<int:milestone_id>/deliver", methods=["GET", "POST"])
+@login_required
+def deliver(milestone_id: int) -> Page | Response:
+    user = current()
+    milestone = _milestone(milestone_id, user, side="creator")
+    form = DeliverForm()
+    if form.validate_on_submit():
+        try:
+            stored = _store_files(milestone.id, form.files.data or [])
+            g.stored_delivery_files = stored
+            services.deliver(
+                db.session(),
+                milestone.id,
+                creator=user,
+                message=form.message.data or "",
+                files=[path.name for path in stored],
+            )
+        except Exception as error:
+            # Nothing half-written: no files without the delivery that lists them.
+            _remove_files(g.pop("stored_delivery_files", []))
+            if not isinstance(error, DomainError):
+                raise
+            apply_errors(form, error)
+            status = _status(error)
+        else:
+            flash("Delivered. The business has been asked to review it.", "success")
+            return _back(milestone)
+    else:
+        status = FORM_ERROR_STATUS if form.is_submitted() else 200
+    context = {"milestone": milestone, "form": form, "limits": _upload_limits()}
+    return render_template("payments/deliver.html", **context), status
+
+
+@bp.teardown_request
+def _remove_orphaned_files(error: BaseException | None) -> None:
+    # The commit runs after the view; if it failed, the stored files belong to nothing.
+    stored = g.pop("stored_delivery_files", [])
+    if error is not None:
+        _remove_files(stored)
+
+
+@bp.get("/milestones/<int:milestone_id>/files/<name>")
+@login_required
+def download(milestone_id: int, name: str) -> Response:
+    milestone = _milestone(milestone_id, current())
+    delivered = set(milestone.delivery_files)
+    for event in db.session.scalars(
+        select(MilestoneEvent).where(
+            MilestoneEvent.milestone_id == milestone.id, MilestoneEvent.action == "deliver"
+        )
+    ):
+        delivered.update(event.data.get("files", []))
+    if name not in delivered:
+        abort(404)
+    return _send_file(milestone.id, name)
+
+
+# --- review and refund ----------------------------------------------------------------------
+
+
+@bp.post("/milestones/<int:milestone_id>/accept")
+@login_required
+def accept(milestone_id: int) -> Page | Response:
+    user = current()
+    milestone = _milestone(milestone_id, user, side="business")
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.accept(db.session(), milestone.id, business=user)
+    except DomainError as error:
+        return _failed(milestone, user, error)
+    flash("Delivery accepted: the payment is released to the creator.", "success")
+    return _back(milestone)
+
+
+@bp.post("/milestones/<int:milestone_id>/request-changes")
+@login_required
+def request_changes(milestone_id: int) -> Page | Response:
+    user = current()
+    milestone = _milestone(milestone_id, user, side="business")
+    form = ChangesForm()
+    try:
+        if not form.validate_on_submit():
+            raise ValidationFailed({"note": form.note.errors or ["Say what should change."]})
+        services.request_changes(db.session(), milestone.id, business=user, note=form.note.data)
+    except DomainError as error:
+        return _failed(milestone, user, error)
+    flash("Changes requested.", "success")
+    return _back(milestone)
+
+
+@bp.post("/milestones/<int:milestone_id>/refund")
+@login_required
+def refund(milestone_id: int) -> Page | Response:
+    user = current()
+    milestone = _milestone(milestone_id, user)
+    form = RefundForm()
+    try:
+        if not form.validate_on_submit():
+            raise ValidationFailed({"reason": form.reason.errors or ["Invalid request."]})
+        services.refund(
+            db.session(),
+            services.gateway_for(current_app),
+            milestone.id,
+            actor=user,
+            reason=(form.reason.data or "").strip(),
+        )
+    except DomainError as error:
+        return _failed(milestone, user, error)
+    flash("The payment was refunded to the business.", "success")
+    return _back(milestone)
+
+
+# --- creators: earnings and payouts ---------------------------------------------------------
+
+
+def _onboarding_origin() -> str:
+    """Where account links point: the emulator in local mode, else Stripe's Connect site."""
+    base = current_app.config.get("STRIPE_API_BASE")
+    if base:
+        parts = urlsplit(base)
+        return f"{parts.scheme}://{parts.netloc}"
+    return "https://connect.stripe.com"
+
+
+@bp.get("/earnings")
+@role_required(Role.CREATOR)
+def earnings() -> Response:
+    user = current()
+    report = services.earnings(db.session(), user.id)
+    currencies = sorted(
+        {*report.pending, *report.paid, *report.in_escrow, *(c.currency for c in report.clearing)}
+    )
+    page = render_template(
+        "payments/earnings.html",
+        report=report,
+        currencies=currencies,
+        account=db.session.get(ConnectedAccount, user.id),
+        form=ActionForm(),
+    )
+    response = current_app.make_response(page)
+    # "Set up payouts" posts here and is redirected to the account link; browsers apply
+    # form-action to that redirect, so this page allows the link's origin as well.
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {_onboarding_origin()}"
+    )
+    return response
+
+
+@bp.post("/payouts/onboarding")
+@role_required(Role.CREATOR)
+def start_onboarding() -> Response:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    link = services.start_onboarding(
+        db.session(),
+        services.gateway_for(current_app),
+        creator=current(),
+        # An expired link sends the creator back to the earnings page to start again.
+        refresh_url=url_for("payments.earnings", _external=True),
+        return_url=url_for("payments.onboarding_return", _external=True),
+    )
+    return redirect(link.url, code=303)
+
+
+@bp.get("/payouts/onboarding/return")
+@role_required(Role.CREATOR)
+def onboarding_return() -> Response:
+    account = db.session.get(ConnectedAccount, current().id)
+    if account is None:
+        flash("Payouts are not set up yet.", "info")
+        return redirect(url_for("payments.earnings"))
+    account = services.refresh_account(
+        db.session(), services.gateway_for(current_app), account.stripe_account_id
+    )
+    if account is not None and account.ready:
+        flash("Payouts are set up: cleared earnings are transferred to your account.", "success")
+    else:
+        flash("Stripe still needs some details before payouts can start.", "info")
+    return redirect(url_for("payments.earnings"))
+
+
+# --- businesses: payment history ------------------------------------------------------------
+
+
+@bp.get("/payments")
+@role_required(Role.BUSINESS)
+def history() -> str:
+    rows = services.payment_history(db.session(), current().id)
+    return render_template("payments/history.html", rows=rows)
