@@ -143,3 +143,16 @@ def event_payload(event_id: str, event_type: str, obj: dict[str, Any]) -> bytes:
             "api_version": "2024-06-20",
         }
     ).encode()
+
+
+@pytest.fixture(autouse=True)
+def ledger_stays_consistent(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every payments test that used the database, the ledger invariants hold."""
+    yield
+    if "session" not in request.fixturenames:
+        return
+    from app.extensions import db
+    from app.payments import ledger
+
+    report = ledger.check(db.session())
+    assert report.ok, report.problems
