@@ -7,6 +7,7 @@ Each domain keeps the description of its endpoints next to the endpoints themsel
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from typing import Any
 
 DOMAIN_SPECS = (
@@ -31,6 +32,44 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         },
     },
 }
+
+
+# Building blocks shared by every domain's api_spec module.
+MAX_ID = 2**63 - 1  # ids are BIGINT; larger path ids answer 404
+
+
+def ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def id_param(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+    }
+
+
+def query_param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def problems(descriptions: Mapping[int, str], *statuses: int) -> dict[str, Any]:
+    """Problem responses for ``statuses``, described by the domain's own wording."""
+    return {
+        str(status): {
+            "description": descriptions[status],
+            "content": {"application/problem+json": {"schema": ref("Problem")}},
+        }
+        for status in statuses
+    }
 
 
 def problem_response(description: str) -> dict[str, Any]:

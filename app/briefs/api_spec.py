@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+from app.api.openapi import id_param as _id_param
+from app.api.openapi import problems
+from app.api.openapi import query_param as _query
 from app.briefs.models import BriefStatus, ProposalStatus, Visibility
 from app.briefs.queries import MAX_PAGE
 from app.briefs.services import (
     COVER_LETTER_LENGTH,
     DELIVERY_DAYS,
     DESCRIPTION_LENGTH,
-    MAX_ID,
     TITLE_LENGTH,
 )
 from app.money import MAX_AMOUNT_MINOR, SUPPORTED_CURRENCIES
@@ -28,16 +31,7 @@ _PROBLEM_TEXT = {
     415: "The body is not application/json",
     422: "Invalid input; `errors` maps each field to its messages",
 }
-
-
-def _problems(*statuses: int) -> dict[str, Any]:
-    return {
-        str(status): {
-            "description": _PROBLEM_TEXT[status],
-            "content": {"application/problem+json": {"schema": PROBLEM}},
-        }
-        for status in statuses
-    }
+_problems = partial(problems, _PROBLEM_TEXT)
 
 
 def _ok(schema: str, description: str = "OK", status: int = 200) -> dict[str, Any]:
@@ -46,25 +40,6 @@ def _ok(schema: str, description: str = "OK", status: int = 200) -> dict[str, An
             "description": description,
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
         }
-    }
-
-
-def _id_param(name: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
-    }
-
-
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "schema": schema,
-        "description": description,
     }
 
 
@@ -172,7 +147,10 @@ PATHS: dict[str, Any] = {
         ),
         "post": _op(
             "Send a proposal for an open brief (creator accounts; one per brief)",
-            {**_ok("Proposal", "Created", 201), **_problems(400, 401, 403, 404, 409, 415, 422)},
+            {
+                **_ok("Proposal", "Created", 201),
+                **_problems(400, 401, 403, 404, 409, 415, 422),
+            },
             params=[_id_param("brief_id")],
             body="ProposalCreate",
             tag="proposals",

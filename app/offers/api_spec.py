@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.api.openapi import problem_response
+from app.api.openapi import MAX_ID, problem_response
+from app.api.openapi import query_param as _query
+from app.api.openapi import ref as _ref
 from app.money import MAX_AMOUNT_MINOR, SUPPORTED_CURRENCIES
 from app.offers.models import CATEGORIES, DeliverableKind, OfferKind, PackageTier, Platform
 from app.offers.validation import (
@@ -22,12 +24,6 @@ from app.offers.validation import (
     TAG_LENGTH,
     TITLE_LENGTH,
 )
-
-MAX_ID = 2**63 - 1
-
-
-def _ref(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _values(enum: Any) -> list[str]:
@@ -287,16 +283,6 @@ SCHEMAS: dict[str, Any] = {
 
 def _json(schema: str, description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
-
-
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "schema": schema,
-        "description": description,
-    }
 
 
 OFFER_ID = {

@@ -6,11 +6,15 @@ response against these schemas).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from app.api import MAX_PAGE
+from app.api.openapi import id_param as _id_param
+from app.api.openapi import problems
+from app.api.openapi import query_param as _query
+from app.api.openapi import ref as _ref
 from app.contracts.models import ContractStatus
-from app.offers.services import MAX_ID
 from app.payments.delivery import MAX_MESSAGE
 from app.payments.models import MilestoneState
 
@@ -27,44 +31,12 @@ _PROBLEM_TEXT = {
     422: "Invalid input; `errors` maps each field to its messages",
     502: "The payment provider (Stripe) refused the request or could not be reached",
 }
-
-
-def _problems(*statuses: int) -> dict[str, Any]:
-    return {
-        str(status): {
-            "description": _PROBLEM_TEXT[status],
-            "content": {"application/problem+json": {"schema": PROBLEM}},
-        }
-        for status in statuses
-    }
-
-
-def _ref(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
+_problems = partial(problems, _PROBLEM_TEXT)
 
 
 def _ok(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
     return {
         "200": {"description": description, "content": {"application/json": {"schema": schema}}}
-    }
-
-
-def _id_param(name: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
-    }
-
-
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "schema": schema,
-        "description": description,
     }
 
 
@@ -136,7 +108,10 @@ PATHS: dict[str, Any] = {
     "/milestones/{milestone_id}/deliver": {
         "post": _op(
             "Deliver work for review (the contract's creator; funded or changes requested)",
-            {**_ok(_ref("Milestone")), **_problems(400, 401, 403, 404, 409, 415, 422)},
+            {
+                **_ok(_ref("Milestone")),
+                **_problems(400, 401, 403, 404, 409, 415, 422),
+            },
             params=MILESTONE,
             body=_body("DeliverInput"),
             tag="milestones",
@@ -153,7 +128,10 @@ PATHS: dict[str, Any] = {
     "/milestones/{milestone_id}/request-changes": {
         "post": _op(
             "Ask for a revision of a delivery (the contract's business; limited revisions)",
-            {**_ok(_ref("Milestone")), **_problems(400, 401, 403, 404, 409, 415, 422)},
+            {
+                **_ok(_ref("Milestone")),
+                **_problems(400, 401, 403, 404, 409, 415, 422),
+            },
             params=MILESTONE,
             body=_body("ChangesInput"),
             tag="milestones",
