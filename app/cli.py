@@ -12,9 +12,9 @@ def init_cli(app: Flask) -> None:
     register_payments_commands(app)
 
     @app.cli.command("migrate")
-    @click.argument("revision", default="head")
+    @click.argument("revision", default="heads")
     def migrate(revision: str) -> None:
-        """Upgrade the database schema to REVISION (default: head)."""
+        """Upgrade the database schema to REVISION (default: every head)."""
         from app import migrate as migrations
 
         migrations.upgrade(current_app.config["DATABASE_URL"], revision)

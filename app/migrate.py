@@ -1,5 +1,8 @@
 """Alembic, driven from code: the schema is only ever made by the migrations in migrations/.
 
+Domains may add migrations on branches of their own (each starting from the revision they
+build on); ``upgrade`` goes to every head, and a merge revision joins them when convenient.
+
 python -m app.migrate upgrade [REV]            # DATABASE_URL or the default SQLite file
 python -m app.migrate revision -m "message"    # autogenerate against an upgraded database
 """
@@ -24,7 +27,7 @@ def alembic_config(url: str, connection: Any = None) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head", connection: Any = None) -> None:
+def upgrade(url: str, revision: str = "heads", connection: Any = None) -> None:
     command.upgrade(alembic_config(url, connection), revision)
 
 
@@ -38,7 +41,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m app.migrate")
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("upgrade")
-    up.add_argument("revision", nargs="?", default="head")
+    up.add_argument("revision", nargs="?", default="heads")
     rev = sub.add_parser("revision")
     rev.add_argument("-m", "--message", required=True)
     args = parser.parse_args()
