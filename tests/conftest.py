@@ -8,6 +8,7 @@ transaction that is rolled back, so tests never see each other's rows.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from app import create_app  # noqa: E402
 from app import migrate as migrations  # noqa: E402
 from app.accounts import passwords  # noqa: E402
+from app.devtools.stripe_emulator import EmulatorProcess, run_in_subprocess  # noqa: E402
 from app.extensions import db  # noqa: E402
+from app.payments.gateway import PaymentGateway, gateway_for  # noqa: E402
+from tests.stripe_support import WEBHOOK_SECRET, LiveServer, truncate_all  # noqa: E402
 
 passwords.use_cheap_hashing_for_tests()
 
@@ -99,8 +103,59 @@ def make_test_app(database_url: str, instance_path: Path, **overrides: Any) -> F
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, instance_path: Path) -> Flask:
-    return make_test_app(database_url, instance_path)
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    """The local Stripe emulator, a real HTTP server in a subprocess, for the whole run."""
+    state_file = tmp_path_factory.mktemp("stripe") / "state.pickle"
+    with run_in_subprocess(state_file) as emu:
+        yield emu
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, instance_path: Path, emulator: EmulatorProcess) -> Flask:
+    """The app on the test database, talking to the emulator; no SDK retries (tests want to
+    see each failure; jobs retry with the same idempotency key)."""
+    return make_test_app(
+        database_url,
+        instance_path,
+        STRIPE_API_BASE=emulator.api_base,
+        STRIPE_SECRET_KEY="sk_test_payments",
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_MAX_NETWORK_RETRIES=0,
+        PAYMENTS_LOCAL_TEST_CARDS=True,
+    )
+
+
+@pytest.fixture()
+def gateway(app: Flask) -> PaymentGateway:
+    """The app's gateway, with a fresh idempotency-key namespace: rolled-back tests reuse
+    database ids while the emulator remembers keys (as Stripe does for 24 hours)."""
+    gateway = gateway_for(app)
+    gateway.key_prefix = f"t{uuid.uuid4().hex[:10]}-"  # type: ignore[attr-defined]
+    return gateway
+
+
+@pytest.fixture()
+def committed(app: Flask) -> Iterator[Session]:
+    """Sessions bound to the engine as in production (real commits); every table is emptied
+    afterwards. Threads get their own session from ``db.session`` (thread-local scope)."""
+    assert db.engine is not None
+    db.bind(db.engine)
+    try:
+        with app.app_context():
+            yield db.session()
+    finally:
+        db.session.remove()
+        truncate_all()
+
+
+@pytest.fixture()
+def live_server(app: Flask, committed: Session) -> Iterator[LiveServer]:
+    """The app on a real port, for the emulator to deliver webhooks to."""
+    server = LiveServer(app)
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 @pytest.fixture()
