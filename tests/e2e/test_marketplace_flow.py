@@ -1,0 +1,195 @@
+"""A creator and a business go through the whole marketplace in a real browser.
+
+Creator signs up and publishes an offer; a business signs up, posts a brief, sees the
+creator recommended, invites them, accepts their proposal, funds the milestone with a test
+card; the creator delivers, the business accepts, and the creator's earnings page shows the
+clearance hold. Screenshots of the main pages land in test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from app import clock
+from app.payments import ledger
+from tests.e2e.conftest import ARTIFACTS
+
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+
+PASSWORD = "a long e2e password"
+
+
+class Page:
+    """Thin helpers over a Selenium driver, in the user's vocabulary."""
+
+    def __init__(self, driver: Any, base_url: str) -> None:
+        self.driver, self.base_url = driver, base_url
+
+    def open(self, path: str) -> None:
+        self.driver.get(self.base_url + path)
+
+    def fill(self, name: str, value: str) -> None:
+        field = self.driver.find_element("name", name)
+        field.clear()
+        field.send_keys(value)
+
+    def select(self, name: str, value: str) -> None:
+        from selenium.webdriver.support.ui import Select
+
+        Select(self.driver.find_element("name", name)).select_by_value(value)
+
+    def check(self, name: str, value: str | None = None) -> None:
+        selector = f"input[name='{name}']" + (f"[value='{value}']" if value else "")
+        box = self.driver.find_element("css selector", selector)
+        if not box.is_selected():
+            box.click()
+
+    def press(self, text: str) -> None:
+        buttons = self.driver.find_elements("xpath", f"//button[normalize-space()='{text}']")
+        links = self.driver.find_elements("xpath", f"//a[normalize-space()='{text}']")
+        target = (buttons or links or [None])[0]
+        assert target is not None, f"no button or link {text!r} on {self.driver.current_url}"
+        target.click()
+
+    def press_containing(self, text: str) -> None:
+        element = self.driver.find_element(
+            "xpath", f"//*[self::button or self::a][contains(normalize-space(), '{text}')]"
+        )
+        element.click()
+
+    @property
+    def text(self) -> str:
+        return self.driver.find_element("tag name", "body").text
+
+    @property
+    def path(self) -> str:
+        return self.driver.current_url.removeprefix(self.base_url)
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+    def sign_up(self, email: str, name: str, *, creator: bool, business: bool) -> None:
+        self.driver.delete_all_cookies()
+        self.open("/register")
+        self.fill("email", email)
+        self.fill("display_name", name)
+        self.fill("password", PASSWORD)
+        if creator:
+            self.check("as_creator")
+        if business:
+            self.check("as_business")
+        self.press("Create account")
+        assert self.path.startswith("/dashboard"), self.text[:300]
+
+    def sign_in(self, email: str) -> None:
+        self.driver.delete_all_cookies()
+        self.open("/login")
+        self.fill("email", email)
+        self.fill("password", PASSWORD)
+        self.press("Sign in")
+        assert self.path.startswith("/dashboard"), self.text[:300]
+
+
+def test_hire_fund_deliver_accept_in_a_browser(browser, browser_app, live_server, committed):
+    page = Page(browser, live_server.url)
+
+    # A creator signs up and publishes a service offer.
+    page.sign_up("lena@example.com", "Lena Park", creator=True, business=False)
+    page.open("/offers/new/service")
+    page.fill("title", "Wedding photography and portraits")
+    page.fill(
+        "description",
+        "Documentary wedding photography: ceremony, portraits and the "
+        "party, with 400 edited photos delivered within two weeks.",
+    )
+    page.select("category", "Photography")
+    page.fill("tags", "wedding photography, portraits, Lightroom")
+    page.fill("basic-price", "450")
+    page.fill("basic-delivery_days", "14")
+    page.fill("basic-includes", "Full-day coverage and 400 edited photos")
+    page.press("Save draft")
+    page.press("Publish")
+    assert "published" in page.text.lower()
+    page.screenshot("01-offer-published")
+
+    # A business signs up and posts a brief.
+    page.sign_up("tom@example.com", "Tom Becker", creator=False, business=True)
+    page.open("/briefs/new")
+    page.fill("title", "Photographer for our wedding in June")
+    page.fill(
+        "description",
+        "We are looking for a wedding photographer to cover the "
+        "ceremony and the reception, and to deliver edited portraits.",
+    )
+    page.select("category", "Photography")
+    page.fill("skills", "wedding photography")
+    page.check("offer_kinds", "service")
+    page.fill("budget_min_minor", "300")
+    page.fill("budget_max_minor", "800")
+    page.select("currency", "USD")
+    page.fill("deadline", (clock.now().date() + timedelta(days=40)).strftime("%m/%d/%Y"))
+    page.press("Publish")
+    brief_path = page.path
+    assert re.fullmatch(r"/briefs/\d+", brief_path), page.path
+    page.screenshot("02-brief-posted")
+
+    # The creator is recommended, with reasons, and gets invited.
+    page.press("See recommended creators")
+    assert "Lena Park" in page.text and "wedding" in page.text.lower()
+    page.screenshot("03-recommended-creators")
+    page.press("Invite to this brief")
+    assert "Invited" in page.text or "invited" in page.text
+
+    # The invited creator sees the invitation and sends a proposal.
+    page.sign_in("lena@example.com")
+    page.open("/my/proposals")
+    assert "Photographer for our wedding in June" in page.text
+    page.open(brief_path)
+    page.fill(
+        "cover_letter",
+        "I photographed sixty weddings; portfolio on my profile. Happy to meet for a coffee first.",
+    )
+    page.fill("price_minor", "500")
+    page.fill("delivery_days", "14")
+    page.press("Send proposal")
+    assert "Your proposal" in page.text
+
+    # The business accepts the proposal and funds the milestone with a test card.
+    page.sign_in("tom@example.com")
+    page.open(brief_path)
+    page.press("Accept")
+    assert page.path.startswith("/contracts/"), page.path
+    contract_path = page.path
+    page.press_containing("Fund")
+    page.fill("card_number", "4242 4242 4242 4242")
+    page.press_containing("Pay")
+    assert "funded" in page.text.lower()
+    page.screenshot("04-milestone-funded")
+
+    # The creator delivers; the business accepts.
+    page.sign_in("lena@example.com")
+    page.open(contract_path)
+    page.press("Deliver")
+    page.fill("message", "All 400 photos are in the shared gallery; the album layout follows.")
+    page.press("Deliver for review")
+    page.sign_in("tom@example.com")
+    page.open(contract_path)
+    page.press("Accept and release payment")
+    assert "released" in page.text.lower()
+    page.screenshot("05-delivery-accepted")
+
+    # The creator's earnings show the money clearing, with the fee and hold formula.
+    page.sign_in("lena@example.com")
+    page.open("/earnings")
+    text = page.text.lower()
+    assert "clearing" in text and "$500.00" in page.text
+    assert "hold" in text and "fee" in text
+    page.screenshot("06-earnings")
+
+    report = ledger.check(committed)
+    assert report.ok, report.problems
