@@ -51,15 +51,26 @@ class Page:
     def press(self, text: str) -> None:
         buttons = self.driver.find_elements("xpath", f"//button[normalize-space()='{text}']")
         links = self.driver.find_elements("xpath", f"//a[normalize-space()='{text}']")
-        target = (buttons or links or [None])[0]
-        assert target is not None, f"no button or link {text!r} on {self.driver.current_url}"
-        target.click()
+        visible = [element for element in buttons + links if element.is_displayed()]
+        assert visible, f"no button or link {text!r} on {self.driver.current_url}"
+        self._click_and_wait(visible[0])
 
     def press_containing(self, text: str) -> None:
-        element = self.driver.find_element(
-            "xpath", f"//*[self::button or self::a][contains(normalize-space(), '{text}')]"
+        elements = self.driver.find_elements(
+            "xpath", f"//main//*[self::button or self::a][contains(normalize-space(), '{text}')]"
         )
+        visible = [element for element in elements if element.is_displayed()]
+        assert visible, f"nothing like {text!r} on {self.driver.current_url}"
+        self._click_and_wait(visible[0])
+
+    def _click_and_wait(self, element: Any) -> None:
+        """Click, then wait for the next page: reading too early would see the old one."""
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        old_page = self.driver.find_element("tag name", "html")
         element.click()
+        WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(old_page))
 
     @property
     def text(self) -> str:
@@ -162,7 +173,7 @@ def test_hire_fund_deliver_accept_in_a_browser(browser, browser_app, live_server
     # The business accepts the proposal and funds the milestone with a test card.
     page.sign_in("tom@example.com")
     page.open(brief_path)
-    page.press("Accept")
+    page.press("Accept and hire")
     assert page.path.startswith("/contracts/"), page.path
     contract_path = page.path
     page.press_containing("Fund")
@@ -186,10 +197,11 @@ def test_hire_fund_deliver_accept_in_a_browser(browser, browser_app, live_server
     # The creator's earnings show the money clearing, with the fee and hold formula.
     page.sign_in("lena@example.com")
     page.open("/earnings")
-    text = page.text.lower()
-    assert "clearing" in text and "$500.00" in page.text
-    assert "hold" in text and "fee" in text
     page.screenshot("06-earnings")
+    text = page.text.lower()
+    # $500 less the neutral-reputation fee of 10%, waiting out the hold.
+    assert "clearing" in text and "$450.00" in page.text, page.text
+    assert "clearance hold" in text and "15% − 10% × reputation" in page.text
 
     report = ledger.check(committed)
     assert report.ok, report.problems
