@@ -1,0 +1,139 @@
+"""How each dispute outcome moves the milestone's money, through app.payments only.
+
+* release: escrow -> creator through the normal release (fee + clearance hold + transfer
+  timer). A chargeback on a milestone that was already released or paid out goes back to
+  where it was (a transfer timer is set again if it had not been paid out yet).
+* refund: the payments refund service (Stripe Refund, plus a Transfer Reversal if paid out).
+* split: a partial Stripe refund of the business share from escrow, then the release of the
+  creator's share (the fee is taken from that share only).
+
+Stripe calls carry idempotency keys derived from the milestone and the refund count, and the
+dispute row is locked with the milestone, so an outcome is applied once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.accounts.models import User
+from app.errors import Conflict, ValidationFailed
+from app.payments import delivery, jobs, refunds
+from app.payments.gateway import PaymentGateway
+from app.payments.models import Milestone, MilestoneState, PayoutTransfer
+from app.payments.states import transition as milestone_transition
+
+S = MilestoneState
+
+
+@dataclass(frozen=True)
+class Outcome:
+    refund_minor: int
+    release_minor: int
+
+
+def held(milestone: Milestone) -> int:
+    """What the milestone's escrow still holds (nothing once it was released)."""
+    if milestone.released_minor:
+        return 0
+    return milestone.funded_minor - milestone.refunded_minor
+
+
+def disputed_amount(milestone: Milestone) -> int:
+    """The money at stake: the escrow, or what was released and not refunded."""
+    return milestone.funded_minor - milestone.refunded_minor
+
+
+def check_split(milestone: Milestone, refund_minor: int) -> None:
+    """Guard (before any side effect) for a split giving ``refund_minor`` to the business."""
+    if isinstance(refund_minor, bool) or not isinstance(refund_minor, int):
+        raise ValidationFailed({"refund_minor": ["A whole number of minor units (cents)."]})
+    total = held(milestone)
+    if total == 0:
+        raise Conflict("This payment was already released: only a full refund or release.")
+    if not 0 < refund_minor < total:
+        raise ValidationFailed(
+            {"refund_minor": [f"The business share must be between 0 and {total} (exclusive)."]}
+        )
+
+
+def release(
+    session: Session, milestone: Milestone, *, actor_id: int | None, dispute_id: int
+) -> Outcome:
+    if held(milestone) > 0:
+        delivery.release(session, milestone, action="resolve_release", actor_id=actor_id)
+        return Outcome(0, milestone.released_minor)
+    # A chargeback froze a released or paid-out milestone: put it back where it was.
+    transfer = session.scalar(
+        select(PayoutTransfer).where(PayoutTransfer.milestone_id == milestone.id)
+    )
+    if transfer is not None and transfer.reversed_minor == 0:
+        milestone_transition(session, milestone, "resolve_paid_out", actor_id=actor_id)
+    else:
+        milestone_transition(session, milestone, "resolve_release", actor_id=actor_id)
+        # The transfer timer ran (and did nothing) while the milestone was disputed.
+        jobs.schedule(
+            session,
+            kind=jobs.TRANSFER,
+            milestone_id=milestone.id,
+            due_at=max(milestone.clears_at or clock.now(), clock.now()),
+            key=f"milestone-{milestone.id}-transfer-after-dispute-{dispute_id}",
+        )
+    return Outcome(0, milestone.released_minor)
+
+
+def refund(
+    session: Session,
+    gateway: PaymentGateway,
+    milestone: Milestone,
+    *,
+    actor: User | None,
+    reason: str,
+) -> Outcome:
+    amount = disputed_amount(milestone)
+    refunds.refund(session, gateway, milestone.id, actor=actor, reason=reason[:200])
+    return Outcome(amount, 0)
+
+
+def split(
+    session: Session,
+    gateway: PaymentGateway,
+    milestone: Milestone,
+    *,
+    refund_minor: int,
+    actor_id: int | None,
+    reason: str,
+) -> Outcome:
+    check_split(milestone, refund_minor)
+    creator_share = held(milestone) - refund_minor
+    refunds.partial_refund(
+        session, gateway, milestone, amount=refund_minor, actor_id=actor_id, reason=reason[:200]
+    )
+    delivery.release(
+        session, milestone, action="resolve_release", actor_id=actor_id, amount=creator_share
+    )
+    return Outcome(refund_minor, creator_share)
+
+
+def by_refund_amount(
+    session: Session,
+    gateway: PaymentGateway,
+    milestone: Milestone,
+    *,
+    refund_minor: int,
+    actor: User | None,
+    dispute_id: int,
+    reason: str,
+) -> Outcome:
+    """An agreed business share: 0 releases everything, all of it refunds, else a split."""
+    actor_id = actor.id if actor else None
+    if refund_minor == 0:
+        return release(session, milestone, actor_id=actor_id, dispute_id=dispute_id)
+    if refund_minor == disputed_amount(milestone):
+        return refund(session, gateway, milestone, actor=actor, reason=reason)
+    return split(
+        session, gateway, milestone, refund_minor=refund_minor, actor_id=actor_id, reason=reason
+    )

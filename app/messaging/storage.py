@@ -1,0 +1,132 @@
+"""Uploaded files of messages and dispute evidence, under MEDIA_ROOT/<area>/<owner id>/.
+
+Names are generated (uuid + werkzeug ``secure_filename``), so an upload can never choose its
+path. Storing is all or nothing, and files stored for a request whose unit of work does not
+commit are deleted again (``track`` + ``discard_untracked`` in the blueprints' teardown).
+Files are only ever sent as downloads, so an uploaded .html or .svg never renders on our origin.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, g, send_from_directory
+from werkzeug.datastructures import FileStorage
+from werkzeug.utils import secure_filename
+from werkzeug.wrappers import Response
+
+from app.errors import ValidationFailed
+
+_G_KEY = "stored_upload_files"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    path: Path
+    original_name: str
+    size_bytes: int
+
+    @property
+    def stored_name(self) -> str:
+        return self.path.name
+
+
+def directory(area: str, owner_id: int) -> Path:
+    return Path(current_app.config["MEDIA_ROOT"]) / area / str(int(owner_id))
+
+
+def limits(prefix: str, default_files: int, default_bytes: int) -> tuple[int, int]:
+    config = current_app.config
+    return (
+        int(config.get(f"{prefix}_MAX_FILES", default_files)),
+        int(config.get(f"{prefix}_MAX_FILE_BYTES", default_bytes)),
+    )
+
+
+def _size(upload: FileStorage) -> int:
+    stream = upload.stream
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(0)
+    return size
+
+
+def stored_name(original: str) -> str:
+    safe = secure_filename(original) or "file"
+    stem, dot, ext = safe.rpartition(".")
+    if dot and len(ext) <= 16:
+        safe = f"{stem[:80]}.{ext}"
+    return f"{uuid.uuid4().hex}_{safe[:100]}"
+
+
+def uploads_of(values: Iterable[Any]) -> list[FileStorage]:
+    return [f for f in values if isinstance(f, FileStorage) and f.filename]
+
+
+def store(
+    area: str, owner_id: int, uploads: Iterable[Any], *, max_files: int, max_bytes: int
+) -> list[StoredFile]:
+    """Save the uploads; raises ValidationFailed (too many / too large) before saving any.
+
+    Every saved file is tracked for the request: it is deleted if the request fails.
+    """
+    files = uploads_of(uploads)
+    if len(files) > max_files:
+        raise ValidationFailed({"files": [f"Attach at most {max_files} files."]})
+    sizes = [_size(upload) for upload in files]
+    for upload, size in zip(files, sizes, strict=True):
+        if size > max_bytes:
+            raise ValidationFailed(
+                {"files": [f"{upload.filename}: files are limited to {max_bytes // 1024} KB."]}
+            )
+    target = directory(area, owner_id)
+    stored: list[StoredFile] = []
+    try:
+        for upload, size in zip(files, sizes, strict=True):
+            target.mkdir(parents=True, exist_ok=True)
+            path = target / stored_name(upload.filename or "")
+            upload.save(path)
+            stored.append(StoredFile(path, (upload.filename or "file")[:255], size))
+            g.setdefault(_G_KEY, []).append(path)
+    except BaseException:
+        remove(item.path for item in stored)
+        raise
+    return stored
+
+
+def remove(paths: Iterable[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def discard_tracked() -> None:
+    """The request failed (or its commit did): its stored files belong to nothing."""
+    remove(g.pop(_G_KEY, []))
+
+
+def forget_tracked() -> None:
+    g.pop(_G_KEY, None)
+
+
+def after_request(response: Response) -> Response:
+    # A refused request (4xx/5xx) is rolled back by the unit of work: drop its files now.
+    if response.status_code >= 400:
+        discard_tracked()
+    return response
+
+
+def teardown(error: BaseException | None) -> None:
+    if error is not None:
+        discard_tracked()
+    else:
+        forget_tracked()
+
+
+def send(area: str, owner_id: int, name: str, download_name: str) -> Response:
+    return send_from_directory(
+        directory(area, owner_id), name, as_attachment=True, download_name=download_name
+    )

@@ -1,0 +1,175 @@
+"""Message pages: a contract's or a proposal's thread, posting with attachments, downloads,
+and the inbox. Only the two parties (and the moderator handling a dispute on the contract)
+see a thread; anyone else gets 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app.accounts.auth import current
+from app.accounts.models import User
+from app.briefs.models import Proposal
+from app.contracts.models import Contract
+from app.errors import DomainError
+from app.extensions import db
+from app.forms import FORM_ERROR_STATUS, apply_errors
+from app.messaging import services, storage
+from app.messaging.forms import MessageForm
+from app.messaging.models import MessageThread
+from app.offers.services import MAX_ID
+
+bp = Blueprint("messaging", __name__)
+bp.after_request(storage.after_request)
+bp.teardown_request(storage.teardown)
+
+AREA = "messages"
+Page = str | tuple[str, int]
+
+
+def upload_limits() -> tuple[int, int]:
+    return storage.limits("MESSAGE", 5, 10 * 1024 * 1024)
+
+
+@bp.app_context_processor
+def _unread() -> dict[str, Any]:
+    def unread_messages() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        return services.unread_total(db.session(), current_user.id)
+
+    return {"unread_messages": unread_messages, "thread_unread": _thread_unread}
+
+
+def _thread_unread(*, contract_id: int | None = None, proposal_id: int | None = None) -> int:
+    """Unread messages for the viewer in a contract's or a proposal's thread."""
+    if not current_user.is_authenticated:
+        return 0
+    session = db.session()
+    column = MessageThread.contract_id if contract_id is not None else MessageThread.proposal_id
+    thread_id = session.scalar(
+        select(MessageThread.id).where(column == (contract_id if contract_id else proposal_id))
+    )
+    if thread_id is None:
+        return 0
+    return services.unread_counts(session, current_user.id).get(thread_id, 0)
+
+
+def _contract(contract_id: int, user: User) -> Contract:
+    contract = db.session.get(Contract, contract_id) if contract_id <= MAX_ID else None
+    if contract is None:
+        abort(404)
+    return contract
+
+
+def _contract_thread(contract_id: int, user: User) -> tuple[MessageThread, Any]:
+    contract = _contract(contract_id, user)
+    session = db.session()
+    if user.id in (contract.business_id, contract.creator_id):
+        return services.thread_for_contract(session, contract), contract
+    thread = session.scalars(
+        select(MessageThread).where(MessageThread.contract_id == contract.id)
+    ).first()
+    if thread is None or not services.may_read(session, thread, user):
+        abort(404)
+    return thread, contract
+
+
+def _proposal_thread(proposal_id: int, user: User) -> tuple[MessageThread, Any]:
+    proposal = db.session.get(Proposal, proposal_id) if proposal_id <= MAX_ID else None
+    if proposal is None or user.id not in (proposal.brief.business_id, proposal.creator_id):
+        abort(404)
+    return services.thread_for_proposal(db.session(), proposal), proposal
+
+
+def _page(thread: MessageThread, subject: Any, kind: str, form: MessageForm, status: int) -> Page:
+    user = current()
+    session = db.session()
+    messages = services.messages_of(session, thread)
+    if status == 200:
+        services.mark_read(session, thread, user)
+    post_url = url_for(f"messaging.{kind}_thread", **{f"{kind}_id": subject.id})
+    context = {
+        "thread": thread,
+        "subject": subject,
+        "kind": kind,
+        "messages": messages,
+        "form": form,
+        "post_url": post_url,
+        "can_post": user.id in thread.party_ids(),
+        "limits": upload_limits(),
+    }
+    return render_template("messaging/thread.html", **context), status
+
+
+def _post(thread: MessageThread, subject: Any, kind: str) -> Page | Response:
+    user = current()
+    form = MessageForm()
+    if form.validate_on_submit():
+        max_files, max_bytes = upload_limits()
+        try:
+            stored = storage.store(
+                AREA, thread.id, form.files.data or [], max_files=max_files, max_bytes=max_bytes
+            )
+            services.post(
+                db.session(), thread, sender=user, body=form.body.data or "", files=stored
+            )
+        except DomainError as error:
+            storage.discard_tracked()
+            db.session.rollback()
+            apply_errors(form, error)
+            return _page(thread, subject, kind, form, FORM_ERROR_STATUS)
+        return redirect(url_for(f"messaging.{kind}_thread", **{f"{kind}_id": subject.id}))
+    return _page(thread, subject, kind, form, FORM_ERROR_STATUS)
+
+
+@bp.route("/contracts/<int:contract_id>/messages", methods=["GET", "POST"])
+@login_required
+def contract_thread(contract_id: int) -> Page | Response:
+    thread, contract = _contract_thread(contract_id, current())
+    if request.method == "POST":
+        return _post(thread, contract, "contract")
+    return _page(thread, contract, "contract", MessageForm(formdata=None), 200)
+
+
+@bp.route("/proposals/<int:proposal_id>/messages", methods=["GET", "POST"])
+@login_required
+def proposal_thread(proposal_id: int) -> Page | Response:
+    thread, proposal = _proposal_thread(proposal_id, current())
+    if request.method == "POST":
+        return _post(thread, proposal, "proposal")
+    return _page(thread, proposal, "proposal", MessageForm(formdata=None), 200)
+
+
+@bp.get("/messages/<int:thread_id>/files/<int:attachment_id>")
+@login_required
+def download(thread_id: int, attachment_id: int) -> Response:
+    session = db.session()
+    thread = session.get(MessageThread, thread_id) if thread_id <= MAX_ID else None
+    if thread is None or not services.may_read(session, thread, current()):
+        abort(404)
+    if attachment_id > MAX_ID:
+        abort(404)
+    try:
+        attachment = services.attachment_of(session, thread, attachment_id)
+    except DomainError:
+        abort(404)
+    return storage.send(AREA, thread.id, attachment.stored_name, attachment.original_name)
+
+
+@bp.get("/messages")
+@login_required
+def inbox() -> str:
+    user = current()
+    session = db.session()
+    threads = services.threads_of(session, user.id)
+    return render_template(
+        "messaging/inbox.html",
+        threads=threads,
+        counts=services.unread_counts(session, user.id),
+    )
