@@ -1,0 +1,1 @@
+"""Content moderation: reports from users, a moderators' queue, hide/restore, suspensions."""
