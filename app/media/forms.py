@@ -1,0 +1,79 @@
+"""Forms for the media pages. Field names equal the services' error keys (``file``, ``title``,
+``offer_id``, ``release_document``, ``reason``, ``license_type``, ``card_number``)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.forms import select_choices, split_list
+from app.media.services import MAX_DESCRIPTION, MAX_REASON, MAX_TITLE, MediaInput
+from app.offers.models import CATEGORIES
+from app.payments.forms import _storable_check
+
+
+class UploadForm(FlaskForm):
+    offer_id = SelectField("Stock media offer (sets the licence prices)", coerce=int)
+    file = FileField("Image or video")
+    title = StringField(
+        "Title",
+        validators=[
+            DataRequired(message="Give the media a title."),
+            Length(max=MAX_TITLE),
+            _storable_check,
+        ],
+    )
+    description = TextAreaField(
+        "Description", validators=[Optional(), Length(max=MAX_DESCRIPTION), _storable_check]
+    )
+    keywords = StringField(
+        "Keywords (comma separated)", validators=[Optional(), Length(max=2500), _storable_check]
+    )
+    category = SelectField(
+        "Category", choices=select_choices((c, c) for c in CATEGORIES), default="Photography"
+    )
+    model_release = BooleanField("A recognizable person appears and I have a model release")
+    property_release = BooleanField(
+        "Recognizable private property appears and I have a property release"
+    )
+    release_document = FileField("Signed release document (PDF, JPEG or PNG)")
+    generative_ai = BooleanField("Made with generative AI")
+    editorial = BooleanField("Editorial use only (news, events; no commercial use)")
+
+    def to_input(self) -> MediaInput:
+        return MediaInput(
+            offer_id=int(self.offer_id.data or 0),
+            title=self.title.data or "",
+            description=self.description.data or "",
+            keywords=split_list(self.keywords.data),
+            category=self.category.data or "",
+            model_release=bool(self.model_release.data),
+            property_release=bool(self.property_release.data),
+            generative_ai=bool(self.generative_ai.data),
+            editorial=bool(self.editorial.data),
+        )
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason shown to the creator",
+        validators=[DataRequired(message="Say why."), Length(max=MAX_REASON), _storable_check],
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs its CSRF token (approve, withdraw)."""
+
+
+class LicenseForm(FlaskForm):
+    license_type = SelectField(
+        "Licence", choices=select_choices([("standard", "Standard"), ("enhanced", "Enhanced")])
+    )
+    card_number = StringField(
+        "Test card number",
+        default="4242 4242 4242 4242",
+        validators=[DataRequired(message="Enter a card number."), Length(max=32), _storable_check],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )

@@ -1,0 +1,284 @@
+"""Buying licences (an immediate sale, no escrow) and downloading originals by signed link.
+
+A purchase makes a pending MediaLicense first, so every Stripe call carries an idempotency
+key derived from the licence id; when its PaymentIntent succeeds the licence becomes active
+and the sale is booked in the ledger in the same transaction:
+
+    license_sale   customer_payments -price, creator_pending:<creator> +net, platform_fees +fee
+
+``net`` follows the royalty tier (app.media.royalties); the creator's clearance hold comes from
+the payments fee terms, after which app.media.payouts transfers ``net`` to the creator.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import audit, clock
+from app.accounts.models import User
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.media import royalties
+from app.media.models import (
+    LicenseStatus,
+    LicenseType,
+    MediaAsset,
+    MediaLicense,
+    MediaPayoutJob,
+)
+from app.media.services import MAX_ID, is_listed, prices
+from app.payments import ledger
+from app.payments.fees import terms_for
+from app.payments.funding import TEST_CARDS
+from app.payments.gateway import CardDeclined, PaymentGateway, PaymentIntentInfo
+
+DOWNLOAD_SALT = "media-original-download"
+DOWNLOAD_MAX_AGE = 600  # seconds a download link stays valid
+
+TERMS = {
+    LicenseType.STANDARD: (
+        "Standard licence: perpetual, worldwide, non-exclusive right for the licensee to use the "
+        "asset in digital and print media, up to 500,000 copies or impressions, in editorial "
+        "and commercial work. Not for resale, merchandise or templates. No transfer."
+    ),
+    LicenseType.ENHANCED: (
+        "Enhanced licence: everything in the standard licence, with unlimited copies and "
+        "impressions, use on products for resale (merchandise, print on demand) and in "
+        "templates. Not for sale of the asset itself or as a trademark. No transfer."
+    ),
+}
+
+
+def _license_type(value: str) -> LicenseType:
+    if value not in set(LicenseType):
+        raise ValidationFailed({"license_type": ["Choose standard or enhanced."]})
+    return LicenseType(value)
+
+
+def _purchasable(session: Session, asset_id: int, business: User) -> MediaAsset:
+    if not business.is_business or business.suspended_at is not None:
+        raise PermissionDenied("Only business accounts buy licences.")
+    asset = session.get(MediaAsset, asset_id) if 0 < asset_id <= MAX_ID else None
+    if asset is None or not is_listed(asset):
+        raise NotFound("No such media.")
+    if asset.creator_id == business.id:
+        raise PermissionDenied("You cannot license your own media.")
+    return asset
+
+
+def start_purchase(
+    session: Session, gateway: PaymentGateway, asset_id: int, *, business: User, license_type: str
+) -> tuple[MediaLicense, PaymentIntentInfo]:
+    """Create (or resume) a pending licence and its PaymentIntent.
+
+    Raises NotFound (not listed), PermissionDenied (not a business, own media),
+    ValidationFailed (licence type), Conflict (already licensed), GatewayError.
+    """
+    kind = _license_type(license_type)
+    asset = _purchasable(session, asset_id, business)
+    existing = session.scalars(
+        select(MediaLicense).where(
+            MediaLicense.asset_id == asset.id,
+            MediaLicense.licensee_id == business.id,
+            MediaLicense.license_type == kind,
+        )
+    ).all()
+    if any(item.status == LicenseStatus.ACTIVE for item in existing):
+        raise Conflict(f"You already hold a {kind} licence for this media.")
+    price = prices(asset).get(kind.value)
+    if not price:
+        raise Conflict("This media has no price for that licence.")
+    currency = asset.offer.currency
+    licence = next(
+        (item for item in existing if (item.price_minor, item.currency) == (price, currency)),
+        None,
+    )
+    if licence is None:
+        licence = MediaLicense(
+            asset_id=asset.id,
+            licensee_id=business.id,
+            creator_id=asset.creator_id,
+            license_type=kind,
+            price_minor=price,
+            currency=currency,
+            terms=TERMS[kind],
+        )
+        session.add(licence)
+        session.flush()
+    if licence.payment_intent_id:
+        return licence, gateway.retrieve_payment_intent(licence.payment_intent_id)
+    intent = gateway.create_payment_intent(
+        amount=price,
+        currency=currency,
+        transfer_group=f"license-{licence.id}",
+        metadata={"license_id": str(licence.id), "asset_id": str(asset.id)},
+        description=f"{kind.value.capitalize()} licence: {asset.title}"[:200],
+        # Ids can repeat after a rolled-back attempt (SQLite), so the key names what is bought.
+        idempotency_key=(
+            f"license-{licence.id}-payment-intent-{asset.id}-{business.id}-{kind.value}"
+            f"-{price}-{currency.lower()}"
+        ),
+    )
+    licence.payment_intent_id = intent.id
+    session.flush()
+    return licence, intent
+
+
+def pay_with_test_card(
+    session: Session,
+    gateway: PaymentGateway,
+    asset_id: int,
+    *,
+    business: User,
+    license_type: str,
+    card_number: str,
+) -> MediaLicense:
+    """Local/test mode: buy a licence with one of Stripe's test cards (immediate sale).
+
+    Raises what ``start_purchase`` raises, ValidationFailed (not a test card), CardDeclined.
+    """
+    number = card_number.replace(" ", "")
+    if number not in TEST_CARDS:
+        raise ValidationFailed({"card_number": ["Use one of Stripe's test card numbers."]})
+    licence, intent = start_purchase(
+        session, gateway, asset_id, business=business, license_type=license_type
+    )
+    confirmed = gateway.confirm_payment_intent(
+        intent.id, payment_method=TEST_CARDS[number][0], idempotency_key=f"license-{licence.id}-pay"
+    )
+    if confirmed.status != "succeeded":
+        raise CardDeclined("The card was declined. Try another card.")
+    result = confirm_purchase(session, gateway, confirmed.id)
+    assert result is not None
+    return result
+
+
+def confirm_purchase(
+    session: Session, gateway: PaymentGateway, payment_intent_id: str
+) -> MediaLicense | None:
+    """Activate the licence whose PaymentIntent (re-fetched from Stripe) succeeded; idempotent.
+
+    Returns None for a PaymentIntent that is not a licence's. Raises Conflict when the amount
+    or currency differ. Books the sale and schedules the payout after the clearance hold.
+    """
+    intent = gateway.retrieve_payment_intent(payment_intent_id)
+    licence = session.scalars(
+        select(MediaLicense)
+        .where(MediaLicense.payment_intent_id == intent.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if licence is None or licence.status == LicenseStatus.ACTIVE or intent.status != "succeeded":
+        return licence
+    if (intent.amount, intent.currency) != (licence.price_minor, licence.currency):
+        raise Conflict("The payment amount does not match the licence.")
+    # Serialise a creator's sales so two at once cannot both take the same royalty tier.
+    session.scalars(select(User.id).where(User.id == licence.creator_id).with_for_update()).one()
+    now = clock.now()
+    licence.fee_bp, licence.fee_minor = royalties.split(
+        session, licence.creator_id, licence.price_minor, now
+    )
+    licence.status = LicenseStatus.ACTIVE
+    licence.sold_at = now
+    licence.charge_id = intent.charge_id
+    licence.clears_at = now + timedelta(hours=terms_for(session, licence.creator_id).hold_hours)
+    ledger.post(
+        session,
+        key=f"license-{licence.id}-sale",
+        kind="license_sale",
+        currency=licence.currency,
+        lines=[
+            (ledger.CUSTOMER_PAYMENTS, -licence.price_minor),
+            (ledger.creator_pending(licence.creator_id), licence.net_minor),
+            (ledger.PLATFORM_FEES, licence.fee_minor),
+        ],
+        memo=intent.id,
+    )
+    session.add(MediaPayoutJob(license_id=licence.id, due_at=licence.clears_at))
+    audit.record(
+        session,
+        actor_id=licence.licensee_id,
+        action="media.license_sold",
+        subject_type="media_license",
+        subject_id=licence.id,
+        asset_id=licence.asset_id,
+        license_type=licence.license_type.value,
+        price_minor=licence.price_minor,
+        fee_bp=licence.fee_bp,
+    )
+    session.flush()
+    return licence
+
+
+def licenses_of(session: Session, user: User, asset_id: int | None = None) -> list[MediaLicense]:
+    """A business's active licences (for one asset, or all), newest first."""
+    stmt = select(MediaLicense).where(
+        MediaLicense.licensee_id == user.id, MediaLicense.status == LicenseStatus.ACTIVE
+    )
+    if asset_id is not None:
+        stmt = stmt.where(MediaLicense.asset_id == asset_id)
+    return list(session.scalars(stmt.order_by(MediaLicense.id.desc())))
+
+
+def sold_licenses(session: Session, asset: MediaAsset) -> list[MediaLicense]:
+    return list(
+        session.scalars(
+            select(MediaLicense)
+            .where(MediaLicense.asset_id == asset.id, MediaLicense.status == LicenseStatus.ACTIVE)
+            .order_by(MediaLicense.id.desc())
+        )
+    )
+
+
+# --- signed download links ---------------------------------------------------------------------
+
+
+class _ClockSigner(TimestampSigner):
+    # The application clock, so tests (and frozen replays) can move time.
+    def get_timestamp(self) -> int:
+        return int(clock.now().timestamp())
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt=DOWNLOAD_SALT, signer=_ClockSigner
+    )
+
+
+def download_token(licence: MediaLicense, user: User) -> str:
+    """A token valid for DOWNLOAD_MAX_AGE seconds, for this licence and this user only."""
+    if licence.status != LicenseStatus.ACTIVE or licence.licensee_id != user.id:
+        raise NotFound("No such licence.")
+    return _serializer().dumps({"l": licence.id, "u": user.id})
+
+
+def license_for_download(
+    session: Session, license_id: int, token: str, user: User | None
+) -> MediaLicense:
+    """The licence a download link is for, if ``user`` may use it.
+
+    Raises PermissionDenied (the link expired) and NotFound (forged or someone else's link,
+    not the licensee, licence not active).
+    """
+    try:
+        data = _serializer().loads(token, max_age=DOWNLOAD_MAX_AGE)
+    except SignatureExpired as exc:
+        raise PermissionDenied("This download link has expired; open My licences again.") from exc
+    except BadSignature as exc:
+        raise NotFound("No such download.") from exc
+    if (
+        user is None
+        or not isinstance(data, dict)
+        or data.get("l") != license_id
+        or data.get("u") != user.id
+        or user.suspended_at is not None
+    ):
+        raise NotFound("No such download.")
+    licence = session.get(MediaLicense, license_id) if 0 < license_id <= MAX_ID else None
+    if licence is None or licence.status != LicenseStatus.ACTIVE or licence.licensee_id != user.id:
+        raise NotFound("No such download.")
+    return licence

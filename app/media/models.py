@@ -1,0 +1,170 @@
+"""Stock media tables: assets, their review trail, licences and licence payout timers."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app import clock
+from app.accounts.models import User
+from app.db import Base, BigId, EnumText, IdMixin, TimestampMixin
+from app.offers.models import Offer
+
+
+class MediaKind(enum.StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
+
+
+class MediaState(enum.StrEnum):
+    PENDING = "pending"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class LicenseType(enum.StrEnum):
+    STANDARD = "standard"
+    ENHANCED = "enhanced"
+
+
+class LicenseStatus(enum.StrEnum):
+    PENDING = "pending"  # PaymentIntent created, not paid yet (Stripe.js flow)
+    ACTIVE = "active"
+
+
+class PayoutStatus(enum.StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class MediaAsset(IdMixin, TimestampMixin, Base):
+    __tablename__ = "media_assets"
+    __table_args__ = (
+        CheckConstraint("byte_size > 0", name="byte_size_positive"),
+        CheckConstraint("width > 0 AND height > 0", name="dimensions_positive"),
+        Index("ix_media_assets_state_published", "state", "published_at"),
+    )
+
+    creator_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"), index=True)
+    offer_id: Mapped[int] = mapped_column(BigId, ForeignKey("offers.id"), index=True)
+    kind: Mapped[MediaKind] = mapped_column(EnumText(MediaKind, 8))
+    state: Mapped[MediaState] = mapped_column(EnumText(MediaState, 16), default=MediaState.PENDING)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[list[str]] = mapped_column(default=list)
+    category: Mapped[str] = mapped_column(String(64))
+    # Lower-cased title + description + keywords, for the grid's keyword search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    model_release: Mapped[bool] = mapped_column(default=False)
+    property_release: Mapped[bool] = mapped_column(default=False)
+    generative_ai: Mapped[bool] = mapped_column(default=False)
+    editorial: Mapped[bool] = mapped_column(default=False)
+    # Storage keys (never URLs): originals and release documents are private; previews are
+    # served through our own route, which checks that the asset is listed.
+    original_key: Mapped[str] = mapped_column(String(200), unique=True)
+    preview_key: Mapped[str] = mapped_column(String(200))
+    thumb_key: Mapped[str] = mapped_column(String(200))
+    release_key: Mapped[str | None] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(32))
+    original_name: Mapped[str] = mapped_column(String(200), default="")
+    byte_size: Mapped[int] = mapped_column(BigId)
+    width: Mapped[int]
+    height: Mapped[int]
+    duration_ms: Mapped[int | None]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # 64-bit difference hash as 16 hex digits (None for a video without a poster frame).
+    dhash: Mapped[str | None] = mapped_column(String(16))
+    duplicate_of_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("media_assets.id"))
+    duplicate_distance: Mapped[int | None]
+    rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+
+    creator: Mapped[User] = relationship(foreign_keys=[creator_id])
+    offer: Mapped[Offer] = relationship()
+    duplicate_of: Mapped[MediaAsset | None] = relationship(remote_side="MediaAsset.id")
+
+
+class MediaEvent(IdMixin, Base):
+    """Audit row of one asset transition (who, what, from which state to which, why)."""
+
+    __tablename__ = "media_events"
+
+    asset_id: Mapped[int] = mapped_column(BigId, ForeignKey("media_assets.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class MediaLicense(IdMixin, Base):
+    """A licence bought by a business for one asset: what, when, at which price and terms."""
+
+    __tablename__ = "media_licenses"
+    __table_args__ = (
+        CheckConstraint("price_minor > 0", name="price_positive"),
+        CheckConstraint("fee_minor >= 0 AND fee_minor <= price_minor", name="fee_range"),
+        Index("ix_media_licenses_creator_sold", "creator_id", "sold_at"),
+        Index("ix_media_licenses_asset_licensee", "asset_id", "licensee_id"),
+    )
+
+    asset_id: Mapped[int] = mapped_column(BigId, ForeignKey("media_assets.id"))
+    licensee_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"), index=True)
+    creator_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"))
+    license_type: Mapped[LicenseType] = mapped_column(EnumText(LicenseType, 16))
+    status: Mapped[LicenseStatus] = mapped_column(
+        EnumText(LicenseStatus, 16), default=LicenseStatus.PENDING
+    )
+    price_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    # Fixed at sale: the royalty tier's platform share and the resulting fee.
+    fee_bp: Mapped[int] = mapped_column(default=0)
+    fee_minor: Mapped[int] = mapped_column(default=0)
+    terms: Mapped[str] = mapped_column(Text)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    charge_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    sold_at: Mapped[datetime | None]
+    clears_at: Mapped[datetime | None]
+    paid_out_at: Mapped[datetime | None]
+    stripe_transfer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    asset: Mapped[MediaAsset] = relationship()
+    licensee: Mapped[User] = relationship(foreign_keys=[licensee_id])
+
+    @property
+    def net_minor(self) -> int:
+        return self.price_minor - self.fee_minor
+
+
+class MediaPayoutJob(IdMixin, Base):
+    """Durable timer: transfer a licence's net amount once its clearance hold has passed.
+
+    The payments timers (payment_jobs) are tied to milestones, so licence payouts keep their
+    own table with the same shape and semantics (claim with SKIP LOCKED, backoff, give up).
+    """
+
+    __tablename__ = "media_payout_jobs"
+    __table_args__ = (
+        UniqueConstraint("license_id", name="uq_media_payout_jobs_license_id"),
+        Index("ix_media_payout_jobs_status_due", "status", "due_at"),
+    )
+
+    license_id: Mapped[int] = mapped_column(BigId, ForeignKey("media_licenses.id"))
+    due_at: Mapped[datetime]
+    status: Mapped[PayoutStatus] = mapped_column(
+        EnumText(PayoutStatus, 16), default=PayoutStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    finished_at: Mapped[datetime | None]
