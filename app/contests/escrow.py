@@ -1,0 +1,131 @@
+"""Contest money in the ledger: the prize escrow, awards, the refund, and their invariants.
+
+fund      customer_payments -P, escrow:contest:<id> +P
+award     escrow:contest:<id> -A, creator_pending:<uid> +(A - fee), platform_fees +fee
+          (fee and clearance hold from the creator's reputation, app.payments.fees)
+transfer  creator_pending:<uid> -net, creator_paid:<uid> +net   (app.contests.payouts)
+refund    escrow:contest:<id> -P, refunds +P                     (no entries)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock
+from app.contests import TRANSFER_JOB
+from app.contests.models import Contest, ContestAward, ContestEntry, ContestState
+from app.payments import fees, jobs, ledger
+from app.payments.gateway import PaymentGateway
+from app.payments.ledger import CheckReport
+
+
+def award(session: Session, contest: Contest, entry: ContestEntry, amount: int) -> ContestAward:
+    """Release ``amount`` of a locked contest's escrow to the entry's creator (one per creator).
+
+    The fee and the hold are fixed now; the transfer timer fires when the hold ends.
+    """
+    terms = fees.terms_for(session, entry.creator_id)
+    fee = fees.fee_for(amount, terms.fee_bp)
+    now = clock.now()
+    record = ContestAward(
+        contest_id=contest.id,
+        entry_id=entry.id,
+        creator_id=entry.creator_id,
+        amount_minor=amount,
+        fee_minor=fee,
+        fee_bp=terms.fee_bp,
+        hold_hours=terms.hold_hours,
+        currency=contest.currency,
+        clears_at=now + fees.hold(terms.score),
+    )
+    session.add(record)
+    session.flush()
+    contest.awarded_minor += amount
+    ledger.post(
+        session,
+        key=f"contest-{contest.id}-award-{entry.creator_id}",
+        kind="release",
+        currency=contest.currency,
+        lines=[
+            (ledger.escrow_contest(contest.id), -amount),
+            (ledger.creator_pending(entry.creator_id), amount - fee),
+            (ledger.PLATFORM_FEES, fee),
+        ],
+        memo=f"contest {contest.id} award {record.id}",
+    )
+    jobs.schedule(
+        session,
+        kind=TRANSFER_JOB,
+        subject_id=record.id,
+        due_at=record.clears_at,
+        key=f"contest-award-{record.id}-transfer",
+    )
+    return record
+
+
+def split_amounts(total: int, count: int) -> list[int]:
+    """``total`` in ``count`` near-equal integer shares; earlier entries get the odd cents."""
+    base, extra = divmod(total, count)
+    return [base + (1 if index < extra else 0) for index in range(count)]
+
+
+def refund(session: Session, gateway: PaymentGateway, contest: Contest) -> None:
+    """Give a locked contest's whole prize back to the business (Stripe Refund + ledger)."""
+    amount = contest.funded_minor - contest.awarded_minor - contest.refunded_minor
+    assert contest.payment_intent_id and amount > 0
+    contest.stripe_refund_id = gateway.create_refund(
+        payment_intent=contest.payment_intent_id,
+        amount=amount,
+        metadata={"contest_id": str(contest.id)},
+        idempotency_key=f"contest-{contest.id}-refund",
+    )
+    contest.refunded_minor += amount
+    ledger.post(
+        session,
+        key=f"contest-{contest.id}-refund",
+        kind="refund",
+        currency=contest.currency,
+        lines=[(ledger.escrow_contest(contest.id), -amount), (ledger.REFUNDS, amount)],
+        memo=contest.stripe_refund_id,
+    )
+
+
+HOLDING = (ContestState.OPEN, ContestState.JUDGING)
+
+
+def check_escrow(
+    session: Session, balances: dict[tuple[str, str], int], report: CheckReport
+) -> None:
+    """Ledger invariants of contests (registered with app.payments.ledger.check):
+
+    escrow = funded - awarded - refunded; open/judging contests hold the whole prize, every
+    other state holds nothing; awards add up to ``awarded_minor``.
+    """
+    awarded: dict[int, int] = defaultdict(int)
+    for contest_id, amount in session.execute(
+        select(ContestAward.contest_id, ContestAward.amount_minor)
+    ):
+        awarded[contest_id] += amount
+    for contest in session.scalars(
+        select(Contest).order_by(Contest.id).execution_options(populate_existing=True)
+    ):
+        held = balances.get((ledger.escrow_contest(contest.id), contest.currency), 0)
+        expected = contest.funded_minor - contest.awarded_minor - contest.refunded_minor
+        if held != expected:
+            report.problems.append(
+                f"contest {contest.id}: escrow {held} != funded {contest.funded_minor}"
+                f" - awarded {contest.awarded_minor} - refunded {contest.refunded_minor}"
+            )
+        wanted = contest.prize_minor if contest.state in HOLDING else 0
+        if held != wanted:
+            report.problems.append(
+                f"contest {contest.id} is {contest.state} but escrow holds {held}"
+            )
+        if awarded[contest.id] != contest.awarded_minor:
+            report.problems.append(
+                f"contest {contest.id}: awards sum to {awarded[contest.id]}"
+                f" != awarded {contest.awarded_minor}"
+            )
