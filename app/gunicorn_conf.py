@@ -1,0 +1,64 @@
+"""Production gunicorn settings: ``gunicorn -c app/gunicorn_conf.py``.
+
+Every value can be changed from the environment (names below). Read by gunicorn before the
+application is imported, which matters for the Prometheus multiprocess directory.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+wsgi_app = "app:create_app()"
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# A request that takes longer than this is stuck; its worker is killed and replaced.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# Recycle workers now and then so a slow leak (model caches, fragmentation) cannot grow forever.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+# Import the app once in the master: a broken deploy fails before any worker starts, and
+# workers share the imported code. post_fork below drops connections inherited from it.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") not in {"0", "false", "no"}
+
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+logger_class = "app.observability.gunicorn_logging.JsonLogger"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Metrics from every worker go to files here and are summed at scrape time. Must be set before
+# prometheus_client is imported, i.e. before the app is.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="cobalt-metrics-")
+
+
+def on_starting(server: Any) -> None:
+    """Samples from an earlier run would be added to this one's: start from an empty folder."""
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    for entry in directory.iterdir():
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """A connection opened by the master (preload) must not be shared by forked workers."""
+    from app.extensions import db
+
+    if db.engine is not None:
+        db.engine.dispose(close=False)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
