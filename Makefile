@@ -44,8 +44,10 @@ typecheck: install
 evaluate: install
 	$(PY) -m ml.evaluate --creators ml/data/dev_match/creators.jsonl --queries ml/data/dev_match/queries.jsonl
 
+# Load test (PostgreSQL on 127.0.0.1:5432, gunicorn, Stripe emulator), then the matching bench.
 bench: install
-	$(PY) -m ml.bench
+	$(PY) -m app.devtools.loadtest
+	$(PY) -m ml.bench --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

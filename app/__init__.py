@@ -20,6 +20,7 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     configure_settings(app, config_override)
+    configure_observability(app)
     configure_database(app)
     configure_auth(app)
     configure_security(app)
@@ -37,6 +38,12 @@ def configure_settings(app: Flask, override: dict[str, Any] | None) -> None:
         app.instance_path = override["INSTANCE_PATH"]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(app.instance_path, override))
+
+
+def configure_observability(app: Flask) -> None:
+    from app.observability import init_observability
+
+    init_observability(app)
 
 
 def configure_database(app: Flask) -> None:
@@ -68,24 +75,38 @@ def configure_templates(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
+    from app.accounts.reset_views import bp as password_reset_bp
     from app.accounts.views import bp as accounts_bp
     from app.api import bp as api_bp
     from app.briefs.views import bp as briefs_bp
     from app.contracts.views import bp as contracts_bp
+    from app.disputes.views import bp as disputes_bp
+    from app.insights.views import bp as insights_bp
     from app.matching.views import bp as matching_bp
+    from app.media.views import bp as media_bp
+    from app.messaging.views import bp as messaging_bp
+    from app.moderation.views import bp as moderation_bp
     from app.offers.views import bp as offers_bp
     from app.pages import bp as pages_bp
     from app.payments.views import bp as payments_bp
     from app.payments.webhooks import bp as stripe_webhooks_bp
+    from app.reviews.views import bp as reviews_bp
 
     for blueprint in (
         pages_bp,
         accounts_bp,
+        password_reset_bp,
         offers_bp,
         briefs_bp,
         contracts_bp,
         matching_bp,
         payments_bp,
+        insights_bp,
+        media_bp,
+        messaging_bp,
+        disputes_bp,
+        reviews_bp,
+        moderation_bp,
         api_bp,
         stripe_webhooks_bp,
     ):

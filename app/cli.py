@@ -46,6 +46,14 @@ def init_cli(app: Flask) -> None:
 
     register_matching(app)
 
+    from app.reviews.cli import register as register_reviews
+
+    register_reviews(app)
+
+    from app.media.cli import register as register_media
+
+    register_media(app)
+
     from app.worker import register as register_worker
 
     register_worker(app)

@@ -19,12 +19,20 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
     "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",  # flask-login's default is none at all
     "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "LOGIN_THROTTLE_MAX_FAILURES": 5,
     "LOGIN_THROTTLE_WINDOW_SECONDS": 15 * 60,
     "CATALOG_PAGE_SIZE": 24,
     "MEDIA_ROOT": None,  # None -> <instance>/media
+    "MEDIA_STORAGE": "local",  # local (MEDIA_ROOT) or s3 (S3_* below; needs boto3)
+    "S3_BUCKET": None,
+    "S3_ENDPOINT_URL": None,
+    "S3_REGION": None,
+    "S3_ACCESS_KEY_ID": None,
+    "S3_SECRET_ACCESS_KEY": None,
+    "S3_PREFIX": "",
     "INDEX_DIR": None,  # None -> <instance>/index
     "MATCHING_ENABLED": True,
     "STRIPE_SECRET_KEY": "sk_test_local_emulator",
@@ -32,6 +40,17 @@ DEFAULTS: dict[str, Any] = {
     "STRIPE_API_BASE": None,  # None -> real Stripe; set to the local emulator in development
     "STRIPE_WEBHOOK_SECRET": "whsec_local_emulator",
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    "LOG_FORMAT": "json",  # one JSON object per line with the request id; "text": Python's default
+    "LOG_LEVEL": "INFO",
+    "METRICS_TOKEN": None,  # /metrics answers localhost, or anyone sending this bearer token
+    "MAIL_BACKEND": "console",  # console (log + in-memory outbox) or smtp
+    "MAIL_FROM": "Cobalt Market <no-reply@localhost>",
+    "SMTP_HOST": "localhost",
+    "SMTP_PORT": 587,
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": True,
+    "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link works
 }
 
 ENV_SETTINGS: dict[str, type] = {
@@ -40,6 +59,13 @@ ENV_SETTINGS: dict[str, type] = {
     "SECRET_KEY": str,
     "SESSION_COOKIE_SECURE": bool,
     "MEDIA_ROOT": str,
+    "MEDIA_STORAGE": str,
+    "S3_BUCKET": str,
+    "S3_ENDPOINT_URL": str,
+    "S3_REGION": str,
+    "S3_ACCESS_KEY_ID": str,
+    "S3_SECRET_ACCESS_KEY": str,
+    "S3_PREFIX": str,
     "INDEX_DIR": str,
     "MATCHING_ENABLED": bool,
     "STRIPE_SECRET_KEY": str,
@@ -49,6 +75,16 @@ ENV_SETTINGS: dict[str, type] = {
     "PUBLIC_BASE_URL": str,
     "LOGIN_THROTTLE_MAX_FAILURES": int,
     "LOGIN_THROTTLE_WINDOW_SECONDS": int,
+    "LOG_FORMAT": str,
+    "LOG_LEVEL": str,
+    "METRICS_TOKEN": str,
+    "MAIL_BACKEND": str,
+    "MAIL_FROM": str,
+    "SMTP_HOST": str,
+    "SMTP_PORT": int,
+    "SMTP_USERNAME": str,
+    "SMTP_PASSWORD": str,
+    "SMTP_STARTTLS": bool,
 }
 
 
@@ -70,6 +106,8 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
     instance = Path(instance_path)
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{instance / 'marketplace.db'}"
+    # The "keep me signed in" cookie is as good as a session: same transport rule.
+    settings.setdefault("REMEMBER_COOKIE_SECURE", settings["SESSION_COOKIE_SECURE"])
     settings["MEDIA_ROOT"] = settings["MEDIA_ROOT"] or str(instance / "media")
     settings["INDEX_DIR"] = settings["INDEX_DIR"] or str(instance / "index")
     if not settings["SECRET_KEY"]:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.accounts.auth import current
 from app.briefs.models import Brief, BriefStatus, Visibility
 from app.extensions import db
+from app.offers.catalog import listed_offers
 from app.offers.models import Offer, OfferStatus
 
 bp = Blueprint("pages", __name__)
@@ -18,8 +19,7 @@ bp = Blueprint("pages", __name__)
 def home() -> str:
     session = db.session()
     latest = session.scalars(
-        select(Offer)
-        .where(Offer.status == OfferStatus.PUBLISHED)
+        listed_offers()
         .order_by(Offer.published_at.desc())
         .limit(6)
     ).all()
@@ -27,6 +27,7 @@ def home() -> str:
         select(func.count())
         .select_from(Brief)
         .where(Brief.status == BriefStatus.OPEN, Brief.visibility == Visibility.PUBLIC)
+        .where(Brief.hidden_at.is_(None))
     )
     return render_template("pages/home.html", latest=latest, open_briefs=open_briefs or 0)
 

@@ -26,6 +26,11 @@ def run_round(app: Flask, gateway: object, *, limit: int, snapshot: bool) -> str
 
     try:
         report = run_due_jobs(db.session(), gateway, limit=limit)  # type: ignore[arg-type]
+        from app.media.payouts import run_due_payouts
+
+        licences = run_due_payouts(db.session(), gateway, limit=limit)  # type: ignore[arg-type]
+        report.done, report.retried = report.done + licences.done, report.retried + licences.retried
+        report.failed += licences.failed
         summary = f"jobs: {report.done} done, {report.retried} retried, {report.failed} failed"
         if snapshot and app.config["MATCHING_ENABLED"]:
             session = db.session()

@@ -165,3 +165,10 @@ def make_offer(
     if status == "removed":
         offers.remove(session, offer, creator)
     return offer
+
+
+def published_influencer_offer(session: Session, creator: User | None = None) -> Any:
+    """A published influencer offer (instagram; post 400.00, story 150.00) by a new creator."""
+    return make_offer(
+        session, creator or make_creator(session), kind="influencer", status="published"
+    )

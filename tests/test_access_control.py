@@ -44,6 +44,22 @@ PUBLIC_ENDPOINTS = {
     "api.get_brief",
     "stripe_webhooks.webhook",
     "payments.onboarding_return",
+    "password_reset.forgot",
+    "password_reset.reset",
+    "health.healthz",
+    "health.readyz",
+    # Served to localhost (as the test client is) or a token: tests/ops/test_metrics.py.
+    "observability.metrics",
+    "reviews.reputation_rules",
+    "reviews.user_reviews",
+    "api.get_user_reputation",
+    # Stock media: the grid and listed assets are public (unlisted ones answer 404).
+    "media.grid",
+    "media.detail",
+    "media.preview",
+    "media.thumbnail",
+    "api.list_media",
+    "api.get_media",
 }
 REFUSED = {302, 400, 401, 403, 404, 405, 409, 415, 422}
 # Actions on the caller's own account, with no object of anyone else's to protect.
@@ -86,6 +102,10 @@ def _routes(app: Flask, ids: dict[str, Any]) -> list[tuple[str, str, str]]:
         if rule.endpoint == "static":
             continue
         values = {arg: ids.get(arg, 1) for arg in rule.arguments}
+        for arg, converter in rule._converters.items():  # noqa: SLF001 - werkzeug introspection
+            allowed = getattr(converter, "items", None)  # <any(a, b):arg>
+            if allowed and values[arg] not in allowed:
+                values[arg] = sorted(allowed)[0]
         path = rule.build(values, append_unknown=False)[1]
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             routes.append((method, path, rule.endpoint))

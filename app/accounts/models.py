@@ -88,6 +88,12 @@ class CreatorProfile(TimestampMixin, Base):
     availability: Mapped[Availability] = mapped_column(
         EnumText(Availability, 16), default=Availability.AVAILABLE
     )
+    # Set by a moderator (app.moderation): the public profile and its offers are unlisted.
+    hidden_at: Mapped[datetime | None]
+    # Written by app.reviews.reputation (0..1; None = no track record, neutral prior applies);
+    # read by the payout fee/hold formula (app.payments.fees) and matching.
+    reputation_score: Mapped[float | None]
+    reputation_computed_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="profile")
 

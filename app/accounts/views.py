@@ -204,9 +204,15 @@ def public_profile(user_id: int) -> str:
     user = session.get(User, user_id)
     if user is None or user.profile is None or not user.is_creator or not user.is_active:
         abort(404)
+    if user.profile.hidden_at is not None:  # hidden by a moderator
+        abort(404)
     offers = session.scalars(
         select(Offer)
-        .where(Offer.creator_id == user.id, Offer.status == OfferStatus.PUBLISHED)
+        .where(
+            Offer.creator_id == user.id,
+            Offer.status == OfferStatus.PUBLISHED,
+            Offer.hidden_at.is_(None),
+        )
         .order_by(Offer.published_at.desc())
     ).all()
     return render_template(

@@ -15,6 +15,14 @@ DOMAIN_SPECS = (
     "app.briefs.api_spec",
     "app.matching.api_spec",
     "app.payments.api_spec",
+    "app.campaigns.api_spec",
+    "app.contests.api_spec",
+    "app.negotiation.api_spec",
+    "app.insights.api_spec",
+    "app.disputes.api_spec",
+    "app.reviews.api_spec",
+    "app.moderation.api_spec",
+    "app.media.api_spec",
 )
 
 PROBLEM_SCHEMA: dict[str, Any] = {

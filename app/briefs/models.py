@@ -59,6 +59,8 @@ class Brief(IdMixin, TimestampMixin, Base):
         EnumText(BriefStatus, 16), default=BriefStatus.DRAFT
     )
     published_at: Mapped[datetime | None]
+    # Set by a moderator (app.moderation): a hidden brief leaves the board and public pages.
+    hidden_at: Mapped[datetime | None]
 
     business: Mapped[User] = relationship()
     proposals: Mapped[list[Proposal]] = relationship(back_populates="brief", order_by="Proposal.id")

@@ -94,6 +94,7 @@ def board(session: Session, filters: BoardFilters, *, page: int, per_page: int) 
     conditions: list[Any] = [
         Brief.status == BriefStatus.OPEN,
         Brief.visibility == Visibility.PUBLIC,
+        Brief.hidden_at.is_(None),
     ]
     if filters.category:
         conditions.append(Brief.category == filters.category)

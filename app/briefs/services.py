@@ -176,8 +176,8 @@ def is_invited(session: Session, brief: Brief, user: User) -> bool:
 def can_view(session: Session, brief: Brief, user: User | None) -> bool:
     if user is not None and user.id == brief.business_id:
         return True
-    if brief.status == BriefStatus.DRAFT:
-        return False
+    if brief.status == BriefStatus.DRAFT or brief.hidden_at is not None:
+        return False  # hidden by a moderator: only its owner still sees it
     if brief.visibility == Visibility.INVITE_ONLY:
         return user is not None and is_invited(session, brief, user)
     return True

@@ -83,3 +83,50 @@ def create_from_package(session: Session, offer: Offer, tier: str, *, business: 
         tier=tier,
     )
     return contract
+
+
+def create_from_terms(
+    session: Session,
+    offer: Offer,
+    *,
+    business: User,
+    title: str,
+    scope: str,
+    total_minor: int,
+    delivery_days: int,
+    origin: dict[str, int | str],
+) -> Contract:
+    """Contract on agreed terms for an offer: a negotiated price, an influencer deliverable.
+
+    The caller (negotiation, campaigns) has checked the terms and who agreed to them; this adds
+    the contract, its single pending milestone and the audit row (``origin`` says where the
+    terms came from, e.g. {"negotiation_id": 7}). Raises PermissionDenied (ordering from
+    oneself, not a business).
+    """
+    if not business.is_business:
+        raise PermissionDenied("Only business accounts can order.")
+    if offer.creator_id == business.id:
+        raise PermissionDenied("You cannot order your own offer.")
+    contract = Contract(
+        business_id=business.id,
+        creator_id=offer.creator_id,
+        offer_id=offer.id,
+        title=title[:120],
+        scope=scope,
+        total_minor=total_minor,
+        currency=offer.currency,
+        delivery_days=delivery_days,
+    )
+    session.add(contract)
+    session.flush()
+    create_milestones(session, contract)
+    audit.record(
+        session,
+        actor_id=business.id,
+        action="contract.created",
+        subject_type="contract",
+        subject_id=contract.id,
+        offer_id=offer.id,
+        **origin,
+    )
+    return contract

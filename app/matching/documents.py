@@ -12,28 +12,23 @@ from app import clock
 from app.accounts.models import Availability, User
 from app.briefs.models import Brief
 from app.contracts.models import Contract
-from app.offers.models import Offer, OfferStatus
+from app.offers.catalog import listed_offers
+from app.offers.models import Offer
+from app.reviews.reputation import ranking_scores
 from ml.ranking import BriefConstraints, CandidateMeta
 from ml.text import Document, Query
 
 
 def listed_offers_query() -> Select[Offer]:
-    """Published offers of creators who are not suspended: exactly what may be recommended."""
-    return (
-        select(Offer)
-        .join(User, User.id == Offer.creator_id)
-        .where(Offer.status == OfferStatus.PUBLISHED, User.suspended_at.is_(None))
-        .options(
-            selectinload(Offer.packages),
-            selectinload(Offer.deliverables),
-            selectinload(Offer.influencer),
-            selectinload(Offer.creator).selectinload(User.profile),
-        )
+    """Exactly the offers the public catalog lists (``offers.catalog.listed_offers``), with
+    what their documents need loaded in the same round trip."""
+    query: Select[Offer] = listed_offers()
+    return query.options(
+        selectinload(Offer.packages),
+        selectinload(Offer.deliverables),
+        selectinload(Offer.influencer),
+        selectinload(Offer.creator).selectinload(User.profile),
     )
-
-
-def is_listed(offer: Offer) -> bool:
-    return offer.status is OfferStatus.PUBLISHED and offer.creator.suspended_at is None
 
 
 def offer_document(offer: Offer) -> Document:
@@ -94,6 +89,8 @@ def candidate_meta(session: Session, offer_ids: Sequence[int]) -> dict[int, Cand
             .group_by(Contract.creator_id)
         ).all()
     )
+    # Only creators with reviews get a score; the others keep the ranking's neutral prior.
+    reputations = ranking_scores(session, creator_ids)
     metas = {}
     for offer in offers:
         profile = offer.creator.profile
@@ -103,7 +100,7 @@ def candidate_meta(session: Session, offer_ids: Sequence[int]) -> dict[int, Cand
             delivery_days=offer.delivery_days_min,
             kind=offer.kind.value,
             available=profile is None or profile.availability is not Availability.UNAVAILABLE,
-            reputation=None,  # neutral prior until reviews compute a reputation
+            reputation=reputations.get(offer.creator_id),
             is_new=hired.get(offer.creator_id, 0) == 0,
         )
     return metas

@@ -31,9 +31,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.matching.documents import is_listed, listed_offers_query, offer_document
+from app.matching.documents import listed_offers_query, offer_document
 from app.matching.models import IndexOutbox, IndexState
 from app.offers.models import Offer
+from app.offers.services import is_listed
 from ml.matcher import Matcher
 
 log = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ from app.briefs.models import Brief, BriefInvitation, BriefStatus, Visibility
 from app.errors import DomainError
 from app.matching.documents import brief_constraints, brief_query, candidate_meta
 from app.matching.index import current_matcher
+from app.observability.metrics import timed_match
 from app.offers.models import Offer, OfferStatus
 from ml.encoder import get_encoder
 from ml.explain import matched_terms
@@ -45,6 +46,7 @@ class Recommendation:
     other_offers: list[int] = field(default_factory=list)
 
 
+@timed_match("recommend")
 def recommend_creators(session: Session, brief: Brief, *, limit: int = 10) -> list[Recommendation]:
     """Creators ranked for ``brief``, best first, each with the reasons why.
 
@@ -103,6 +105,7 @@ SEARCH_RELATIVE_CUTOFF = 0.6
 SEARCH_ABSOLUTE_FLOOR = 0.2
 
 
+@timed_match("search")
 def semantic_offer_ids(session: Session, text: str, *, limit: int = 200) -> list[int]:
     """Published offer ids ranked by meaning (dense + BM25) for a catalog search, best first."""
     matcher = current_matcher(session)
@@ -139,6 +142,7 @@ class BriefSuggestion:
     invited: bool
 
 
+@timed_match("briefs_for_creator")
 def briefs_for_creator(
     session: Session, creator: User, *, limit: int = 10
 ) -> list[BriefSuggestion]:
@@ -161,6 +165,7 @@ def briefs_for_creator(
     briefs = session.scalars(
         select(Brief)
         .where(Brief.status == BriefStatus.OPEN, Brief.business_id != creator.id)
+        .where(Brief.hidden_at.is_(None))
         .where((Brief.visibility == Visibility.PUBLIC) | Brief.id.in_(invited_ids or {-1}))
         .order_by(Brief.id.desc())
         .limit(500)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, and_, case, cast, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts.models import User
+from app.accounts.models import CreatorProfile, User
 from app.offers.models import Offer, OfferKind, OfferStatus
 
 SORTS = ("newest", "price_asc", "price_desc", "relevance")
@@ -50,11 +50,18 @@ class CatalogPage:
 
 
 def listed_offers() -> Any:
-    """SELECT of every publicly listed offer (published, creator not suspended)."""
+    """SELECT of every publicly listed offer (published, creator not suspended, neither the
+    offer nor the creator's profile hidden by a moderator)."""
     return (
         select(Offer)
         .join(User, User.id == Offer.creator_id)
-        .where(Offer.status == OfferStatus.PUBLISHED, User.suspended_at.is_(None))
+        .outerjoin(CreatorProfile, CreatorProfile.user_id == Offer.creator_id)
+        .where(
+            Offer.status == OfferStatus.PUBLISHED,
+            User.suspended_at.is_(None),
+            Offer.hidden_at.is_(None),
+            CreatorProfile.hidden_at.is_(None),
+        )
     )
 
 

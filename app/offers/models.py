@@ -91,6 +91,8 @@ class Offer(IdMixin, TimestampMixin, Base):
     price_from_minor: Mapped[int | None]
     delivery_days_min: Mapped[int | None]
     published_at: Mapped[datetime | None]
+    # Set by a moderator (app.moderation): a hidden offer is unlisted everywhere.
+    hidden_at: Mapped[datetime | None]
 
     creator: Mapped[User] = relationship()
     packages: Mapped[list[ServicePackage]] = relationship(

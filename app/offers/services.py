@@ -56,8 +56,14 @@ def _get(session: Session, offer_id: int) -> Offer | None:
 
 
 def is_listed(offer: Offer) -> bool:
-    """Public: published, by a creator who is not suspended."""
-    return offer.status == OfferStatus.PUBLISHED and offer.creator.is_active
+    """Public: published, by a creator who is not suspended, not hidden by a moderator."""
+    profile = offer.creator.profile
+    return (
+        offer.status == OfferStatus.PUBLISHED
+        and offer.creator.is_active
+        and offer.hidden_at is None
+        and (profile is None or profile.hidden_at is None)
+    )
 
 
 def visible_offer(session: Session, offer_id: int, viewer: User | None) -> Offer:

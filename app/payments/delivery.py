@@ -103,15 +103,28 @@ def auto_accept(session: Session, milestone_id: int) -> bool:
 
 
 def release(
-    session: Session, milestone: Milestone, *, action: str, actor_id: int | None
+    session: Session,
+    milestone: Milestone,
+    *,
+    action: str,
+    actor_id: int | None,
+    amount: int | None = None,
 ) -> Milestone:
     """Release a locked, delivered milestone: escrow -> creator pending + platform fee.
 
     Fixes the fee and the clearance hold from the creator's current reputation and schedules
-    the payout transfer at ``clears_at``. Raises InvalidTransition (nothing written).
+    the payout transfer at ``clears_at``. ``amount`` (default: the whole milestone) is the
+    creator's share of a dispute split, the rest having been refunded from escrow first.
+    Raises InvalidTransition (nothing written).
     """
+    share = milestone.amount_minor
+    if amount is not None:
+        held = milestone.funded_minor - milestone.released_minor - milestone.refunded_minor
+        if not 0 < amount <= held:
+            raise Conflict("The amount to release exceeds what the escrow holds.")
+        share = amount
     terms = fees.terms_for(session, milestone.contract.creator_id)
-    fee = fees.fee_for(milestone.amount_minor, terms.fee_bp)
+    fee = fees.fee_for(share, terms.fee_bp)
     transition(
         session,
         milestone,
@@ -121,7 +134,7 @@ def release(
         hold_hours=terms.hold_hours,
     )
     now = clock.now()
-    milestone.released_minor = milestone.amount_minor
+    milestone.released_minor = share
     milestone.fee_minor = fee
     milestone.fee_bp = terms.fee_bp
     milestone.hold_hours = terms.hold_hours
@@ -135,8 +148,8 @@ def release(
         currency=milestone.currency,
         milestone_id=milestone.id,
         lines=[
-            (ledger.escrow(milestone.id), -milestone.amount_minor),
-            (ledger.creator_pending(milestone.contract.creator_id), milestone.amount_minor - fee),
+            (ledger.escrow(milestone.id), -share),
+            (ledger.creator_pending(milestone.contract.creator_id), share - fee),
             (ledger.PLATFORM_FEES, fee),
         ],
     )
@@ -160,4 +173,5 @@ def _business_milestone(session: Session, milestone_id: int, business: User) -> 
 
 
 def run_auto_accept_job(session: Session, gateway: PaymentGateway, job: Job) -> str:
+    assert job.milestone_id is not None  # milestone job kinds always name their milestone
     return "auto-accepted" if auto_accept(session, job.milestone_id) else "nothing to do"

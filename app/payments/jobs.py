@@ -40,11 +40,25 @@ class RetryLater(Exception):
         self.at = at
 
 
-def schedule(session: Session, *, kind: str, milestone_id: int, due_at: datetime, key: str) -> Job:
-    """Add a timer (or move an existing pending one with the same key to ``due_at``)."""
+def schedule(
+    session: Session,
+    *,
+    kind: str,
+    milestone_id: int | None = None,
+    due_at: datetime,
+    key: str,
+    subject_id: int | None = None,
+) -> Job:
+    """Add a timer (or move an existing pending one with the same key to ``due_at``).
+
+    Milestone timers pass ``milestone_id``; other domains' timers pass ``subject_id`` (the id
+    of the object their registered ``kind`` handles).
+    """
     job = session.scalar(select(Job).where(Job.key == key))
     if job is None:
-        job = Job(kind=kind, milestone_id=milestone_id, key=key, due_at=due_at)
+        job = Job(
+            kind=kind, milestone_id=milestone_id, subject_id=subject_id, key=key, due_at=due_at
+        )
         session.add(job)
     elif job.status is JobStatus.PENDING or job.status == "pending":
         job.due_at = due_at
@@ -56,10 +70,36 @@ def backoff(attempts: int) -> timedelta:
     return BACKOFF[attempts - 1] if attempts - 1 < len(BACKOFF) else timedelta(hours=6)
 
 
-def _handlers() -> dict[str, Callable[[Session, PaymentGateway, Job], str]]:
+Handler = Callable[[Session, PaymentGateway, Job], str]
+# Job kinds of other domains: kind -> "module:function", imported when jobs run (so a domain
+# registers from its package __init__ without import cycles). See ``register``.
+_REGISTRY: dict[str, str] = {}
+
+
+def register(kind: str, handler_path: str) -> None:
+    """Register the handler ("package.module:function") of a job kind owned by another domain.
+
+    Handlers re-check their object's state (a stale or repeated timer must be a no-op) and
+    raise RetryLater/DomainError/GatewayError like the payments handlers.
+    """
+    if kind in (AUTO_ACCEPT, TRANSFER) or _REGISTRY.get(kind, handler_path) != handler_path:
+        raise ValueError(f"job kind {kind!r} is already registered")
+    _REGISTRY[kind] = handler_path
+
+
+def _handlers() -> dict[str, Handler]:
+    import importlib
+
     from app.payments import delivery, payouts
 
-    return {AUTO_ACCEPT: delivery.run_auto_accept_job, TRANSFER: payouts.run_transfer_job}
+    handlers: dict[str, Handler] = {
+        AUTO_ACCEPT: delivery.run_auto_accept_job,
+        TRANSFER: payouts.run_transfer_job,
+    }
+    for kind, path in _REGISTRY.items():
+        module_name, _, function = path.partition(":")
+        handlers[kind] = getattr(importlib.import_module(module_name), function)
+    return handlers
 
 
 def _claim(session: Session) -> Job | None:

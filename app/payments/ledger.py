@@ -5,6 +5,7 @@ sum to zero per currency:
 
     customer_payments        money in from businesses' cards (the only account that goes < 0)
     escrow:milestone:<id>    funded, not yet released or refunded
+    escrow:contest:<id>      a contest prize paid up front, not yet awarded or refunded
     creator_pending:<uid>    released to a creator, waiting for the clearance hold
     creator_paid:<uid>       transferred to the creator's connected account (net of reversals)
     platform_fees            the platform's fee revenue
@@ -20,7 +21,7 @@ sum to zero per currency:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -44,6 +45,10 @@ class UnbalancedEntry(DomainError):
 
 def escrow(milestone_id: int) -> str:
     return f"escrow:milestone:{milestone_id}"
+
+
+def escrow_contest(contest_id: int) -> str:
+    return f"escrow:contest:{contest_id}"
 
 
 def creator_pending(user_id: int) -> str:
@@ -128,13 +133,26 @@ class CheckReport:
         return not self.problems
 
 
+# Invariants of escrow accounts owned by other domains (e.g. contests), added by those
+# domains with ``register_check``: fn(session, balances, report) appends to report.problems.
+EXTRA_CHECKS: list[Callable[[Session, dict[tuple[str, str], int], CheckReport], None]] = []
+
+
+def register_check(
+    fn: Callable[[Session, dict[tuple[str, str], int], CheckReport], None],
+) -> None:
+    if fn not in EXTRA_CHECKS:
+        EXTRA_CHECKS.append(fn)
+
+
 def check(session: Session) -> CheckReport:
     """Verify the ledger invariants; returns every violation found (empty means healthy).
 
     1. every journal entry sums to zero per currency and has postings;
     2. each milestone's escrow balance equals funded - released - refunded-from-escrow, and
        matches its state;
-    3. no internal account is negative.
+    3. no internal account is negative;
+    4. the registered checks of other domains' escrow accounts (``register_check``).
     """
     report = CheckReport()
     sums: dict[tuple[int, str], int] = defaultdict(int)
@@ -156,7 +174,11 @@ def check(session: Session) -> CheckReport:
     ):
         report.milestones += 1
         held = all_balances.get((escrow(milestone.id), milestone.currency), 0)
-        refunded_from_escrow = milestone.refunded_minor if milestone.released_minor == 0 else 0
+        # Refunds come from escrow only for the part never released: all of it before release,
+        # the business share of a dispute split, nothing after a full release.
+        refunded_from_escrow = min(
+            milestone.refunded_minor, milestone.funded_minor - milestone.released_minor
+        )
         expected = milestone.funded_minor - milestone.released_minor - refunded_from_escrow
         if held != expected:
             report.problems.append(
@@ -169,6 +191,8 @@ def check(session: Session) -> CheckReport:
             report.problems.append(
                 f"milestone {milestone.id} is {milestone.state} but escrow holds {held}"
             )
+    for extra_check in EXTRA_CHECKS:
+        extra_check(session, all_balances, report)
     for (account, currency), total in sorted(all_balances.items()):
         if total < 0 and account not in EXTERNAL_ACCOUNTS:
             report.problems.append(f"account {account} is negative: {total} {currency}")

@@ -187,13 +187,18 @@ class JobStatus(enum.StrEnum):
 
 
 class Job(IdMixin, Base):
-    """A durable timer: run ``kind`` for ``milestone_id`` once ``due_at`` has passed."""
+    """A durable timer: run ``kind`` for ``milestone_id`` once ``due_at`` has passed.
+
+    Timers about something other than a milestone (a contest, a negotiation round) leave
+    ``milestone_id`` NULL and name their object in ``subject_id``; the kind says its type.
+    """
 
     __tablename__ = "payment_jobs"
     __table_args__ = (Index("ix_payment_jobs_status_due", "status", "due_at"),)
 
     kind: Mapped[str] = mapped_column(String(32))
-    milestone_id: Mapped[int] = mapped_column(BigId, ForeignKey("milestones.id"), index=True)
+    milestone_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("milestones.id"), index=True)
+    subject_id: Mapped[int | None] = mapped_column(BigId)
     # One live job per purpose, e.g. "milestone-7-transfer".
     key: Mapped[str] = mapped_column(String(120), unique=True)
     due_at: Mapped[datetime]

@@ -142,6 +142,9 @@ def pay_out(session: Session, gateway: PaymentGateway, milestone_id: int) -> Pay
     if milestone.clears_at is None or milestone.clears_at > clock.now():
         raise Conflict(f"The payment is clearing until {milestone.clears_at:%Y-%m-%d %H:%M} UTC.")
     creator_id = milestone.contract.creator_id
+    if milestone.contract.creator.suspended_at is not None:
+        # Moderation hold: nothing leaves the platform; the net stays in creator_pending.
+        raise PayoutBlocked("The creator's account is suspended; the payout is on hold.")
     account = session.get(ConnectedAccount, creator_id)
     if account is None or not account.ready:
         raise PayoutBlocked("The creator has not finished setting up payouts.")
@@ -176,10 +179,14 @@ def pay_out(session: Session, gateway: PaymentGateway, milestone_id: int) -> Pay
         lines=[(ledger.creator_pending(creator_id), -net), (ledger.creator_paid(creator_id), net)],
         memo=transfer_id,
     )
+    from app.reviews.hooks import milestone_finished  # reviews builds on payments
+
+    milestone_finished(session, milestone)
     return record
 
 
 def run_transfer_job(session: Session, gateway: PaymentGateway, job: Job) -> str:
+    assert job.milestone_id is not None  # milestone job kinds always name their milestone
     milestone = lock_milestone(session, job.milestone_id)
     if milestone.state != MilestoneState.RELEASED:
         return f"nothing to do ({milestone.state})"

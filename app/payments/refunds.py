@@ -1,6 +1,7 @@
 """Refunds of a milestone's payment, before release or after (with a Transfer Reversal).
 
-Full refunds only; partial settlements belong to the disputes domain. Idempotency keys are
+``refund`` returns everything not yet refunded; ``partial_refund`` returns part of a disputed
+milestone's escrow (a dispute split: the rest is then released to the creator). Keys are
 ``milestone-<id>-refund-<n>`` and ``milestone-<id>-reversal-<n>`` with n = refunds so far + 1,
 so a retry after a failed commit replays the same Stripe objects.
 """
@@ -15,7 +16,13 @@ from app.accounts.models import User
 from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
 from app.payments import ledger
 from app.payments.gateway import PaymentGateway
-from app.payments.models import Milestone, MilestoneState, PaymentRefund, PayoutTransfer
+from app.payments.models import (
+    Milestone,
+    MilestoneEvent,
+    MilestoneState,
+    PaymentRefund,
+    PayoutTransfer,
+)
 from app.payments.states import lock_milestone, transition
 
 S = MilestoneState
@@ -56,15 +63,9 @@ def refund(
     milestone = lock_milestone(session, milestone_id)
     _may_refund(milestone, actor)
     _check_refundable(milestone)
-    n = 1 + (
-        session.scalar(
-            select(func.count())
-            .select_from(PaymentRefund)
-            .where(PaymentRefund.milestone_id == milestone.id)
-        )
-        or 0
-    )
-    amount, fee = milestone.funded_minor, milestone.fee_minor
+    n = _next_refund_number(session, milestone.id)
+    # After a dispute split only the creator's share is left to give back.
+    amount, fee = milestone.funded_minor - milestone.refunded_minor, milestone.fee_minor
     net = milestone.released_minor - fee
     creator_id = milestone.contract.creator_id
     transfer = session.scalar(
@@ -104,7 +105,7 @@ def refund(
         lines=[*lines, (ledger.REFUNDS, amount)],
         memo=refund_id,
     )
-    milestone.refunded_minor = amount
+    milestone.refunded_minor += amount
     record = PaymentRefund(
         milestone_id=milestone.id,
         stripe_refund_id=refund_id,
@@ -116,6 +117,76 @@ def refund(
     )
     session.add(record)
     session.flush()
+    return record
+
+
+def _next_refund_number(session: Session, milestone_id: int) -> int:
+    done = session.scalar(
+        select(func.count())
+        .select_from(PaymentRefund)
+        .where(PaymentRefund.milestone_id == milestone_id)
+    )
+    return 1 + (done or 0)
+
+
+def partial_refund(
+    session: Session,
+    gateway: PaymentGateway,
+    milestone: Milestone,
+    *,
+    amount: int,
+    actor_id: int | None,
+    reason: str = "",
+) -> PaymentRefund:
+    """Refund ``amount`` of a locked, disputed, unreleased milestone's escrow to the business.
+
+    The milestone stays disputed: the caller (a dispute split) releases the rest in the same
+    transaction. Raises InvalidTransition (not disputed, or already released), Conflict (the
+    amount is not strictly between zero and what escrow holds), GatewayError. Books
+    escrow -> refunds with the Stripe refund of exactly ``amount``.
+    """
+    if milestone.state != S.DISPUTED or milestone.released_minor or not milestone.payment_intent_id:
+        raise InvalidTransition(f"Cannot split a milestone that is {milestone.state}.")
+    held = milestone.funded_minor - milestone.refunded_minor
+    if not 0 < amount < held:
+        raise Conflict("A partial refund must be more than zero and less than the escrow.")
+    n = _next_refund_number(session, milestone.id)
+    refund_id = gateway.create_refund(
+        payment_intent=milestone.payment_intent_id,
+        amount=amount,
+        metadata={"milestone_id": str(milestone.id), "contract_id": str(milestone.contract_id)},
+        idempotency_key=f"milestone-{milestone.id}-refund-{n}",
+    )
+    ledger.post(
+        session,
+        key=f"milestone-{milestone.id}-refund-{n}",
+        kind="refund",
+        currency=milestone.currency,
+        milestone_id=milestone.id,
+        lines=[(ledger.escrow(milestone.id), -amount), (ledger.REFUNDS, amount)],
+        memo=refund_id,
+    )
+    milestone.refunded_minor += amount
+    record = PaymentRefund(
+        milestone_id=milestone.id,
+        stripe_refund_id=refund_id,
+        amount_minor=amount,
+        currency=milestone.currency,
+        reason=reason[:200],
+        created_at=clock.now(),
+    )
+    session.add(record)
+    session.flush()
+    session.add(
+        MilestoneEvent(
+            milestone_id=milestone.id,
+            action="partial_refund",
+            from_state=S.DISPUTED.value,
+            to_state=S.DISPUTED.value,
+            actor_id=actor_id,
+            data={"amount_minor": amount, "refund": refund_id},
+        )
+    )
     return record
 
 

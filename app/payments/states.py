@@ -31,6 +31,14 @@ TRANSITIONS: dict[str, tuple[frozenset[S], S]] = {
     "refund": (frozenset({*ACTIVE, S.RELEASED, S.PAID_OUT, S.DISPUTED}), S.REFUNDED),
     "dispute": (frozenset({*ACTIVE, S.RELEASED, S.PAID_OUT}), S.DISPUTED),
     "cancel": (frozenset({S.PENDING}), S.CANCELLED),
+    # Ends of a dispute (app.disputes): the money goes to the creator (release from escrow,
+    # or back to where a chargeback on a released / paid-out milestone found it), or the
+    # opener withdraws and the milestone continues where it stopped.
+    "resolve_release": (frozenset({S.DISPUTED}), S.RELEASED),
+    "resolve_paid_out": (frozenset({S.DISPUTED}), S.PAID_OUT),
+    "resume_funded": (frozenset({S.DISPUTED}), S.FUNDED),
+    "resume_delivered": (frozenset({S.DISPUTED}), S.DELIVERED),
+    "resume_changes_requested": (frozenset({S.DISPUTED}), S.CHANGES_REQUESTED),
 }
 
 

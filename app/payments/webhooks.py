@@ -115,6 +115,7 @@ def _dispute_created(session: Session, gateway: PaymentGateway, event: dict[str,
     if milestone is None:
         return "not ours"
     locked = lock_milestone(session, milestone.id)
+    state_before = str(locked.state)
     changed = transition(
         session,
         locked,
@@ -122,6 +123,12 @@ def _dispute_created(session: Session, gateway: PaymentGateway, event: dict[str,
         actor_id=None,
         idempotent=True,
         stripe_dispute=dispute["id"],
+    )
+    # Moderators see the chargeback in their queue (idempotent per Stripe dispute id).
+    from app.disputes.services import open_from_chargeback
+
+    open_from_chargeback(
+        session, locked, stripe_dispute_id=str(dispute["id"]), state_before=state_before
     )
     return f"milestone {locked.id} {'frozen' if changed else 'already frozen'}"
 

@@ -106,7 +106,11 @@ class Page:
         assert self.path.startswith("/dashboard"), self.text[:300]
 
 
-def test_hire_fund_deliver_accept_in_a_browser(browser, browser_app, live_server, committed):
+def test_hire_fund_deliver_accept_in_a_browser(
+    browser, browser_app, live_server, committed, gateway
+):
+    # ``gateway`` gives this run its own Stripe idempotency namespace: ids restart after the
+    # committed fixture empties the tables, while the emulator remembers earlier keys.
     page = Page(browser, live_server.url)
 
     # A creator signs up and publishes a service offer.
