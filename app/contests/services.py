@@ -162,6 +162,18 @@ def pay_with_test_card(
     return confirm_funding(session, gateway, contest_id, business)
 
 
+def confirm_from_webhook(
+    session: Session, gateway: PaymentGateway, payment_intent_id: str
+) -> str | None:
+    """Webhook entry (payments.webhooks): open the contest whose prize ``payment_intent_id``
+    paid, if it is a contest's; Stripe.js payments are confirmed this way."""
+    contest = session.scalar(select(Contest).where(Contest.payment_intent_id == payment_intent_id))
+    if contest is None:
+        return None
+    opened = confirm_funding(session, gateway, contest.id, contest.business)
+    return f"contest {opened.id} {opened.state}"
+
+
 def confirm_funding(
     session: Session, gateway: PaymentGateway, contest_id: int, business: User
 ) -> Contest:

@@ -214,6 +214,20 @@ def confirm_purchase(
     return licence
 
 
+def confirm_from_webhook(
+    session: Session, gateway: PaymentGateway, payment_intent_id: str
+) -> str | None:
+    """Webhook entry (payments.webhooks): activate the licence paid by ``payment_intent_id``,
+    if it is a licence's; Stripe.js purchases are confirmed this way."""
+    owned = session.scalar(
+        select(MediaLicense.id).where(MediaLicense.payment_intent_id == payment_intent_id)
+    )
+    if owned is None:
+        return None
+    licence = confirm_purchase(session, gateway, payment_intent_id)
+    return None if licence is None else f"licence {licence.id} {licence.status}"
+
+
 def licenses_of(session: Session, user: User, asset_id: int | None = None) -> list[MediaLicense]:
     """A business's active licences (for one asset, or all), newest first."""
     stmt = select(MediaLicense).where(

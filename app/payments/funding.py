@@ -140,6 +140,19 @@ def pay_with_test_card(
     return milestone
 
 
+def confirm_from_webhook(
+    session: Session, gateway: PaymentGateway, payment_intent_id: str
+) -> str | None:
+    """Webhook entry: fund the milestone paid by ``payment_intent_id``, if it is a milestone's."""
+    owned = session.scalar(
+        select(Milestone.id).where(Milestone.payment_intent_id == payment_intent_id)
+    )
+    if owned is None:
+        return None
+    milestone = confirm_funding(session, gateway, payment_intent_id)
+    return None if milestone is None else f"milestone {milestone.id} {milestone.state}"
+
+
 def _milestone_for(session: Session, intent: PaymentIntentInfo) -> Milestone | None:
     # Only the PaymentIntent id we stored counts: metadata alone could point at a milestone
     # whose funding transaction never committed (or at another database entirely).

@@ -247,3 +247,44 @@ def test_withdrawn_media_stays_downloadable_for_licensees(app, session, storage,
     intruder = api_token(session, make_business(session))
     assert client.get(url, headers=intruder).status_code == 404
     assert client.get(f"/api/v1/media/{asset.id}/licenses", headers=intruder).status_code == 404
+
+
+def test_a_stripe_js_purchase_is_confirmed_by_the_webhook(
+    app, client, session, storage, gateway, emulator
+):
+    """Real-card mode: the browser confirms with Stripe.js, payment_intent.succeeded arrives
+    at /stripe/webhook, and the licence becomes active exactly once."""
+    import uuid
+
+    from tests.payments.helpers import stripe_client
+    from tests.stripe_support import event_payload, sign
+
+    business = make_business(session)
+    asset = published_asset(session, storage)
+    licence, intent = licensing.start_purchase(
+        session, gateway, asset.id, business=business, license_type="standard"
+    )
+    stripe = stripe_client(emulator)
+    stripe.v1.payment_intents.update(intent.id, {"payment_method": "pm_card_visa"})
+    stripe.v1.payment_intents.confirm(intent.id)
+    assert licence.status == LicenseStatus.PENDING
+
+    payload = event_payload(
+        f"evt_{uuid.uuid4().hex}",
+        "payment_intent.succeeded",
+        {"id": intent.id, "object": "payment_intent", "status": "succeeded"},
+    )
+    for _ in range(2):  # a redelivered event has no second effect
+        response = client.post(
+            "/stripe/webhook",
+            data=payload,
+            content_type="application/json",
+            headers={"Stripe-Signature": sign(payload)},
+        )
+        assert response.status_code == 200
+    session.refresh(licence)
+    assert licence.status == LicenseStatus.ACTIVE
+    fee = ledger.balance(session, ledger.PLATFORM_FEES, licence.currency)
+    net = ledger.balance(session, ledger.creator_pending(licence.creator_id), licence.currency)
+    assert fee > 0 and net > 0 and fee + net == licence.price_minor  # booked once, in full
+    assert ledger.check(session).ok
