@@ -127,6 +127,9 @@ def configure_sqlite(engine: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        # Write-ahead logging lets readers (the job worker, other requests) work while one
+        # request writes; with the default rollback journal a reader blocks every commit.
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -65,12 +65,20 @@ class Page:
 
     def _click_and_wait(self, element: Any) -> None:
         """Click, then wait for the next page: reading too early would see the old one."""
-        from selenium.webdriver.support import expected_conditions
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
         old_page = self.driver.find_element("tag name", "html")
         element.click()
-        WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(old_page))
+
+        def left_old_page(_driver: Any) -> bool:
+            try:
+                old_page.is_enabled()  # raises once the old document is gone
+            except WebDriverException:
+                return True
+            return False
+
+        WebDriverWait(self.driver, 15).until(left_old_page)
 
     @property
     def text(self) -> str:
@@ -97,11 +105,11 @@ class Page:
         self.press("Create account")
         assert self.path.startswith("/dashboard"), self.text[:300]
 
-    def sign_in(self, email: str) -> None:
+    def sign_in(self, email: str, password: str = PASSWORD) -> None:
         self.driver.delete_all_cookies()
         self.open("/login")
         self.fill("email", email)
-        self.fill("password", PASSWORD)
+        self.fill("password", password)
         self.press("Sign in")
         assert self.path.startswith("/dashboard"), self.text[:300]
 
@@ -207,5 +215,60 @@ def test_hire_fund_deliver_accept_in_a_browser(
     assert "clearing" in text and "$450.00" in page.text, page.text
     assert "clearance hold" in text and "15% − 10% × reputation" in page.text
 
+    report = ledger.check(committed)
+    assert report.ok, report.problems
+
+
+def test_dispute_opened_by_the_business_is_resolved_by_a_moderator(
+    browser, browser_app, live_server, committed, gateway, emulator
+):
+    from tests.factories import PASSWORD as FACTORY_PASSWORD
+    from tests.factories import make_user
+    from tests.payments.helpers import delivered_milestone, stripe_client
+
+    milestone = delivered_milestone(committed, gateway, amount=10_000)
+    contract = milestone.contract
+    moderator = make_user(committed, moderator=True, name="Riley Moderator")
+    business_email, creator_email = contract.business.email, contract.creator.email
+    contract_id, contract_title = contract.id, contract.title
+    payment_intent_id, moderator_email = milestone.payment_intent_id, moderator.email
+    committed.commit()  # and hold no read transaction while the browser writes
+    page = Page(browser, live_server.url)
+
+    # The business is unhappy with the delivery and opens a dispute from the contract page.
+    page.sign_in(business_email, FACTORY_PASSWORD)
+    page.open(f"/contracts/{contract_id}")
+    page.press_containing("Open a dispute")
+    page.fill("reason", "The logo delivered is not the concept we agreed on in our messages.")
+    page.press("Open dispute")
+    dispute_path = page.path
+    assert re.fullmatch(r"/disputes/\d+", dispute_path), page.text[-1500:]
+    page.screenshot("07-dispute-opened")
+
+    # The creator answers.
+    page.sign_in(creator_email, FACTORY_PASSWORD)
+    page.open(dispute_path)
+    page.fill("response", "The concept follows the brief; I offered a free revision twice.")
+    page.press("Send response")
+
+    # A moderator takes the case from the queue and splits the money 40/60.
+    page.sign_in(moderator_email, FACTORY_PASSWORD)
+    page.open("/moderation/disputes")
+    assert contract_title in page.text or dispute_path.rsplit("/", 1)[1] in page.text
+    page.open(dispute_path)
+    page.press("Handle this dispute")
+    page.check("outcome", "split")
+    page.fill("refund", "40.00")
+    page.fill("note", "Both sides have a point: 40% back to the business, 60% to the creator.")
+    page.press("Resolve")
+    assert "resolved" in page.text.lower()
+    page.screenshot("08-dispute-resolved")
+
+    # Exactly one refund of the business's share reached Stripe, and the books balance.
+    committed.expire_all()
+    refunds = stripe_client(emulator).v1.refunds.list(
+        {"payment_intent": payment_intent_id}
+    )
+    assert [refund.amount for refund in refunds.data] == [4_000]
     report = ledger.check(committed)
     assert report.ok, report.problems
