@@ -76,6 +76,10 @@ def install_json_logging(level: str = "INFO", stream: Any = None) -> logging.Han
     handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # Libraries that narrate routine start-up at INFO (which CPU kernel FAISS picked, each
+    # migration step) would bury the application's own lines.
+    for chatty in ("faiss.loader", "alembic.runtime.migration"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     return handler
 
 
