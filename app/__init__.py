@@ -79,6 +79,8 @@ def configure_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.api import bp as api_bp
     from app.briefs.views import bp as briefs_bp
+    from app.campaigns.views import bp as campaigns_bp
+    from app.contests.views import bp as contests_bp
     from app.contracts.views import bp as contracts_bp
     from app.disputes.views import bp as disputes_bp
     from app.insights.views import bp as insights_bp
@@ -86,6 +88,7 @@ def configure_blueprints(app: Flask) -> None:
     from app.media.views import bp as media_bp
     from app.messaging.views import bp as messaging_bp
     from app.moderation.views import bp as moderation_bp
+    from app.negotiation.views import bp as negotiation_bp
     from app.offers.views import bp as offers_bp
     from app.pages import bp as pages_bp
     from app.payments.views import bp as payments_bp
@@ -107,6 +110,9 @@ def configure_blueprints(app: Flask) -> None:
         disputes_bp,
         reviews_bp,
         moderation_bp,
+        negotiation_bp,
+        campaigns_bp,
+        contests_bp,
         api_bp,
         stripe_webhooks_bp,
     ):

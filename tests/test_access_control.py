@@ -60,6 +60,9 @@ PUBLIC_ENDPOINTS = {
     "media.thumbnail",
     "api.list_media",
     "api.get_media",
+    # Contests: the board and funded contests are public (drafts answer 404 but their owner).
+    "contests.board",
+    "contests.detail",
 }
 REFUSED = {302, 400, 401, 403, 404, 405, 409, 415, 422}
 # Actions on the caller's own account, with no object of anyone else's to protect.

@@ -1,0 +1,122 @@
+"""Forms for the contest pages. The services report ``prize_minor``; ``apply`` moves that
+onto the ``prize`` field the user typed (in major units)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
+
+from app.contests.services import MAX_TEXT, ContestInput
+from app.errors import DomainError, ValidationFailed
+from app.forms import apply_errors, select_choices
+from app.money import SUPPORTED_CURRENCIES, MoneyError, check_amount, parse_major
+from app.offers.models import CATEGORIES
+from app.payments.forms import storable
+
+
+def _storable_check(form: object, field: StringField) -> None:
+    if isinstance(field.data, str) and not storable(field.data):
+        raise ValidationError("Contains characters that cannot be stored.")
+
+
+def _price_check(form: object, field: StringField) -> None:
+    try:
+        check_amount(parse_major(field.data or ""))
+    except MoneyError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def _renamed(error: DomainError, old: str, new: str) -> DomainError:
+    if isinstance(error, ValidationFailed) and old in error.errors:
+        errors = dict(error.errors)
+        errors[new] = errors.pop(old)
+        return ValidationFailed(errors)
+    return error
+
+
+class ContestForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=120), _storable_check])
+    description = TextAreaField(
+        "Brief", validators=[DataRequired(), Length(max=MAX_TEXT), _storable_check]
+    )
+    category = SelectField("Category", choices=select_choices((c, c) for c in CATEGORIES))
+    prize = StringField(
+        "Prize",
+        validators=[DataRequired(message="Enter the prize."), _price_check],
+        render_kw={"inputmode": "decimal", "placeholder": "300.00"},
+    )
+    currency = SelectField("Currency", choices=select_choices((c, c) for c in SUPPORTED_CURRENCIES))
+    deadline = DateTimeLocalField(
+        "Deadline (UTC)", validators=[DataRequired(message="Set a deadline.")]
+    )
+    judging_days = IntegerField(
+        "Judging days",
+        default=7,
+        validators=[DataRequired(), NumberRange(min=1, max=14, message="1 to 14 days.")],
+    )
+
+    def contest_input(self) -> ContestInput:
+        assert self.deadline.data is not None
+        return ContestInput(
+            title=self.title.data or "",
+            description=self.description.data or "",
+            category=self.category.data or "",
+            prize_minor=parse_major(self.prize.data or ""),
+            currency=self.currency.data or "",
+            deadline=self.deadline.data.replace(tzinfo=UTC),
+            judging_days=int(self.judging_days.data or 0),
+        )
+
+    def apply(self, error: DomainError) -> None:
+        apply_errors(self, _renamed(error, "prize_minor", "prize"))
+
+
+class TestCardForm(FlaskForm):
+    __test__ = False  # not a pytest class
+
+    card_number = StringField(
+        "Card number",
+        validators=[DataRequired(message="Enter a card number."), Length(max=32), _storable_check],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+
+    def apply(self, error: DomainError) -> None:
+        apply_errors(self, _renamed(error, "test_card", "card_number"))
+
+
+class EntryForm(FlaskForm):
+    text = TextAreaField(
+        "Your entry",
+        validators=[
+            DataRequired(message="Describe your entry."),
+            Length(max=MAX_TEXT),
+            _storable_check,
+        ],
+    )
+    file = FileField("File (optional)")
+
+
+class FinalistsForm(FlaskForm):
+    entry_ids = SelectMultipleField(
+        "Finalists",
+        coerce=int,
+        option_widget=widgets.CheckboxInput(),
+        widget=widgets.ListWidget(prefix_label=False),
+        validators=[DataRequired(message="Pick at least one entry.")],
+    )
+
+
+class WinnerForm(FlaskForm):
+    entry_id = SelectField("Winner", coerce=int)

@@ -1,0 +1,310 @@
+"""HTML pages for contests, on the same services as the JSON API.
+
+Funded contests are public (drafts only for their business; anyone else gets 404). The
+business sees all entries and picks finalists and the winner; a creator sees their own entry.
+Views are thin: load and authorise, one service call, domain errors become form errors or a
+flash with a 4xx status, so the unit of work rolls back (``app.web.commit_unit_of_work``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    send_from_directory,
+    url_for,
+)
+from flask_login import login_required
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.utils import secure_filename
+from werkzeug.wrappers import Response
+
+from app import clock
+from app.accounts.auth import current, role_required
+from app.accounts.models import Role, User
+from app.contests import services
+from app.contests.forms import (
+    ContestForm,
+    EntryForm,
+    FinalistsForm,
+    TestCardForm,
+    WinnerForm,
+)
+from app.contests.models import Contest, ContestState
+from app.contests.timers import judging_ends
+from app.errors import DomainError, ValidationFailed
+from app.extensions import db
+from app.forms import FORM_ERROR_STATUS, apply_errors, select_choices
+from app.payments.funding import TEST_CARDS
+from app.payments.services import gateway_for
+from app.payments.settings import local_test_cards
+
+bp = Blueprint("contests", __name__)
+
+Page = tuple[str, int]
+C = ContestState
+MAX_ENTRY_FILE_BYTES = 20 * 1024 * 1024
+
+
+def _viewer() -> User | None:
+    user = current()
+    return user if user.is_authenticated else None
+
+
+def _status(error: DomainError) -> int:
+    return FORM_ERROR_STATUS if error.status in (400, 402, 422) else error.status
+
+
+@bp.get("/contests")
+def board() -> str:
+    viewer = _viewer()
+    open_contests = db.session.scalars(
+        select(Contest).where(Contest.state == C.OPEN).order_by(Contest.deadline).limit(100)
+    )
+    mine: list[Contest] = []
+    if viewer is not None and viewer.is_business:
+        mine = list(
+            db.session.scalars(
+                select(Contest)
+                .where(Contest.business_id == viewer.id)
+                .order_by(Contest.id.desc())
+                .limit(100)
+            )
+        )
+    return render_template("contests/board.html", contests=list(open_contests), mine=mine)
+
+
+@bp.route("/contests/new", methods=["GET", "POST"])
+@role_required(Role.BUSINESS)
+def new() -> Page | Response:
+    form, status = ContestForm(), 200
+    if form.validate_on_submit():
+        try:
+            contest = services.create(db.session(), current(), form.contest_input())
+        except DomainError as error:
+            form.apply(error)
+            status = _status(error)
+        else:
+            flash("Contest created. Pay the prize to open it to creators.", "success")
+            return redirect(url_for("contests.fund", contest_id=contest.id), 303)
+    elif form.is_submitted():
+        status = FORM_ERROR_STATUS
+    return render_template("contests/new.html", form=form), status
+
+
+# --- the contest page -------------------------------------------------------------------------
+
+
+def render_contest(
+    contest: Contest, viewer: User | None, *, status: int = 200, **forms: Any
+) -> Page:
+    owner = viewer is not None and viewer.id == contest.business_id
+    entries = [e for e in contest.entries if owner or (viewer and e.creator_id == viewer.id)]
+    finalists = forms.get("finalists_form") or FinalistsForm(formdata=None)
+    finalists.entry_ids.choices = select_choices((str(e.id), f"#{e.id}") for e in contest.entries)
+    winner = forms.get("winner_form") or WinnerForm(formdata=None)
+    winner.entry_id.choices = select_choices(
+        (str(e.id), f"#{e.id}") for e in contest.entries if e.is_finalist
+    )
+    now = clock.now()
+    context = {
+        "contest": contest,
+        "owner": owner,
+        "entries": entries,
+        "entry_count": len(contest.entries),
+        "judging_ends": judging_ends(contest),
+        "accepting": contest.state is C.OPEN and contest.deadline > now,
+        "can_enter": viewer is not None
+        and viewer.is_creator
+        and not owner
+        and not any(e.creator_id == viewer.id for e in contest.entries),
+        "deadline_passed": contest.deadline <= now,
+        "entry_form": forms.get("entry_form") or EntryForm(formdata=None),
+        "finalists_form": finalists,
+        "winner_form": winner,
+        "awards": [a for a in contest.awards if owner or (viewer and a.creator_id == viewer.id)],
+    }
+    return render_template("contests/detail.html", **context), status
+
+
+def _failed(contest_id: int, user: User, error: DomainError, form_name: str, form: Any) -> Page:
+    """Re-render what is stored with the error on the form; the 4xx rolls the work back."""
+    db.session.rollback()
+    apply_errors(form, error)
+    contest = services.visible(db.session(), contest_id, user)
+    return render_contest(contest, user, status=_status(error), **{form_name: form})
+
+
+@bp.get("/contests/<int:contest_id>")
+def detail(contest_id: int) -> Page:
+    viewer = _viewer()
+    return render_contest(services.visible(db.session(), contest_id, viewer), viewer)
+
+
+def _own(contest_id: int, user: User) -> Contest:
+    contest = services.visible(db.session(), contest_id, user)
+    if contest.business_id != user.id:
+        abort(404)
+    return contest
+
+
+# --- funding the prize ------------------------------------------------------------------------
+
+
+@bp.route("/contests/<int:contest_id>/fund", methods=["GET", "POST"])
+@login_required
+def fund(contest_id: int) -> Page | Response:
+    user = current()
+    contest = _own(contest_id, user)
+    if contest.state is not C.DRAFT:
+        flash(f"This contest is already {contest.state.value}.", "info")
+        return redirect(url_for("contests.detail", contest_id=contest.id))
+    form, local, status = TestCardForm(), local_test_cards(), 200
+    if local and form.validate_on_submit():
+        try:
+            services.pay_with_test_card(
+                db.session(),
+                gateway_for(current_app),
+                contest.id,
+                user,
+                form.card_number.data or "",
+            )
+        except DomainError as error:
+            form.apply(error)
+            status = _status(error)
+        else:
+            flash("Prize paid: the contest is open for entries.", "success")
+            return redirect(url_for("contests.detail", contest_id=contest.id), 303)
+    elif form.is_submitted():
+        if not local:
+            flash("Card payments on this server need the Stripe.js integration.", "error")
+        status = FORM_ERROR_STATUS if local else 400
+    test_cards = {n: label for n, (_pm, label) in TEST_CARDS.items()} if local else {}
+    context = {"contest": contest, "form": form, "local": local, "test_cards": test_cards}
+    return render_template("contests/fund.html", **context), status
+
+
+# --- entries ----------------------------------------------------------------------------------
+
+
+def _entry_dir(contest_id: int) -> Path:
+    return Path(current_app.config["MEDIA_ROOT"]) / "contest_entries" / str(contest_id)
+
+
+def _store_entry_file(contest_id: int, upload: Any) -> str | None:
+    """Save the optional upload; raises ValidationFailed (too large) before saving anything."""
+    if not isinstance(upload, FileStorage) or not upload.filename:
+        return None
+    limit = int(current_app.config.get("DELIVERY_MAX_FILE_BYTES", MAX_ENTRY_FILE_BYTES))
+    upload.stream.seek(0, 2)
+    size = upload.stream.tell()
+    upload.stream.seek(0)
+    if size > limit:
+        raise ValidationFailed({"file": [f"Files are limited to {limit // (1024 * 1024)} MB."]})
+    name = f"{uuid.uuid4().hex}_{(secure_filename(upload.filename) or 'file')[-100:]}"
+    directory = _entry_dir(contest_id)
+    directory.mkdir(parents=True, exist_ok=True)
+    upload.save(directory / name)
+    g.contest_entry_file = directory / name
+    return name
+
+
+@bp.teardown_request
+def _remove_orphaned_file(error: BaseException | None) -> None:
+    # Stored, but the request (or its commit) failed: the file belongs to nothing.
+    path = g.pop("contest_entry_file", None)
+    if error is not None and path is not None:
+        path.unlink(missing_ok=True)
+
+
+@bp.post("/contests/<int:contest_id>/entries")
+@login_required
+def enter(contest_id: int) -> Page | Response:
+    user = current()
+    contest = services.visible(db.session(), contest_id, user)
+    form = EntryForm()
+    if not form.validate_on_submit():
+        return render_contest(contest, user, status=FORM_ERROR_STATUS, entry_form=form)
+    try:
+        file_name = _store_entry_file(contest.id, form.file.data)
+        services.enter(
+            db.session(), contest.id, user, text=form.text.data or "", file_name=file_name
+        )
+    except DomainError as error:
+        path = g.pop("contest_entry_file", None)
+        if path is not None:
+            path.unlink(missing_ok=True)
+        return _failed(contest_id, user, error, "entry_form", form)
+    flash("Your entry is in. Good luck!", "success")
+    return redirect(url_for("contests.detail", contest_id=contest_id), 303)
+
+
+@bp.get("/contests/<int:contest_id>/entries/<int:entry_id>/file")
+@login_required
+def entry_file(contest_id: int, entry_id: int) -> Response:
+    user = current()
+    contest = services.visible(db.session(), contest_id, user)
+    entry = next((e for e in contest.entries if e.id == entry_id), None)
+    if (
+        entry is None
+        or not entry.file_name
+        or user.id not in (contest.business_id, entry.creator_id)
+    ):
+        abort(404)
+    # Always a download: an uploaded .html or .svg must never render on our origin.
+    name = entry.file_name
+    return send_from_directory(
+        _entry_dir(contest.id),
+        name,
+        as_attachment=True,
+        download_name=name.partition("_")[2] or name,
+    )
+
+
+# --- judging ----------------------------------------------------------------------------------
+
+
+@bp.post("/contests/<int:contest_id>/finalists")
+@login_required
+def finalists(contest_id: int) -> Page | Response:
+    user = current()
+    contest = _own(contest_id, user)
+    form = FinalistsForm()
+    form.entry_ids.choices = select_choices((str(e.id), f"#{e.id}") for e in contest.entries)
+    if not form.validate_on_submit():
+        return render_contest(contest, user, status=FORM_ERROR_STATUS, finalists_form=form)
+    try:
+        services.pick_finalists(db.session(), contest.id, user, list(form.entry_ids.data or []))
+    except DomainError as error:
+        return _failed(contest_id, user, error, "finalists_form", form)
+    flash("Finalists saved.", "success")
+    return redirect(url_for("contests.detail", contest_id=contest_id), 303)
+
+
+@bp.post("/contests/<int:contest_id>/winner")
+@login_required
+def winner(contest_id: int) -> Page | Response:
+    user = current()
+    contest = _own(contest_id, user)
+    form = WinnerForm()
+    form.entry_id.choices = select_choices(
+        (str(e.id), f"#{e.id}") for e in contest.entries if e.is_finalist
+    )
+    if not form.validate_on_submit() or form.entry_id.data is None:
+        return render_contest(contest, user, status=FORM_ERROR_STATUS, winner_form=form)
+    try:
+        services.pick_winner(db.session(), contest.id, user, form.entry_id.data)
+    except DomainError as error:
+        return _failed(contest_id, user, error, "winner_form", form)
+    flash("Winner picked: the prize is released to them.", "success")
+    return redirect(url_for("contests.detail", contest_id=contest_id), 303)

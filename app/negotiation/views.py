@@ -1,0 +1,143 @@
+"""HTML pages for name-your-price negotiations, on the same services as the JSON API.
+
+Only the two parties see a negotiation (anyone else gets 404). Views are thin: load and
+authorise, one service call, then domain errors become form errors or a flash message with a
+4xx status, so the unit of work rolls back (``app.web.commit_unit_of_work``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from app import clock
+from app.accounts.auth import current, role_required
+from app.accounts.models import Role, User
+from app.errors import Conflict, DomainError
+from app.extensions import db
+from app.forms import FORM_ERROR_STATUS
+from app.negotiation import services
+from app.negotiation.forms import ActionForm, TermsForm
+from app.negotiation.models import Negotiation, NegotiationState, RoundStatus
+from app.offers.services import visible_offer
+
+bp = Blueprint("negotiation", __name__)
+
+Page = tuple[str, int]
+
+
+def _status(error: DomainError) -> int:
+    return FORM_ERROR_STATUS if error.status in (400, 422) else error.status
+
+
+def render_negotiation(
+    negotiation: Negotiation, user: User, *, status: int = 200, form: TermsForm | None = None
+) -> Page:
+    """The negotiation page: rounds history and, if it is the viewer's turn, the answers."""
+    rnd = services.latest(negotiation)
+    side = services.side_of(negotiation, user)
+    now = clock.now()
+    pending = negotiation.state is NegotiationState.OPEN and rnd.status is RoundStatus.PENDING
+    expired = pending and rnd.expires_at <= now
+    context = {
+        "negotiation": negotiation,
+        "rounds": sorted(negotiation.rounds, key=lambda r: r.number),
+        "latest": rnd,
+        "side": side,
+        "now": now,
+        "my_turn": pending and rnd.side is not side,
+        "latest_expired": expired or rnd.status is RoundStatus.EXPIRED,
+        "form": form or TermsForm(formdata=None),
+        "action_form": ActionForm(),
+    }
+    return render_template("negotiation/detail.html", **context), status
+
+
+def _failed(
+    negotiation_id: int, user: User, error: DomainError, form: TermsForm | None = None
+) -> Page:
+    """Show what is stored (not the half-done attempt) with the error; the 4xx rolls back."""
+    db.session.rollback()
+    if form is not None:
+        form.apply(error)
+    else:
+        flash(error.message, "error")
+    negotiation = services.visible(db.session(), negotiation_id, user)
+    return render_negotiation(negotiation, user, status=_status(error), form=form)
+
+
+@bp.route("/offers/<int:offer_id>/negotiate", methods=["GET", "POST"])
+@role_required(Role.BUSINESS)
+def propose(offer_id: int) -> Page | Response:
+    user = current()
+    offer = visible_offer(db.session(), offer_id, user)
+    form, status = TermsForm(), 200
+    if form.validate_on_submit():
+        try:
+            negotiation = services.propose(db.session(), offer, user, form.terms_input())
+        except Conflict as error:  # already negotiating on this offer: go there instead
+            flash(error.message, "info")
+            existing = error.extra.get("negotiation")
+            if existing is not None:
+                return redirect(url_for("negotiation.detail", negotiation_id=existing), 303)
+            status = error.status
+        except DomainError as error:
+            form.apply(error)
+            status = _status(error)
+        else:
+            flash("Your offer was sent. The creator has until it expires to answer.", "success")
+            return redirect(url_for("negotiation.detail", negotiation_id=negotiation.id), 303)
+    elif form.is_submitted():
+        status = FORM_ERROR_STATUS
+    return render_template("negotiation/propose.html", offer=offer, form=form), status
+
+
+@bp.get("/negotiations")
+@login_required
+def mine() -> str:
+    user = current()
+    return render_template(
+        "negotiation/mine.html", negotiations=services.mine(db.session(), user), user=user
+    )
+
+
+@bp.get("/negotiations/<int:negotiation_id>")
+@login_required
+def detail(negotiation_id: int) -> Page:
+    user = current()
+    return render_negotiation(services.visible(db.session(), negotiation_id, user), user)
+
+
+@bp.post("/negotiations/<int:negotiation_id>/<any(accept, decline):action>")
+@login_required
+def answer(negotiation_id: int, action: str) -> Page | Response:
+    user = current()
+    services.visible(db.session(), negotiation_id, user)  # 404 for non-parties
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        negotiation = services.respond(db.session(), negotiation_id, user, action)
+    except DomainError as error:
+        return _failed(negotiation_id, user, error)
+    if action == "accept" and negotiation.contract_id is not None:
+        flash("Offer accepted: the contract is ready. Fund it to get the work started.", "success")
+        return redirect(url_for("contracts.detail", contract_id=negotiation.contract_id), 303)
+    flash("Offer declined.", "success")
+    return redirect(url_for("negotiation.detail", negotiation_id=negotiation_id), 303)
+
+
+@bp.post("/negotiations/<int:negotiation_id>/counter")
+@login_required
+def counter(negotiation_id: int) -> Page | Response:
+    user = current()
+    negotiation = services.visible(db.session(), negotiation_id, user)
+    form = TermsForm()
+    if not form.validate_on_submit():
+        return render_negotiation(negotiation, user, status=FORM_ERROR_STATUS, form=form)
+    try:
+        services.respond(db.session(), negotiation_id, user, "counter", form.terms_input())
+    except DomainError as error:
+        return _failed(negotiation_id, user, error, form)
+    flash("Counter-offer sent.", "success")
+    return redirect(url_for("negotiation.detail", negotiation_id=negotiation_id), 303)
