@@ -94,6 +94,9 @@ PAYMENT_INTENT_CONFIRMERS = (
 
 def _payment_intent(session: Session, gateway: PaymentGateway, event: dict[str, Any]) -> str:
     payment_intent_id = str(_obj_id(event))
+    # Re-fetch before acting: an unknown or forged object is refused (GatewayError -> 400)
+    # whichever domain it would have belonged to.
+    gateway.retrieve_payment_intent(payment_intent_id)
     for path in PAYMENT_INTENT_CONFIRMERS:
         module, _, name = path.partition(":")
         confirm = getattr(importlib.import_module(module), name)

@@ -298,13 +298,17 @@ def test_payment_intent_created_then_confirmed_like_stripe_js(
     assert client.v1.charges.retrieve(charge.id).amount_refunded == 500
 
 
-def test_declined_card_is_a_card_error(client: stripe.StripeClient) -> None:
+@pytest.mark.parametrize(
+    "payment_method", ["pm_card_chargeCustomerFail", "pm_card_visa_chargeDeclined"]
+)
+def test_declined_card_is_a_card_error(client: stripe.StripeClient, payment_method: str) -> None:
+    # As on Stripe, 4000000000000002 (pm_card_visa_chargeDeclined) declines when charged.
     with pytest.raises(stripe.CardError) as caught:
         client.v1.payment_intents.create(
             {
                 "amount": 1_000,
                 "currency": "eur",
-                "payment_method": "pm_card_chargeCustomerFail",
+                "payment_method": payment_method,
                 "confirm": True,
             }
         )

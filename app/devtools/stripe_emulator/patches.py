@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from localstripe.resources import Charge, PaymentIntent, try_convert_to_bool
+from localstripe.resources import Charge, PaymentIntent, PaymentMethod, try_convert_to_bool
 
 from .errors import invalid_param
 
@@ -73,6 +73,17 @@ def patch_payment_intents() -> None:
             obj.latest_charge = None
         return obj
 
+    original_charging_declined = PaymentMethod._charging_is_declined
+
+    def _charging_is_declined(self: PaymentMethod) -> bool:
+        # Stripe declines its "declined" test cards (4000000000000002 and the specific-reason
+        # ones) when a PaymentIntent charges them; localstripe only refuses to attach them to a
+        # customer, so a PaymentIntent confirmed with one would succeed.
+        return bool(original_charging_declined(self)) or bool(
+            self.type == "card" and self._attaching_is_declined()
+        )
+
+    PaymentMethod._charging_is_declined = _charging_is_declined
     PaymentIntent._api_create = classmethod(_api_create)
     PaymentIntent._api_update = classmethod(_api_update)
     PaymentIntent._create_charge = _create_charge
