@@ -18,11 +18,7 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 def home() -> str:
     session = db.session()
-    latest = session.scalars(
-        listed_offers()
-        .order_by(Offer.published_at.desc())
-        .limit(6)
-    ).all()
+    latest = session.scalars(listed_offers().order_by(Offer.published_at.desc()).limit(6)).all()
     open_briefs = session.scalar(
         select(func.count())
         .select_from(Brief)

@@ -266,9 +266,7 @@ def test_dispute_opened_by_the_business_is_resolved_by_a_moderator(
 
     # Exactly one refund of the business's share reached Stripe, and the books balance.
     committed.expire_all()
-    refunds = stripe_client(emulator).v1.refunds.list(
-        {"payment_intent": payment_intent_id}
-    )
+    refunds = stripe_client(emulator).v1.refunds.list({"payment_intent": payment_intent_id})
     assert [refund.amount for refund in refunds.data] == [4_000]
     report = ledger.check(committed)
     assert report.ok, report.problems
