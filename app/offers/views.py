@@ -48,6 +48,7 @@ def catalog() -> tuple[str, int]:
     ranked_ids = semantic_search(query.q)
     if ranked_ids is not None and "sort" not in request.args:
         query = replace(query, sort="relevance")
+        form.sort.data = "relevance"  # show the order the results are really in
     result = search_catalog(db.session(), query, ranked_ids=ranked_ids)
     status = 200 if valid else FORM_ERROR_STATUS
     return render_template("offers/catalog.html", form=form, result=result), status
