@@ -7,8 +7,6 @@ with a 4xx status, so the unit of work rolls back (``app.web.commit_unit_of_work
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -16,18 +14,15 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
-    send_from_directory,
     url_for,
 )
 from flask_login import login_required
 from sqlalchemy import or_, select
-from werkzeug.datastructures import FileStorage
-from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
+from app import uploads
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
 from app.campaigns import services
@@ -146,34 +141,21 @@ def detail(campaign_id: int) -> Page:
 # --- the draft and its file -------------------------------------------------------------------
 
 
-def _draft_dir(campaign_id: int) -> Path:
-    return Path(current_app.config["MEDIA_ROOT"]) / "campaign_drafts" / str(campaign_id)
+AREA = "campaign_drafts"
 
 
 def _store_draft_file(campaign_id: int, upload: Any) -> str | None:
-    """Save the optional upload; raises ValidationFailed (too large) before saving anything."""
-    if not isinstance(upload, FileStorage) or not upload.filename:
-        return None
-    limit = int(current_app.config.get("DELIVERY_MAX_FILE_BYTES", MAX_DRAFT_FILE_BYTES))
-    upload.stream.seek(0, 2)
-    size = upload.stream.tell()
-    upload.stream.seek(0)
-    if size > limit:
-        raise ValidationFailed({"file": [f"Files are limited to {limit // (1024 * 1024)} MB."]})
-    name = f"{uuid.uuid4().hex}_{(secure_filename(upload.filename) or 'file')[-100:]}"
-    directory = _draft_dir(campaign_id)
-    directory.mkdir(parents=True, exist_ok=True)
-    upload.save(directory / name)
-    g.campaign_draft_file = directory / name
-    return name
+    """Save the optional upload (see app.uploads: generated name, size checked before saving,
+    deleted again if the request fails); returns its stored name."""
+    max_bytes = int(current_app.config.get("DELIVERY_MAX_FILE_BYTES", MAX_DRAFT_FILE_BYTES))
+    stored = uploads.store(
+        AREA, campaign_id, [upload], max_files=1, max_bytes=max_bytes, field="file"
+    )
+    return stored[0].stored_name if stored else None
 
 
-@bp.teardown_request
-def _remove_orphaned_file(error: BaseException | None) -> None:
-    # Stored, but the request (or its commit) failed: the file belongs to nothing.
-    path = g.pop("campaign_draft_file", None)
-    if error is not None and path is not None:
-        path.unlink(missing_ok=True)
+bp.after_request(uploads.after_request)
+bp.teardown_request(uploads.teardown)
 
 
 @bp.post("/campaigns/<int:campaign_id>/draft")
@@ -195,9 +177,7 @@ def submit_draft(campaign_id: int) -> Page | Response:
             file_name=file_name,
         )
     except DomainError as error:
-        path = g.pop("campaign_draft_file", None)
-        if path is not None:
-            path.unlink(missing_ok=True)
+        uploads.discard_tracked()
         return _failed(campaign_id, user, error, "draft_form", form)
     return _done(campaign_id, "Draft submitted for approval.")
 
@@ -210,9 +190,7 @@ def draft_file(campaign_id: int) -> Response:
         abort(404)
     # Always a download: an uploaded .html or .svg must never render on our origin.
     name = campaign.draft_file
-    return send_from_directory(
-        _draft_dir(campaign.id), name, as_attachment=True, download_name=name.partition("_")[2]
-    )
+    return uploads.send(AREA, campaign.id, name, name.partition("_")[2] or name)
 
 
 # --- review, live post, confirmation, violations ----------------------------------------------

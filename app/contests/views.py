@@ -8,8 +8,6 @@ flash with a 4xx status, so the unit of work rolls back (``app.web.commit_unit_o
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -17,19 +15,15 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
-    send_from_directory,
     url_for,
 )
 from flask_login import login_required
 from sqlalchemy import select
-from werkzeug.datastructures import FileStorage
-from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
-from app import clock
+from app import clock, uploads
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
 from app.contests import services
@@ -42,7 +36,7 @@ from app.contests.forms import (
 )
 from app.contests.models import Contest, ContestState
 from app.contests.timers import judging_ends
-from app.errors import DomainError, ValidationFailed
+from app.errors import DomainError
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors, select_choices
 from app.payments.funding import TEST_CARDS
@@ -197,34 +191,21 @@ def fund(contest_id: int) -> Page | Response:
 # --- entries ----------------------------------------------------------------------------------
 
 
-def _entry_dir(contest_id: int) -> Path:
-    return Path(current_app.config["MEDIA_ROOT"]) / "contest_entries" / str(contest_id)
+AREA = "contest_entries"
 
 
 def _store_entry_file(contest_id: int, upload: Any) -> str | None:
-    """Save the optional upload; raises ValidationFailed (too large) before saving anything."""
-    if not isinstance(upload, FileStorage) or not upload.filename:
-        return None
-    limit = int(current_app.config.get("DELIVERY_MAX_FILE_BYTES", MAX_ENTRY_FILE_BYTES))
-    upload.stream.seek(0, 2)
-    size = upload.stream.tell()
-    upload.stream.seek(0)
-    if size > limit:
-        raise ValidationFailed({"file": [f"Files are limited to {limit // (1024 * 1024)} MB."]})
-    name = f"{uuid.uuid4().hex}_{(secure_filename(upload.filename) or 'file')[-100:]}"
-    directory = _entry_dir(contest_id)
-    directory.mkdir(parents=True, exist_ok=True)
-    upload.save(directory / name)
-    g.contest_entry_file = directory / name
-    return name
+    """Save the optional upload (see app.uploads: generated name, size checked before saving,
+    deleted again if the request fails); returns its stored name."""
+    max_bytes = int(current_app.config.get("DELIVERY_MAX_FILE_BYTES", MAX_ENTRY_FILE_BYTES))
+    stored = uploads.store(
+        AREA, contest_id, [upload], max_files=1, max_bytes=max_bytes, field="file"
+    )
+    return stored[0].stored_name if stored else None
 
 
-@bp.teardown_request
-def _remove_orphaned_file(error: BaseException | None) -> None:
-    # Stored, but the request (or its commit) failed: the file belongs to nothing.
-    path = g.pop("contest_entry_file", None)
-    if error is not None and path is not None:
-        path.unlink(missing_ok=True)
+bp.after_request(uploads.after_request)
+bp.teardown_request(uploads.teardown)
 
 
 @bp.post("/contests/<int:contest_id>/entries")
@@ -241,9 +222,7 @@ def enter(contest_id: int) -> Page | Response:
             db.session(), contest.id, user, text=form.text.data or "", file_name=file_name
         )
     except DomainError as error:
-        path = g.pop("contest_entry_file", None)
-        if path is not None:
-            path.unlink(missing_ok=True)
+        uploads.discard_tracked()
         return _failed(contest_id, user, error, "entry_form", form)
     flash("Your entry is in. Good luck!", "success")
     return redirect(url_for("contests.detail", contest_id=contest_id), 303)
@@ -263,12 +242,7 @@ def entry_file(contest_id: int, entry_id: int) -> Response:
         abort(404)
     # Always a download: an uploaded .html or .svg must never render on our origin.
     name = entry.file_name
-    return send_from_directory(
-        _entry_dir(contest.id),
-        name,
-        as_attachment=True,
-        download_name=name.partition("_")[2] or name,
-    )
+    return uploads.send(AREA, contest.id, name, name.partition("_")[2] or name)
 
 
 # --- judging ----------------------------------------------------------------------------------

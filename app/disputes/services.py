@@ -18,7 +18,6 @@ from app.disputes.models import Dispute, DisputeEvidence, DisputeOrigin
 from app.disputes.models import DisputeState as D
 from app.disputes.settings import final_deadline, response_window, review_sla
 from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
-from app.messaging.storage import StoredFile
 from app.payments import jobs
 from app.payments.gateway import PaymentGateway
 from app.payments.models import Milestone, MilestoneState
@@ -26,6 +25,7 @@ from app.payments.settings import review_window
 from app.payments.states import ACTIVE as DISPUTABLE
 from app.payments.states import lock_milestone
 from app.payments.states import transition as milestone_transition
+from app.uploads import StoredFile
 
 MAX_TEXT = 4000
 OUTCOMES = {"release": "resolve_release", "refund": "resolve_refund", "split": "resolve_split"}

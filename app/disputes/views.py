@@ -13,6 +13,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
+from app import uploads as storage
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
 from app.disputes import money, queries, services
@@ -28,7 +29,6 @@ from app.errors import DomainError
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors
 from app.messaging import services as messaging
-from app.messaging import storage
 from app.offers.services import MAX_ID
 from app.payments.gateway import gateway_for
 from app.payments.models import Milestone

@@ -16,7 +16,7 @@ from app.briefs.models import Proposal
 from app.contracts.models import Contract
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.messaging.models import Message, MessageAttachment, MessageThread, ThreadReadMarker
-from app.messaging.storage import StoredFile
+from app.uploads import StoredFile
 
 MAX_BODY = 5000
 

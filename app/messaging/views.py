@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from app import uploads as storage
 from app.accounts.auth import current
 from app.accounts.models import User
 from app.briefs.models import Proposal
@@ -19,7 +20,7 @@ from app.contracts.models import Contract
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors
-from app.messaging import services, storage
+from app.messaging import services
 from app.messaging.forms import MessageForm
 from app.messaging.models import MessageThread
 from app.offers.services import MAX_ID

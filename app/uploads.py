@@ -1,4 +1,5 @@
-"""Uploaded files of messages and dispute evidence, under MEDIA_ROOT/<area>/<owner id>/.
+"""Uploaded files (message attachments, dispute evidence, campaign drafts, contest entries),
+under MEDIA_ROOT/<area>/<owner id>/.
 
 Names are generated (uuid + werkzeug ``secure_filename``), so an upload can never choose its
 path. Storing is all or nothing, and files stored for a request whose unit of work does not
@@ -68,20 +69,27 @@ def uploads_of(values: Iterable[Any]) -> list[FileStorage]:
 
 
 def store(
-    area: str, owner_id: int, uploads: Iterable[Any], *, max_files: int, max_bytes: int
+    area: str,
+    owner_id: int,
+    uploads: Iterable[Any],
+    *,
+    max_files: int,
+    max_bytes: int,
+    field: str = "files",
 ) -> list[StoredFile]:
-    """Save the uploads; raises ValidationFailed (too many / too large) before saving any.
+    """Save the uploads; raises ValidationFailed on ``field`` (too many / too large) before
+    saving any.
 
     Every saved file is tracked for the request: it is deleted if the request fails.
     """
     files = uploads_of(uploads)
     if len(files) > max_files:
-        raise ValidationFailed({"files": [f"Attach at most {max_files} files."]})
+        raise ValidationFailed({field: [f"Attach at most {max_files} files."]})
     sizes = [_size(upload) for upload in files]
     for upload, size in zip(files, sizes, strict=True):
         if size > max_bytes:
             raise ValidationFailed(
-                {"files": [f"{upload.filename}: files are limited to {max_bytes // 1024} KB."]}
+                {field: [f"{upload.filename}: files are limited to {max_bytes // 1024} KB."]}
             )
     target = directory(area, owner_id)
     stored: list[StoredFile] = []
