@@ -56,6 +56,11 @@ def _size(upload: FileStorage) -> int:
     return size
 
 
+def _human(size: int) -> str:
+    mib = 1024 * 1024
+    return f"{size // mib} MB" if size >= mib else f"{max(1, size // 1024)} KB"
+
+
 def stored_name(original: str) -> str:
     safe = secure_filename(original) or "file"
     stem, dot, ext = safe.rpartition(".")
@@ -89,7 +94,7 @@ def store(
     for upload, size in zip(files, sizes, strict=True):
         if size > max_bytes:
             raise ValidationFailed(
-                {field: [f"{upload.filename}: files are limited to {max_bytes // 1024} KB."]}
+                {field: [f"{upload.filename}: files are limited to {_human(max_bytes)}."]}
             )
     target = directory(area, owner_id)
     stored: list[StoredFile] = []

@@ -8,9 +8,6 @@ rolls back (``app.web.commit_unit_of_work``).
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,19 +16,16 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_login import login_required
 from sqlalchemy import select
-from werkzeug.datastructures import FileStorage
-from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
+from app import uploads
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
 from app.contracts.models import Contract, ContractStatus
@@ -215,69 +209,14 @@ def _upload_limits() -> tuple[int, int]:
     )
 
 
-def _delivery_dir(milestone_id: int) -> Path:
-    return Path(current_app.config["MEDIA_ROOT"]) / "deliveries" / str(milestone_id)
-
-
-def _size(upload: FileStorage) -> int:
-    stream = upload.stream
-    stream.seek(0, 2)
-    size = stream.tell()
-    stream.seek(0)
-    return size
-
-
-def _stored_name(original: str) -> str:
-    """A generated, safe name that keeps a readable (shortened) original name at the end."""
-    safe = secure_filename(original) or "file"
-    stem, dot, ext = safe.rpartition(".")
-    if dot and len(ext) <= 16:
-        safe = f"{stem[:80]}.{ext}"
-    return f"{uuid.uuid4().hex}_{safe[:100]}"
-
-
-def _store_files(milestone_id: int, uploads: Iterable[Any]) -> list[Path]:
-    """Save the uploads under MEDIA_ROOT/deliveries/<id>/; all or nothing.
-
-    Raises ValidationFailed (too many or too large files) before saving anything.
-    """
-    files = [f for f in uploads if isinstance(f, FileStorage) and f.filename]
-    max_files, max_bytes = _upload_limits()
-    if len(files) > max_files:
-        raise ValidationFailed({"files": [f"Attach at most {max_files} files."]})
-    for upload in files:
-        if _size(upload) > max_bytes:
-            limit = max_bytes // (1024 * 1024)
-            raise ValidationFailed(
-                {"files": [f"{upload.filename}: files are limited to {limit} MB."]}
-            )
-    directory = _delivery_dir(milestone_id)
-    stored: list[Path] = []
-    try:
-        for upload in files:
-            directory.mkdir(parents=True, exist_ok=True)
-            path = directory / _stored_name(upload.filename or "")
-            upload.save(path)
-            stored.append(path)
-    except BaseException:
-        _remove_files(stored)
-        raise
-    return stored
-
-
-def _remove_files(paths: Iterable[Path]) -> None:
-    for path in paths:
-        path.unlink(missing_ok=True)
+AREA = "deliveries"
+bp.after_request(uploads.after_request)
+bp.teardown_request(uploads.teardown)
 
 
 def _send_file(milestone_id: int, name: str) -> Response:
     # Always a download: a creator's .html or .svg must never render on our origin.
-    return send_from_directory(
-        _delivery_dir(milestone_id),
-        name,
-        as_attachment=True,
-        download_name=name.partition("_")[2] or name,
-    )
+    return uploads.send(AREA, milestone_id, name, name.partition("_")[2] or name)
 
 
 # --- delivery -------------------------------------------------------------------------------
@@ -290,21 +229,25 @@ def deliver(milestone_id: int) -> Page | Response:
     milestone = _milestone(milestone_id, user, side="creator")
     form = DeliverForm()
     if form.validate_on_submit():
+        max_files, max_bytes = _upload_limits()
         try:
-            stored = _store_files(milestone.id, form.files.data or [])
-            g.stored_delivery_files = stored
+            stored = uploads.store(
+                AREA,
+                milestone.id,
+                form.files.data or [],
+                max_files=max_files,
+                max_bytes=max_bytes,
+            )
             services.deliver(
                 db.session(),
                 milestone.id,
                 creator=user,
                 message=form.message.data or "",
-                files=[path.name for path in stored],
+                files=[item.stored_name for item in stored],
             )
-        except Exception as error:
+        except DomainError as error:
             # Nothing half-written: no files without the delivery that lists them.
-            _remove_files(g.pop("stored_delivery_files", []))
-            if not isinstance(error, DomainError):
-                raise
+            uploads.discard_tracked()
             apply_errors(form, error)
             status = _status(error)
         else:
@@ -314,14 +257,6 @@ def deliver(milestone_id: int) -> Page | Response:
         status = FORM_ERROR_STATUS if form.is_submitted() else 200
     context = {"milestone": milestone, "form": form, "limits": _upload_limits()}
     return render_template("payments/deliver.html", **context), status
-
-
-@bp.teardown_request
-def _remove_orphaned_files(error: BaseException | None) -> None:
-    # The commit runs after the view; if it failed, the stored files belong to nothing.
-    stored = g.pop("stored_delivery_files", [])
-    if error is not None:
-        _remove_files(stored)
 
 
 @bp.get("/milestones/<int:milestone_id>/files/<name>")
