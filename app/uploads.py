@@ -111,6 +111,12 @@ def store(
     return stored
 
 
+def store_one(area: str, owner_id: int, upload: Any, *, max_bytes: int) -> str | None:
+    """Store an optional single upload (a form's ``file`` field); returns its stored name."""
+    stored = store(area, owner_id, [upload], max_files=1, max_bytes=max_bytes, field="file")
+    return stored[0].stored_name if stored else None
+
+
 def remove(paths: Iterable[Path]) -> None:
     for path in paths:
         path.unlink(missing_ok=True)

@@ -145,13 +145,8 @@ AREA = "campaign_drafts"
 
 
 def _store_draft_file(campaign_id: int, upload: Any) -> str | None:
-    """Save the optional upload (see app.uploads: generated name, size checked before saving,
-    deleted again if the request fails); returns its stored name."""
     max_bytes = int(current_app.config.get("DELIVERY_MAX_FILE_BYTES", MAX_DRAFT_FILE_BYTES))
-    stored = uploads.store(
-        AREA, campaign_id, [upload], max_files=1, max_bytes=max_bytes, field="file"
-    )
-    return stored[0].stored_name if stored else None
+    return uploads.store_one(AREA, campaign_id, upload, max_bytes=max_bytes)
 
 
 bp.after_request(uploads.after_request)

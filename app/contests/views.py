@@ -195,13 +195,8 @@ AREA = "contest_entries"
 
 
 def _store_entry_file(contest_id: int, upload: Any) -> str | None:
-    """Save the optional upload (see app.uploads: generated name, size checked before saving,
-    deleted again if the request fails); returns its stored name."""
     max_bytes = int(current_app.config.get("DELIVERY_MAX_FILE_BYTES", MAX_ENTRY_FILE_BYTES))
-    stored = uploads.store(
-        AREA, contest_id, [upload], max_files=1, max_bytes=max_bytes, field="file"
-    )
-    return stored[0].stored_name if stored else None
+    return uploads.store_one(AREA, contest_id, upload, max_bytes=max_bytes)
 
 
 bp.after_request(uploads.after_request)
