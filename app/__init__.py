@@ -25,6 +25,7 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     configure_auth(app)
     configure_security(app)
     configure_templates(app)
+    configure_kernel(app)
     configure_blueprints(app)
     configure_errors(app)
     configure_cli(app)
@@ -72,6 +73,23 @@ def configure_templates(app: Flask) -> None:
     from app.templating import init_templating
 
     init_templating(app)
+
+
+def configure_kernel(app: Flask) -> None:
+    """Each domain registers its jobs, payable kinds, purchases and event subscribers with the
+    kernel (app.jobs, app.settlement, app.events); registering twice is harmless."""
+    from app import settlement
+    from app.campaigns import wiring as campaigns
+    from app.contests import wiring as contests
+    from app.disputes import wiring as disputes
+    from app.media import wiring as media
+    from app.negotiation import wiring as negotiation
+    from app.payments import wiring as payments
+    from app.reviews import wiring as reviews
+
+    settlement.wire()
+    for domain in (payments, media, contests, campaigns, negotiation, disputes, reviews):
+        domain.register()
 
 
 def configure_blueprints(app: Flask) -> None:

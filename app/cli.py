@@ -50,9 +50,9 @@ def init_cli(app: Flask) -> None:
 
     register_reviews(app)
 
-    from app.media.cli import register as register_media
+    from app.settlement.cli import register as register_payouts
 
-    register_media(app)
+    register_payouts(app)
 
     from app.worker import register as register_worker
 

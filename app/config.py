@@ -51,6 +51,9 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": None,
     "SMTP_STARTTLS": True,
     "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link works
+    "JOBS_MAX_ATTEMPTS": 8,  # a failing job is retried with backoff this many times, then fails
+    # A row locked out of the app's lock order (app.workflow) raises instead of being logged.
+    "LOCK_ORDER_STRICT": False,
 }
 
 ENV_SETTINGS: dict[str, type] = {

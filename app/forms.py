@@ -15,14 +15,19 @@ FORM_ERROR_STATUS = 422
 
 
 def apply_errors(form: FlaskForm, error: DomainError) -> None:
-    """Attach ``error`` to matching form fields; anything else becomes a flash message."""
+    """Attach ``error`` to matching form fields; anything else becomes a flash message.
+
+    A form whose fields are named differently from the service's inputs maps them with a
+    class attribute ``error_fields = {"prize_minor": "prize"}``.
+    """
     errors = (
         error.errors
         if isinstance(error, ValidationFailed)
         else {error.field or "_": [error.message]}
     )
+    renames: dict[str, str] = getattr(form, "error_fields", {})
     for field_name, messages in errors.items():
-        field = getattr(form, field_name, None)
+        field = getattr(form, renames.get(field_name, field_name), None)
         if field is not None and hasattr(field, "errors"):
             field.errors = [*field.errors, *messages]
         else:

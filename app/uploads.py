@@ -122,27 +122,21 @@ def remove(paths: Iterable[Path]) -> None:
         path.unlink(missing_ok=True)
 
 
-def discard_tracked() -> None:
-    """The request failed (or its commit did): its stored files belong to nothing."""
-    remove(g.pop(_G_KEY, []))
+def tracked_count() -> int:
+    return len(g.get(_G_KEY, []))
+
+
+def discard_tracked(*, since: int = 0) -> None:
+    """The work that stored these files was rolled back (the request, or one ``attempt()``
+    from the ``since``-th file on): they belong to nothing, delete them."""
+    tracked: list[Path] = g.get(_G_KEY, [])
+    remove(tracked[since:])
+    del tracked[since:]
 
 
 def forget_tracked() -> None:
+    """The unit of work committed: the files are referenced now, keep them."""
     g.pop(_G_KEY, None)
-
-
-def after_request(response: Response) -> Response:
-    # A refused request (4xx/5xx) is rolled back by the unit of work: drop its files now.
-    if response.status_code >= 400:
-        discard_tracked()
-    return response
-
-
-def teardown(error: BaseException | None) -> None:
-    if error is not None:
-        discard_tracked()
-    else:
-        forget_tracked()
 
 
 def send(area: str, owner_id: int, name: str, download_name: str) -> Response:

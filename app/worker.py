@@ -1,7 +1,8 @@
 """`flask worker`: the background process of a deployment.
 
-Each round runs the due payment timers (review windows, clearance holds, transfer retries)
-and, at most every ``--snapshot-every`` seconds, writes a matching-index snapshot when offers
+Each round runs the due jobs of the one queue (app.jobs: review windows, clearance holds and
+payouts, dispute and contest timers, retries) and, at most every ``--snapshot-every``
+seconds, writes a matching-index snapshot when offers
 changed, so web processes reload a compact index instead of replaying a long outbox tail.
 Several workers may run at once: jobs are claimed with SKIP LOCKED and snapshots are written
 under a file lock.
@@ -21,17 +22,11 @@ log = logging.getLogger(__name__)
 
 
 def run_round(app: Flask, gateway: object, *, limit: int, snapshot: bool) -> str:
+    from app import jobs
     from app.matching import index
-    from app.payments.jobs import run_due_jobs
 
     try:
-        report = run_due_jobs(db.session(), gateway, limit=limit)  # type: ignore[arg-type]
-        from app.media.payouts import run_due_payouts
-
-        licences = run_due_payouts(db.session(), gateway, limit=limit)  # type: ignore[arg-type]
-        report.done, report.retried = report.done + licences.done, report.retried + licences.retried
-        report.failed += licences.failed
-        summary = f"jobs: {report.done} done, {report.retried} retried, {report.failed} failed"
+        summary = str(jobs.run_due(db.session(), gateway, limit=limit))
         if snapshot and app.config["MATCHING_ENABLED"]:
             session = db.session()
             if index.persist(session, app):

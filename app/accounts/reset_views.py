@@ -12,6 +12,7 @@ from app.accounts import reset as reset_service
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors
+from app.web import attempt
 
 bp = Blueprint("password_reset", __name__)
 
@@ -64,9 +65,10 @@ def reset(token: str) -> str | Response | tuple[str, int]:
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            reset_service.reset_password(
-                session, secret, token, form.password.data or "", max_age=_max_age()
-            )
+            with attempt():
+                reset_service.reset_password(
+                    session, secret, token, form.password.data or "", max_age=_max_age()
+                )
         except DomainError as error:
             apply_errors(form, error)
         else:

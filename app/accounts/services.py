@@ -126,7 +126,7 @@ def authenticate(
     """Return the user for these credentials.
 
     Raises LoginThrottled, InvalidCredentials, AccountSuspended. Writes nothing, except
-    upgrading an outdated password hash; failures are recorded with ``note_login_failure``.
+    upgrading an outdated password hash; failures are recorded with ``login_failure``.
     """
     check_throttle(session, email=email, remote_addr=remote_addr, policy=policy)
     user = find_user_by_email(session, email)
@@ -142,9 +142,9 @@ def authenticate(
     return user
 
 
-def note_login_failure(session: Session, *, email: str, remote_addr: str) -> None:
-    session.add(LoginFailure(email=email.strip().lower()[:254], remote_addr=remote_addr[:64]))
-    session.flush()
+def login_failure(*, email: str, remote_addr: str) -> LoginFailure:
+    """The record of one failed login (the caller keeps it even if its request fails)."""
+    return LoginFailure(email=email.strip().lower()[:254], remote_addr=remote_addr[:64])
 
 
 def update_account(

@@ -27,15 +27,13 @@ from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors, split_list
 from app.money import parse_major
 from app.offers.models import Offer, OfferStatus
+from app.web import attempt, keep, safe_next
 
 bp = Blueprint("accounts", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site relative paths, never "//evil.example" or absolute URLs.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("pages.dashboard")
+    return safe_next(target, url_for("pages.dashboard"))
 
 
 def _throttle_policy() -> services.ThrottlePolicy:
@@ -50,15 +48,16 @@ def register() -> str | Response | tuple[str, int]:
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register(
-                db.session(),
-                email=form.email.data or "",
-                password=form.password.data or "",
-                display_name=form.display_name.data or "",
-                as_creator=form.as_creator.data,
-                as_business=form.as_business.data,
-                company_name=form.company_name.data,
-            )
+            with attempt():
+                user = services.register(
+                    db.session(),
+                    email=form.email.data or "",
+                    password=form.password.data or "",
+                    display_name=form.display_name.data or "",
+                    as_creator=form.as_creator.data,
+                    as_business=form.as_business.data,
+                    company_name=form.company_name.data,
+                )
         except DomainError as error:
             apply_errors(form, error)
         else:
@@ -76,19 +75,20 @@ def login() -> str | Response | tuple[str, int]:
         session = db.session()
         email, address = form.email.data or "", request.remote_addr or "unknown"
         try:
-            user = services.authenticate(
-                session,
-                email=email,
-                password=form.password.data or "",
-                remote_addr=address,
-                policy=_throttle_policy(),
-            )
+            with attempt():
+                user = services.authenticate(
+                    session,
+                    email=email,
+                    password=form.password.data or "",
+                    remote_addr=address,
+                    policy=_throttle_policy(),
+                )
         except InvalidCredentials as error:
-            # The failure must be kept although the login failed: answer 200 so the unit of
-            # work commits it (authenticate itself wrote nothing).
-            services.note_login_failure(session, email=email, remote_addr=address)
+            # The failure is kept whatever happens to the rest of this request: it is what
+            # throttles the next attempts.
+            keep(session, services.login_failure(email=email, remote_addr=address))
             form.password.errors = [error.message]
-            return render_template("accounts/login.html", form=form), 200
+            return render_template("accounts/login.html", form=form), error.status
         except DomainError as error:
             form.password.errors = [error.message]
             return render_template("accounts/login.html", form=form), error.status
@@ -113,14 +113,15 @@ def settings() -> str | Response | tuple[str, int]:
     form = AccountForm(obj=user, as_creator=user.is_creator, as_business=user.is_business)
     if form.validate_on_submit():
         try:
-            services.update_account(
-                db.session(),
-                user,
-                display_name=form.display_name.data or "",
-                company_name=form.company_name.data,
-                as_creator=form.as_creator.data,
-                as_business=form.as_business.data,
-            )
+            with attempt():
+                services.update_account(
+                    db.session(),
+                    user,
+                    display_name=form.display_name.data or "",
+                    company_name=form.company_name.data,
+                    as_creator=form.as_creator.data,
+                    as_business=form.as_business.data,
+                )
         except DomainError as error:
             apply_errors(form, error)
         else:
@@ -139,12 +140,13 @@ def change_password() -> str | Response | tuple[str, int]:
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(
-                db.session(),
-                user,
-                current=form.current_password.data or "",
-                new=form.new_password.data or "",
-            )
+            with attempt():
+                services.change_password(
+                    db.session(),
+                    user,
+                    current=form.current_password.data or "",
+                    new=form.new_password.data or "",
+                )
         except DomainError as error:
             apply_errors(form, error)
         else:
@@ -188,7 +190,8 @@ def profile_settings() -> str | Response | tuple[str, int]:
             availability=form.availability.data or "",
         )
         try:
-            services.update_profile(db.session(), user, data)
+            with attempt():
+                services.update_profile(db.session(), user, data)
         except DomainError as error:
             apply_errors(form, error)
         else:
@@ -228,9 +231,10 @@ def tokens() -> str | tuple[str, int]:
     new_secret = None
     if form.validate_on_submit():
         try:
-            _token, new_secret = services.create_api_token(
-                db.session(), user, name=form.name.data or ""
-            )
+            with attempt():
+                _token, new_secret = services.create_api_token(
+                    db.session(), user, name=form.name.data or ""
+                )
         except DomainError as error:
             apply_errors(form, error)
     listed = db.session.scalars(

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from app.accounts.models import Role, User
 from app.accounts.services import user_for_api_token
-from app.errors import DomainError, PermissionDenied, ValidationFailed, domain_error_response
+from app.errors import DomainError, PermissionDenied, ValidationFailed
 from app.extensions import csrf, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -34,14 +34,6 @@ def _authenticate() -> None:
         g.api_user = user_for_api_token(db.session(), secret.strip())
         if g.api_user is None:
             raise Unauthorized("The API token is invalid or revoked.")
-
-
-@bp.errorhandler(DomainError)
-def _domain_error(error: DomainError) -> Response:
-    response = domain_error_response(error)
-    if error.status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
-    return response
 
 
 def api_user(role: Role | None = None) -> User:

@@ -29,15 +29,15 @@ from app.briefs.models import (
     BriefInvitation,
     BriefStatus,
     Proposal,
-    ProposalStatus,
     Visibility,
 )
-from app.briefs.states import EDITABLE_BRIEF_STATUSES, move_brief, move_proposal
+from app.briefs.states import BRIEF, EDITABLE_BRIEF_STATUSES, PROPOSAL
 from app.contracts import services as contracts
 from app.contracts.models import Contract
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.money import MoneyError, check_amount, check_currency
 from app.offers.models import CATEGORIES, OfferKind
+from app.workflow import lock
 
 TITLE_LENGTH = (5, 120)
 DESCRIPTION_LENGTH = (20, 5000)
@@ -201,13 +201,11 @@ def require_owner(session: Session, brief: Brief, actor: User) -> None:
 
 
 def _lock_brief(session: Session, brief_id: int) -> Brief:
-    statement = select(Brief).where(Brief.id == brief_id).with_for_update()
-    return session.execute(statement.execution_options(populate_existing=True)).scalar_one()
+    return lock(session, Brief, brief_id, missing="No such brief.")
 
 
 def _lock_proposal(session: Session, proposal_id: int) -> Proposal:
-    statement = select(Proposal).where(Proposal.id == proposal_id).with_for_update()
-    return session.execute(statement.execution_options(populate_existing=True)).scalar_one()
+    return lock(session, Proposal, proposal_id, missing="No such proposal.")
 
 
 # --- briefs ---------------------------------------------------------------------------------
@@ -235,7 +233,8 @@ def create_brief(
         subject_id=brief.id,
     )
     if publish:
-        move_brief(session, brief, BriefStatus.OPEN, actor=business)
+        BRIEF.move(session, brief, "publish", actor_id=business.id)
+        brief.published_at = brief.published_at or clock.now()
     session.flush()
     return brief
 
@@ -278,19 +277,23 @@ def publish_brief(session: Session, brief: Brief, actor: User) -> None:
     _check_deadline(brief.deadline, errors)
     if errors and brief.status == BriefStatus.DRAFT:
         raise ValidationFailed(errors)
-    move_brief(session, brief, BriefStatus.OPEN, actor=actor)
+    BRIEF.move(session, brief, "publish", actor_id=actor.id)
+    brief.published_at = brief.published_at or clock.now()
+    session.flush()
 
 
 def close_brief(session: Session, brief: Brief, actor: User) -> None:
     """open/in_progress -> closed. Raises NotFound/PermissionDenied, InvalidTransition."""
     require_owner(session, brief, actor)
-    move_brief(session, _lock_brief(session, brief.id), BriefStatus.CLOSED, actor=actor)
+    BRIEF.move(session, _lock_brief(session, brief.id), "close", actor_id=actor.id)
+    session.flush()
 
 
 def cancel_brief(session: Session, brief: Brief, actor: User) -> None:
     """draft/open -> cancelled. Raises NotFound/PermissionDenied, InvalidTransition."""
     require_owner(session, brief, actor)
-    move_brief(session, _lock_brief(session, brief.id), BriefStatus.CANCELLED, actor=actor)
+    BRIEF.move(session, _lock_brief(session, brief.id), "cancel", actor_id=actor.id)
+    session.flush()
 
 
 # --- invitations ----------------------------------------------------------------------------
@@ -443,17 +446,17 @@ def shortlist_proposal(session: Session, proposal: Proposal, actor: User) -> Non
     _require_brief_owner(proposal, actor)
     if proposal.brief.status != BriefStatus.OPEN:
         raise BriefNotOpen("This brief is not open any more.")
-    move_proposal(
-        session, _lock_proposal(session, proposal.id), ProposalStatus.SHORTLISTED, actor=actor
-    )
+    proposal = _lock_proposal(session, proposal.id)
+    PROPOSAL.move(session, proposal, "shortlist", actor_id=actor.id, brief_id=proposal.brief_id)
+    session.flush()
 
 
 def decline_proposal(session: Session, proposal: Proposal, actor: User) -> None:
     """submitted/shortlisted -> declined. Raises PermissionDenied, InvalidTransition."""
     _require_brief_owner(proposal, actor)
-    move_proposal(
-        session, _lock_proposal(session, proposal.id), ProposalStatus.DECLINED, actor=actor
-    )
+    proposal = _lock_proposal(session, proposal.id)
+    PROPOSAL.move(session, proposal, "decline", actor_id=actor.id, brief_id=proposal.brief_id)
+    session.flush()
 
 
 def withdraw_proposal(session: Session, proposal: Proposal, actor: User) -> None:
@@ -461,9 +464,9 @@ def withdraw_proposal(session: Session, proposal: Proposal, actor: User) -> None
     InvalidTransition."""
     if proposal.creator_id != actor.id:
         raise PermissionDenied("Only the creator who sent this proposal can withdraw it.")
-    move_proposal(
-        session, _lock_proposal(session, proposal.id), ProposalStatus.WITHDRAWN, actor=actor
-    )
+    proposal = _lock_proposal(session, proposal.id)
+    PROPOSAL.move(session, proposal, "withdraw", actor_id=actor.id, brief_id=proposal.brief_id)
+    session.flush()
 
 
 def accept_proposal(session: Session, proposal: Proposal, actor: User) -> Contract:
@@ -481,6 +484,6 @@ def accept_proposal(session: Session, proposal: Proposal, actor: User) -> Contra
         raise BriefNotOpen("A proposal was already accepted for this brief.")
     if brief.status != BriefStatus.OPEN:
         raise BriefNotOpen("This brief is not open any more.")
-    move_proposal(session, proposal, ProposalStatus.ACCEPTED, actor=actor)
-    move_brief(session, brief, BriefStatus.IN_PROGRESS, actor=actor)
+    PROPOSAL.move(session, proposal, "accept", actor_id=actor.id, brief_id=proposal.brief_id)
+    BRIEF.move(session, brief, "start", actor_id=actor.id)
     return contracts.create_from_proposal(session, proposal, actor=actor)

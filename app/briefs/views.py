@@ -20,6 +20,7 @@ from app.contracts.models import Contract
 from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors, split_list
+from app.web import attempt
 
 bp = Blueprint("briefs", __name__)
 
@@ -107,7 +108,8 @@ def board() -> Page:
         )
     size = current_app.config["CATALOG_PAGE_SIZE"]
     try:
-        result = queries.board(db.session(), filters, page=page, per_page=size)
+        with attempt():
+            result = queries.board(db.session(), filters, page=page, per_page=size)
     except ValidationFailed as error:
         apply_errors(form, error)
         valid = False
@@ -129,9 +131,10 @@ def new() -> Page | Response:
     if form.validate_on_submit():
         publish = request.form.get("action") == "publish"
         try:
-            brief = services.create_brief(
-                db.session(), current(), _brief_input(form), publish=publish
-            )
+            with attempt():
+                brief = services.create_brief(
+                    db.session(), current(), _brief_input(form), publish=publish
+                )
         except DomainError as error:
             apply_errors(form, error)
         else:
@@ -159,9 +162,10 @@ def edit(brief_id: int) -> Page | Response:
     form = BriefForm(data=_form_data(brief))
     if form.validate_on_submit():
         try:
-            services.update_brief(session, brief, user, _brief_input(form))
-            if request.form.get("action") == "publish":
-                services.publish_brief(session, brief, user)
+            with attempt():
+                services.update_brief(session, brief, user, _brief_input(form))
+                if request.form.get("action") == "publish":
+                    services.publish_brief(session, brief, user)
         except DomainError as error:
             apply_errors(form, error)
         else:
@@ -242,7 +246,8 @@ def _proposal_action(proposal_id: int, action: Callable[..., Any], done: str) ->
     user, session = current(), db.session()
     proposal: Proposal = services.get_proposal_for(session, proposal_id, user)
     try:
-        result = action(session, proposal, user)
+        with attempt():
+            result = action(session, proposal, user)
     except Conflict as error:
         flash(error.message, "error")
         return _render_detail(proposal.brief, user, status=error.status)

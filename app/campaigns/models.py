@@ -53,6 +53,8 @@ class Campaign(IdMixin, TimestampMixin, Base):
     completed_at: Mapped[datetime | None]
 
     contract: Mapped[Contract] = relationship()
+    # Lock order (app.workflow): contract -> campaign -> milestone.
+    __lock_parent__ = ("contract_id", "contracts")
     violations: Mapped[list[CampaignViolation]] = relationship(
         back_populates="campaign", order_by="CampaignViolation.id"
     )

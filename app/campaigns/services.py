@@ -20,37 +20,40 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, clock
+from app import audit, clock, jobs
 from app.accounts.models import User
 from app.campaigns import AUTO_CONFIRM_JOB
 from app.campaigns.content import check_post_url, normalized, require_disclosure
 from app.campaigns.models import Campaign, CampaignState, CampaignViolation, ViolationKind
 from app.contracts import services as contracts
 from app.contracts.models import Contract, ContractStatus
-from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.offers.models import Offer, OfferKind, Platform
 from app.offers.services import MAX_ID, is_listed
-from app.payments import delivery, jobs
+from app.payments import delivery
 from app.payments import services as payments
-from app.payments.gateway import PaymentGateway
-from app.payments.models import Job, MilestoneState
+from app.payments.models import MilestoneState
 from app.payments.states import lock_milestone
+from app.workflow import StateMachine, lock
 
 S = CampaignState
 DEFAULT_CONFIRM_DAYS = 3
 MAX_TEXT = 5000
 
-# action -> (allowed source states, target state)
-TRANSITIONS: dict[str, tuple[frozenset[CampaignState], CampaignState]] = {
-    "submit_draft": (frozenset({S.ORDERED, S.CHANGES_REQUESTED}), S.DRAFT_SUBMITTED),
-    "request_changes": (frozenset({S.DRAFT_SUBMITTED}), S.CHANGES_REQUESTED),
-    "approve": (frozenset({S.DRAFT_SUBMITTED}), S.APPROVED),
-    # Posting is accepted from the pre-approval states too: the post is already live, so the
-    # campaign records it (and the violation) rather than pretend it did not happen.
-    "post": (frozenset({S.APPROVED, S.ORDERED, S.DRAFT_SUBMITTED, S.CHANGES_REQUESTED}), S.POSTED),
-    "confirm": (frozenset({S.POSTED}), S.COMPLETED),
-    "auto_confirm": (frozenset({S.POSTED}), S.COMPLETED),
-}
+CAMPAIGN = StateMachine(
+    "campaign",
+    S,
+    {
+        "submit_draft": ({S.ORDERED, S.CHANGES_REQUESTED}, S.DRAFT_SUBMITTED),
+        "request_changes": ({S.DRAFT_SUBMITTED}, S.CHANGES_REQUESTED),
+        "approve": ({S.DRAFT_SUBMITTED}, S.APPROVED),
+        # Posting is accepted from the pre-approval states too: the post is already live, so
+        # the campaign records it (and the violation) rather than pretend it did not happen.
+        "post": ({S.APPROVED, S.ORDERED, S.DRAFT_SUBMITTED, S.CHANGES_REQUESTED}, S.POSTED),
+        "confirm": ({S.POSTED}, S.COMPLETED),
+        "auto_confirm": ({S.POSTED}, S.COMPLETED),
+    },
+)
 
 
 def confirm_window() -> timedelta:
@@ -60,37 +63,8 @@ def confirm_window() -> timedelta:
     return timedelta(days=min(max(days, 0.0), 14.0))
 
 
-def transition(session: Session, campaign: Campaign, action: str, *, actor_id: int | None) -> None:
-    """Move a locked campaign by ``action``; InvalidTransition (nothing written) if illegal."""
-    sources, target = TRANSITIONS[action]
-    current = S(campaign.state)
-    if current not in sources:
-        raise InvalidTransition(
-            f"Cannot {action.replace('_', ' ')} a campaign that is {current.value}.",
-            state=current.value,
-        )
-    campaign.state = target
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action=f"campaign.{action}",
-        subject_type="campaign",
-        subject_id=campaign.id,
-        from_state=current.value,
-        to_state=target.value,
-    )
-
-
-def lock(session: Session, campaign_id: int) -> Campaign:
-    campaign = session.scalars(
-        select(Campaign)
-        .where(Campaign.id == campaign_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-    if campaign is None:
-        raise NotFound("No such campaign.")
-    return campaign
+def lock_campaign(session: Session, campaign_id: int) -> Campaign:
+    return lock(session, Campaign, campaign_id, missing="No such campaign.")
 
 
 def visible(session: Session, campaign_id: int, user: User) -> Campaign:
@@ -109,7 +83,7 @@ def _as(session: Session, campaign_id: int, user: User, side: str) -> Campaign:
     owner = found.business_id if side == "business" else found.creator_id
     if user.id != owner:
         raise PermissionDenied(f"Only the campaign's {side} can do that.")
-    return lock(session, campaign_id)
+    return lock_campaign(session, campaign_id)
 
 
 def _text(value: str, field: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
@@ -229,7 +203,7 @@ def submit_draft(
     campaign = _as(session, campaign_id, creator, "creator")
     if lock_milestone(session, campaign.milestone_id).state != MilestoneState.FUNDED:
         raise Conflict("The business has not funded this campaign yet.")
-    transition(session, campaign, "submit_draft", actor_id=creator.id)
+    CAMPAIGN.move(session, campaign, "submit_draft", actor_id=creator.id)
     campaign.draft_text, campaign.draft_caption, campaign.draft_file = text, caption, file_name
     return campaign
 
@@ -237,7 +211,7 @@ def submit_draft(
 def request_changes(session: Session, campaign_id: int, business: User, *, note: str) -> Campaign:
     note = _text(note, "note", limit=2000)
     campaign = _as(session, campaign_id, business, "business")
-    transition(session, campaign, "request_changes", actor_id=business.id)
+    CAMPAIGN.move(session, campaign, "request_changes", actor_id=business.id)
     campaign.change_note = note
     return campaign
 
@@ -248,7 +222,7 @@ def approve(session: Session, campaign_id: int, business: User) -> Campaign:
     campaign = _as(session, campaign_id, business, "business")
     if campaign.state is S.DRAFT_SUBMITTED:
         require_disclosure(campaign.draft_caption, campaign.platform)
-    transition(session, campaign, "approve", actor_id=business.id)
+    CAMPAIGN.move(session, campaign, "approve", actor_id=business.id)
     campaign.approved_caption = campaign.draft_caption
     campaign.approved_at = clock.now()
     return campaign
@@ -271,7 +245,7 @@ def submit_post(
     if lock_milestone(session, campaign.milestone_id).state != MilestoneState.FUNDED:
         raise Conflict("The milestone must be funded (and not yet delivered) to report a post.")
     before = S(campaign.state)
-    transition(session, campaign, "post", actor_id=creator.id)
+    CAMPAIGN.move(session, campaign, "post", actor_id=creator.id)
     now = clock.now()
     campaign.post_url, campaign.live_caption, campaign.posted_at = post_url, caption, now
     campaign.confirm_due_at = now + confirm_window()
@@ -303,7 +277,7 @@ def submit_post(
     jobs.schedule(
         session,
         kind=AUTO_CONFIRM_JOB,
-        milestone_id=campaign.milestone_id,
+        subject_type="campaign",
         subject_id=campaign.id,
         due_at=campaign.confirm_due_at,
         key=f"campaign-{campaign.id}-auto-confirm",
@@ -314,7 +288,7 @@ def submit_post(
 def confirm(session: Session, campaign_id: int, business: User) -> Campaign:
     """The business confirms the live post: the milestone is released (payments.accept)."""
     campaign = _as(session, campaign_id, business, "business")
-    transition(session, campaign, "confirm", actor_id=business.id)
+    CAMPAIGN.move(session, campaign, "confirm", actor_id=business.id)
     campaign.completed_at = clock.now()
     if lock_milestone(session, campaign.milestone_id).state == MilestoneState.DELIVERED:
         payments.accept(session, campaign.milestone_id, business=business)
@@ -323,14 +297,14 @@ def confirm(session: Session, campaign_id: int, business: User) -> Campaign:
 
 def auto_confirm(session: Session, campaign_id: int) -> str:
     """Silence confirms once the window is over, unless a violation is on record."""
-    campaign = lock(session, campaign_id)
+    campaign = lock_campaign(session, campaign_id)
     if campaign.state is not S.POSTED or campaign.confirm_due_at is None:
         return "nothing to do"
     if campaign.confirm_due_at > clock.now():
         return "not due"
     if campaign.violations:
         return "held: a violation is on record (confirm or open a dispute)"
-    transition(session, campaign, "auto_confirm", actor_id=None)
+    CAMPAIGN.move(session, campaign, "auto_confirm", actor_id=None)
     campaign.completed_at = clock.now()
     milestone = lock_milestone(session, campaign.milestone_id)
     if milestone.state == MilestoneState.DELIVERED:
@@ -338,8 +312,7 @@ def auto_confirm(session: Session, campaign_id: int) -> str:
     return "auto-confirmed"
 
 
-def run_auto_confirm_job(session: Session, gateway: PaymentGateway, job: Job) -> str:
-    assert job.subject_id is not None
+def run_auto_confirm_job(session: Session, job: jobs.Job, context: jobs.JobContext) -> str:
     return auto_confirm(session, job.subject_id)
 
 

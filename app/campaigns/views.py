@@ -1,8 +1,8 @@
 """HTML pages for influencer campaigns, on the same services as the JSON API.
 
 The two parties (and moderators, read-only) see a campaign; anyone else gets 404. Views are
-thin: load and authorise, one service call, then domain errors become form errors or a flash
-with a 4xx status, so the unit of work rolls back (``app.web.commit_unit_of_work``).
+thin: load and authorise, one service call in ``app.web.submit`` (its domain errors become
+form errors or a flash on the re-rendered page, and undo only that call's writes).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_login import login_required
@@ -38,19 +39,16 @@ from app.campaigns.forms import (
 from app.campaigns.models import Campaign
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
-from app.forms import FORM_ERROR_STATUS, apply_errors, select_choices
+from app.forms import FORM_ERROR_STATUS, select_choices
 from app.offers.models import Offer
 from app.offers.services import visible_offer
 from app.payments.models import Milestone
+from app.web import attempt, status_for, submit
 
 bp = Blueprint("campaigns", __name__)
 
 Page = tuple[str, int]
 MAX_DRAFT_FILE_BYTES = 20 * 1024 * 1024
-
-
-def _status(error: DomainError) -> int:
-    return FORM_ERROR_STATUS if error.status in (400, 422) else error.status
 
 
 # --- ordering from the offer page -------------------------------------------------------------
@@ -69,19 +67,20 @@ def _order_form(offer: Offer) -> OrderForm:
 def order(offer_id: int) -> Page | Response:
     user = current()
     offer = visible_offer(db.session(), offer_id, user)
-    form, status = _order_form(offer), 200
-    if form.validate_on_submit():
-        try:
-            campaign = services.order(db.session(), offer, user, form.deliverables.data or [])
-        except DomainError as error:
-            apply_errors(form, error)
-            status = _status(error)
-        else:
-            flash("Campaign ordered. Fund the milestone so the creator can start.", "success")
-            return redirect(url_for("campaigns.detail", campaign_id=campaign.id), 303)
-    elif form.is_submitted():
-        status = FORM_ERROR_STATUS
-    return render_template("campaigns/order.html", offer=offer, form=form), status
+    form = _order_form(offer)
+
+    def render(status: int) -> Page:
+        return render_template("campaigns/order.html", offer=offer, form=form), status
+
+    if request.method == "GET":
+        return render(200)
+    return submit(
+        form,
+        lambda: services.order(db.session(), offer, user, form.deliverables.data or []),
+        done="Campaign ordered. Fund the milestone so the creator can start.",
+        then=lambda campaign: url_for("campaigns.detail", campaign_id=campaign.id),
+        render=render,
+    )
 
 
 # --- the campaign page ------------------------------------------------------------------------
@@ -105,17 +104,20 @@ def render_campaign(campaign: Campaign, user: User, *, status: int = 200, **form
     return render_template("campaigns/detail.html", **context), status
 
 
-def _failed(campaign_id: int, user: User, error: DomainError, form_name: str, form: Any) -> Page:
-    """Re-render what is stored with the error on the form; the 4xx rolls the work back."""
-    db.session.rollback()
-    apply_errors(form, error)
+def _act(
+    campaign_id: int, action: Any, done: str, form_name: str | None = None, form: Any = None
+) -> Page | Response:
+    """Run one campaign action for the current user; re-render the page on a domain error."""
+    user = current()
     campaign = services.visible(db.session(), campaign_id, user)
-    return render_campaign(campaign, user, status=_status(error), **{form_name: form})
-
-
-def _done(campaign_id: int, message: str) -> Response:
-    flash(message, "success")
-    return redirect(url_for("campaigns.detail", campaign_id=campaign_id), 303)
+    forms = {form_name: form} if form_name else {}
+    return submit(
+        form,
+        action,
+        done=done,
+        then=url_for("campaigns.detail", campaign_id=campaign.id),
+        render=lambda status: render_campaign(campaign, user, status=status, **forms),
+    )
 
 
 @bp.get("/campaigns")
@@ -149,32 +151,24 @@ def _store_draft_file(campaign_id: int, upload: Any) -> str | None:
     return uploads.store_one(AREA, campaign_id, upload, max_bytes=max_bytes)
 
 
-bp.after_request(uploads.after_request)
-bp.teardown_request(uploads.teardown)
-
-
 @bp.post("/campaigns/<int:campaign_id>/draft")
 @login_required
 def submit_draft(campaign_id: int) -> Page | Response:
-    user = current()
-    campaign = services.visible(db.session(), campaign_id, user)
     form = DraftForm()
-    if not form.validate_on_submit():
-        return render_campaign(campaign, user, status=FORM_ERROR_STATUS, draft_form=form)
-    try:
-        file_name = _store_draft_file(campaign.id, form.file.data)
-        services.submit_draft(
+    return _act(
+        campaign_id,
+        lambda: services.submit_draft(
             db.session(),
-            campaign.id,
-            user,
+            campaign_id,
+            current(),
             text=form.text.data or "",
             caption=form.caption.data or "",
-            file_name=file_name,
-        )
-    except DomainError as error:
-        uploads.discard_tracked()
-        return _failed(campaign_id, user, error, "draft_form", form)
-    return _done(campaign_id, "Draft submitted for approval.")
+            file_name=_store_draft_file(campaign_id, form.file.data),
+        ),
+        "Draft submitted for approval.",
+        "draft_form",
+        form,
+    )
 
 
 @bp.get("/campaigns/<int:campaign_id>/draft-file")
@@ -195,89 +189,79 @@ def draft_file(campaign_id: int) -> Response:
 @login_required
 def approve(campaign_id: int) -> Page | Response:
     user = current()
-    services.visible(db.session(), campaign_id, user)
+    campaign = services.visible(db.session(), campaign_id, user)
     try:
-        services.approve(db.session(), campaign_id, user)
+        with attempt():
+            services.approve(db.session(), campaign_id, user)
+    except ValidationFailed as error:
+        # The disclosure problem is shown next to the draft caption it is about.
+        errors = error.errors.get("caption") or [error.message]
+        return render_campaign(campaign, user, status=FORM_ERROR_STATUS, approve_errors=errors)
     except DomainError as error:
-        db.session.rollback()
-        campaign = services.visible(db.session(), campaign_id, user)
-        if isinstance(error, ValidationFailed) and "caption" in error.errors:
-            # The disclosure problem is shown next to the draft caption it is about.
-            return render_campaign(
-                campaign, user, status=FORM_ERROR_STATUS, approve_errors=error.errors["caption"]
-            )
         flash(error.message, "error")
-        return render_campaign(campaign, user, status=_status(error))
-    return _done(campaign_id, "Draft approved: the creator can post it.")
+        return render_campaign(campaign, user, status=status_for(error))
+    flash("Draft approved: the creator can post it.", "success")
+    return redirect(url_for("campaigns.detail", campaign_id=campaign_id), 303)
 
 
 @bp.post("/campaigns/<int:campaign_id>/request-changes")
 @login_required
 def request_changes(campaign_id: int) -> Page | Response:
-    user = current()
-    campaign = services.visible(db.session(), campaign_id, user)
     form = ChangesForm()
-    if not form.validate_on_submit():
-        return render_campaign(campaign, user, status=FORM_ERROR_STATUS, changes_form=form)
-    try:
-        services.request_changes(db.session(), campaign_id, user, note=form.note.data or "")
-    except DomainError as error:
-        return _failed(campaign_id, user, error, "changes_form", form)
-    return _done(campaign_id, "Changes requested.")
+    return _act(
+        campaign_id,
+        lambda: services.request_changes(
+            db.session(), campaign_id, current(), note=form.note.data or ""
+        ),
+        "Changes requested.",
+        "changes_form",
+        form,
+    )
 
 
 @bp.post("/campaigns/<int:campaign_id>/post")
 @login_required
 def submit_post(campaign_id: int) -> Page | Response:
-    user = current()
-    campaign = services.visible(db.session(), campaign_id, user)
     form = PostForm()
-    if not form.validate_on_submit():
-        return render_campaign(campaign, user, status=FORM_ERROR_STATUS, post_form=form)
-    try:
-        services.submit_post(
+    return _act(
+        campaign_id,
+        lambda: services.submit_post(
             db.session(),
             campaign_id,
-            user,
+            current(),
             post_url=form.post_url.data or "",
             caption=form.caption.data or "",
-        )
-    except DomainError as error:
-        return _failed(campaign_id, user, error, "post_form", form)
-    return _done(campaign_id, "Live post submitted. The business has been asked to confirm it.")
+        ),
+        "Live post submitted. The business has been asked to confirm it.",
+        "post_form",
+        form,
+    )
 
 
 @bp.post("/campaigns/<int:campaign_id>/confirm")
 @login_required
 def confirm(campaign_id: int) -> Page | Response:
-    user = current()
-    services.visible(db.session(), campaign_id, user)
-    try:
-        services.confirm(db.session(), campaign_id, user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        campaign = services.visible(db.session(), campaign_id, user)
-        return render_campaign(campaign, user, status=_status(error))
-    return _done(campaign_id, "Post confirmed: the payment is released to the creator.")
+    return _act(
+        campaign_id,
+        lambda: services.confirm(db.session(), campaign_id, current()),
+        "Post confirmed: the payment is released to the creator.",
+    )
 
 
 @bp.post("/campaigns/<int:campaign_id>/violations")
 @login_required
 def report_violation(campaign_id: int) -> Page | Response:
-    user = current()
-    campaign = services.visible(db.session(), campaign_id, user)
     form = ViolationForm()
-    if not form.validate_on_submit():
-        return render_campaign(campaign, user, status=FORM_ERROR_STATUS, violation_form=form)
-    try:
-        services.report_violation(
+    return _act(
+        campaign_id,
+        lambda: services.report_violation(
             db.session(),
             campaign_id,
-            user,
+            current(),
             kind=form.kind.data or "",
             detail=form.detail.data or "",
-        )
-    except DomainError as error:
-        return _failed(campaign_id, user, error, "violation_form", form)
-    return _done(campaign_id, "Violation recorded. You can open a dispute on the contract.")
+        ),
+        "Violation recorded. You can open a dispute on the contract.",
+        "violation_form",
+        form,
+    )

@@ -3,7 +3,7 @@
 fund      customer_payments -P, escrow:contest:<id> +P
 award     escrow:contest:<id> -A, creator_pending:<uid> +(A - fee), platform_fees +fee
           (fee and clearance hold from the creator's reputation, app.payments.fees)
-transfer  creator_pending:<uid> -net, creator_paid:<uid> +net   (app.contests.payouts)
+transfer  creator_pending:<uid> -net, creator_paid:<uid> +net   (app.settlement)
 refund    escrow:contest:<id> -P, refunds +P                     (no entries)
 """
 
@@ -14,54 +14,41 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import clock
-from app.contests import TRANSFER_JOB
+from app import settlement
 from app.contests.models import Contest, ContestAward, ContestEntry, ContestState
-from app.payments import fees, jobs, ledger
+from app.payments import ledger
 from app.payments.gateway import PaymentGateway
 from app.payments.ledger import CheckReport
 
 
 def award(session: Session, contest: Contest, entry: ContestEntry, amount: int) -> ContestAward:
-    """Release ``amount`` of a locked contest's escrow to the entry's creator (one per creator).
-
-    The fee and the hold are fixed now; the transfer timer fires when the hold ends.
-    """
-    terms = fees.terms_for(session, entry.creator_id)
-    fee = fees.fee_for(amount, terms.fee_bp)
-    now = clock.now()
+    """Release ``amount`` of a locked contest's escrow to the entry's creator (one per creator),
+    through the one settlement path: fee and hold fixed now, the transfer after the hold."""
     record = ContestAward(
         contest_id=contest.id,
         entry_id=entry.id,
         creator_id=entry.creator_id,
         amount_minor=amount,
-        fee_minor=fee,
-        fee_bp=terms.fee_bp,
-        hold_hours=terms.hold_hours,
         currency=contest.currency,
-        clears_at=now + fees.hold(terms.score),
     )
     session.add(record)
     session.flush()
     contest.awarded_minor += amount
-    ledger.post(
+    settlement.settle(
         session,
-        key=f"contest-{contest.id}-award-{entry.creator_id}",
-        kind="release",
-        currency=contest.currency,
-        lines=[
-            (ledger.escrow_contest(contest.id), -amount),
-            (ledger.creator_pending(entry.creator_id), amount - fee),
-            (ledger.PLATFORM_FEES, fee),
-        ],
+        settlement.Release(
+            subject_type="contest_award",
+            subject_id=record.id,
+            creator_id=entry.creator_id,
+            gross_minor=amount,
+            currency=contest.currency,
+            charge_id=contest.charge_id,
+            source_account=ledger.escrow_contest(contest.id),
+            transfer_group=f"contest-{contest.id}",
+            title=f"Contest prize: {contest.title}",
+            ledger_key=f"contest-{contest.id}-award-{entry.creator_id}",
+        ),
         memo=f"contest {contest.id} award {record.id}",
-    )
-    jobs.schedule(
-        session,
-        kind=TRANSFER_JOB,
-        subject_id=record.id,
-        due_at=record.clears_at,
-        key=f"contest-award-{record.id}-transfer",
     )
     return record
 

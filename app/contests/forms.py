@@ -19,8 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
 from app.contests.services import MAX_TEXT, ContestInput
-from app.errors import DomainError, ValidationFailed
-from app.forms import apply_errors, select_choices
+from app.forms import select_choices
 from app.money import SUPPORTED_CURRENCIES, MoneyError, check_amount, parse_major
 from app.offers.models import CATEGORIES
 from app.payments.forms import storable
@@ -36,14 +35,6 @@ def _price_check(form: object, field: StringField) -> None:
         check_amount(parse_major(field.data or ""))
     except MoneyError as exc:
         raise ValidationError(str(exc)) from exc
-
-
-def _renamed(error: DomainError, old: str, new: str) -> DomainError:
-    if isinstance(error, ValidationFailed) and old in error.errors:
-        errors = dict(error.errors)
-        errors[new] = errors.pop(old)
-        return ValidationFailed(errors)
-    return error
 
 
 class ContestForm(FlaskForm):
@@ -79,8 +70,7 @@ class ContestForm(FlaskForm):
             judging_days=int(self.judging_days.data or 0),
         )
 
-    def apply(self, error: DomainError) -> None:
-        apply_errors(self, _renamed(error, "prize_minor", "prize"))
+    error_fields = {"prize_minor": "prize"}
 
 
 class TestCardForm(FlaskForm):
@@ -92,8 +82,7 @@ class TestCardForm(FlaskForm):
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
 
-    def apply(self, error: DomainError) -> None:
-        apply_errors(self, _renamed(error, "test_card", "card_number"))
+    error_fields = {"test_card": "card_number"}
 
 
 class EntryForm(FlaskForm):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app import clock
 from app.accounts.models import User
 from app.db import Base, BigId, EnumText, IdMixin, TimestampMixin
+from app.settlement.models import Payout, PayoutState
 
 
 class ContestState(enum.StrEnum):
@@ -80,33 +81,50 @@ class ContestEntry(IdMixin, Base):
 
 
 class AwardState(enum.StrEnum):
-    RELEASED = "released"  # in the creator's pending balance, clearing
-    PAID_OUT = "paid_out"  # transferred to the creator's connected account
+    """What the award shows its creator: its payout is still clearing, or was transferred."""
+
+    RELEASED = "released"
+    PAID_OUT = "paid_out"
 
 
 class ContestAward(IdMixin, Base):
-    """The prize (or a share of it) released to one creator; paid out after the hold."""
+    """The prize (or a share of it) released to one creator; its fee, hold and transfer are
+    the payout's (app.settlement, subject "contest_award")."""
 
     __tablename__ = "contest_awards"
     __table_args__ = (
         UniqueConstraint("contest_id", "creator_id"),
-        CheckConstraint("amount_minor > 0 AND fee_minor >= 0", name="amounts"),
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
     )
+    __lock_parent__ = ("contest_id", "contests")
 
     contest_id: Mapped[int] = mapped_column(BigId, ForeignKey("contests.id"), index=True)
     entry_id: Mapped[int] = mapped_column(BigId, ForeignKey("contest_entries.id"), unique=True)
     creator_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"), index=True)
     amount_minor: Mapped[int]
-    fee_minor: Mapped[int]
-    fee_bp: Mapped[int]
-    hold_hours: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
-    state: Mapped[AwardState] = mapped_column(EnumText(AwardState, 16), default=AwardState.RELEASED)
-    clears_at: Mapped[datetime]
-    stripe_transfer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
-    paid_out_at: Mapped[datetime | None]
+
+    payout: Mapped[Payout] = relationship(
+        primaryjoin="and_(Payout.subject_type == 'contest_award',"
+        " foreign(Payout.subject_id) == ContestAward.id)",
+        viewonly=True,
+        uselist=False,
+    )
 
     @property
-    def net_minor(self) -> int:
-        return self.amount_minor - self.fee_minor
+    def fee_minor(self) -> int:
+        return self.payout.fee_minor
+
+    @property
+    def clears_at(self) -> datetime:
+        return self.payout.clears_at
+
+    @property
+    def stripe_transfer_id(self) -> str | None:
+        return self.payout.stripe_transfer_id
+
+    @property
+    def state(self) -> AwardState:
+        paid = self.payout.state is PayoutState.PAID
+        return AwardState.PAID_OUT if paid else AwardState.RELEASED

@@ -13,17 +13,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, clock
+from app import audit, clock, jobs
 from app.accounts.models import User
 from app.contests import CLOSE_JOB, SETTLE_JOB, escrow
 from app.contests.models import Contest, ContestEntry, ContestState
-from app.contests.states import lock_contest, transition
+from app.contests.states import CONTEST, lock_contest
 from app.contests.timers import judging_ends
 from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from app.money import MoneyError, check_amount, check_currency
 from app.offers.models import CATEGORIES
 from app.offers.services import MAX_ID
-from app.payments import jobs, ledger
+from app.payments import ledger
 from app.payments.funding import TEST_CARDS
 from app.payments.gateway import CardDeclined, PaymentGateway
 
@@ -192,7 +192,7 @@ def confirm_funding(
         raise Conflict("The prize has not been paid yet.")
     if (intent.amount, intent.currency) != (contest.prize_minor, contest.currency):
         raise Conflict("The payment amount does not match the prize.")
-    transition(session, contest, "fund", actor_id=business.id, payment_intent=intent.id)
+    CONTEST.move(session, contest, "fund", actor_id=business.id, payment_intent=intent.id)
     contest.charge_id, contest.funded_minor = intent.charge_id, intent.amount
     contest.funded_at = clock.now()
     ledger.post(
@@ -206,20 +206,18 @@ def confirm_funding(
         ],
         memo=intent.id,
     )
-    jobs.schedule(
-        session,
-        kind=CLOSE_JOB,
-        subject_id=contest.id,
-        due_at=contest.deadline,
-        key=f"contest-{contest.id}-close",
-    )
-    jobs.schedule(
-        session,
-        kind=SETTLE_JOB,
-        subject_id=contest.id,
-        due_at=judging_ends(contest),
-        key=f"contest-{contest.id}-settle",
-    )
+    for kind, due_at, purpose in (
+        (CLOSE_JOB, contest.deadline, "close"),
+        (SETTLE_JOB, judging_ends(contest), "settle"),
+    ):
+        jobs.schedule(
+            session,
+            kind=kind,
+            subject_type="contest",
+            subject_id=contest.id,
+            due_at=due_at,
+            key=f"contest-{contest.id}-{purpose}",
+        )
     return contest
 
 
@@ -302,7 +300,7 @@ def pick_winner(session: Session, contest_id: int, business: User, entry_id: int
     ValidationFailed (not a finalist), InvalidTransition (not judging)."""
     contest = _own(session, contest_id, business)
     if contest.state is C.OPEN and contest.deadline <= clock.now():
-        transition(session, contest, "close", actor_id=None, entries=len(contest.entries))
+        CONTEST.move(session, contest, "close", actor_id=None, entries=len(contest.entries))
     if contest.state is not C.JUDGING:
         raise InvalidTransition(
             "Pick the winner after the deadline, while the contest is judging."
@@ -312,6 +310,6 @@ def pick_winner(session: Session, contest_id: int, business: User, entry_id: int
     entry = _entry(contest, entry_id)
     if not entry.is_finalist:
         raise ValidationFailed({"entry_id": ["Pick the winner among your finalists."]})
-    transition(session, contest, "award", actor_id=business.id, entry_id=entry.id)
+    CONTEST.move(session, contest, "award", actor_id=business.id, entry_id=entry.id)
     escrow.award(session, contest, entry, contest.prize_minor)
     return contest

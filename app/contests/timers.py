@@ -1,4 +1,4 @@
-"""Contest timers (durable jobs in app.payments.jobs): close at the deadline, settle after the
+"""Contest timers (durable jobs in app.jobs): close at the deadline, settle after the
 judging window. Each re-checks the locked contest, so a repeated or stale timer is a no-op and
 every outcome (refund, split) happens exactly once.
 
@@ -14,12 +14,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, jobs
 from app.contests import escrow
 from app.contests.models import Contest, ContestState
-from app.contests.states import lock_contest, transition
+from app.contests.states import CONTEST, lock_contest
 from app.payments.gateway import PaymentGateway
-from app.payments.models import Job
 
 C = ContestState
 
@@ -39,10 +38,10 @@ def close(session: Session, gateway: PaymentGateway, contest_id: int) -> str:
 def _close_locked(session: Session, gateway: PaymentGateway, contest: Contest) -> str:
     contest.closed_at = clock.now()
     if not contest.entries:
-        transition(session, contest, "refund", actor_id=None, reason="no entries")
+        CONTEST.move(session, contest, "refund", actor_id=None, reason="no entries")
         escrow.refund(session, gateway, contest)
         return "refunded: no entries"
-    transition(session, contest, "close", actor_id=None, entries=len(contest.entries))
+    CONTEST.move(session, contest, "close", actor_id=None, entries=len(contest.entries))
     return "judging"
 
 
@@ -59,7 +58,7 @@ def settle(session: Session, gateway: PaymentGateway, contest_id: int) -> str:
     winners = finalists or list(contest.entries)
     shares = escrow.split_amounts(contest.prize_minor, len(winners))
     paid = [(entry, share) for entry, share in zip(winners, shares, strict=True) if share > 0]
-    transition(
+    CONTEST.move(
         session,
         contest,
         "split",
@@ -72,11 +71,9 @@ def settle(session: Session, gateway: PaymentGateway, contest_id: int) -> str:
     return f"split among {len(paid)}"
 
 
-def run_close_job(session: Session, gateway: PaymentGateway, job: Job) -> str:
-    assert job.subject_id is not None
-    return close(session, gateway, job.subject_id)
+def run_close_job(session: Session, job: jobs.Job, context: jobs.JobContext) -> str:
+    return close(session, context.gateway, job.subject_id)
 
 
-def run_settle_job(session: Session, gateway: PaymentGateway, job: Job) -> str:
-    assert job.subject_id is not None
-    return settle(session, gateway, job.subject_id)
+def run_settle_job(session: Session, job: jobs.Job, context: jobs.JobContext) -> str:
+    return settle(session, context.gateway, job.subject_id)

@@ -17,6 +17,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_login import login_required
@@ -42,6 +43,7 @@ from app.forms import FORM_ERROR_STATUS, apply_errors, select_choices
 from app.payments.funding import TEST_CARDS
 from app.payments.services import gateway_for
 from app.payments.settings import local_test_cards
+from app.web import attempt, status_for, submit
 
 bp = Blueprint("contests", __name__)
 
@@ -53,10 +55,6 @@ MAX_ENTRY_FILE_BYTES = 20 * 1024 * 1024
 def _viewer() -> User | None:
     user = current()
     return user if user.is_authenticated else None
-
-
-def _status(error: DomainError) -> int:
-    return FORM_ERROR_STATUS if error.status in (400, 402, 422) else error.status
 
 
 @bp.get("/contests")
@@ -81,19 +79,20 @@ def board() -> str:
 @bp.route("/contests/new", methods=["GET", "POST"])
 @role_required(Role.BUSINESS)
 def new() -> Page | Response:
-    form, status = ContestForm(), 200
-    if form.validate_on_submit():
-        try:
-            contest = services.create(db.session(), current(), form.contest_input())
-        except DomainError as error:
-            form.apply(error)
-            status = _status(error)
-        else:
-            flash("Contest created. Pay the prize to open it to creators.", "success")
-            return redirect(url_for("contests.fund", contest_id=contest.id), 303)
-    elif form.is_submitted():
-        status = FORM_ERROR_STATUS
-    return render_template("contests/new.html", form=form), status
+    form = ContestForm()
+
+    def render(status: int) -> Page:
+        return render_template("contests/new.html", form=form), status
+
+    if request.method == "GET":
+        return render(200)
+    return submit(
+        form,
+        lambda: services.create(db.session(), current(), form.contest_input()),
+        done="Contest created. Pay the prize to open it to creators.",
+        then=lambda contest: url_for("contests.fund", contest_id=contest.id),
+        render=render,
+    )
 
 
 # --- the contest page -------------------------------------------------------------------------
@@ -131,12 +130,17 @@ def render_contest(
     return render_template("contests/detail.html", **context), status
 
 
-def _failed(contest_id: int, user: User, error: DomainError, form_name: str, form: Any) -> Page:
-    """Re-render what is stored with the error on the form; the 4xx rolls the work back."""
-    db.session.rollback()
-    apply_errors(form, error)
+def _act(contest_id: int, action: Any, done: str, form_name: str, form: Any) -> Page | Response:
+    """Run one contest action for the current user; re-render the page on a domain error."""
+    user = current()
     contest = services.visible(db.session(), contest_id, user)
-    return render_contest(contest, user, status=_status(error), **{form_name: form})
+    return submit(
+        form,
+        action,
+        done=done,
+        then=url_for("contests.detail", contest_id=contest.id),
+        render=lambda status: render_contest(contest, user, status=status, **{form_name: form}),
+    )
 
 
 @bp.get("/contests/<int:contest_id>")
@@ -166,16 +170,17 @@ def fund(contest_id: int) -> Page | Response:
     form, local, status = TestCardForm(), local_test_cards(), 200
     if local and form.validate_on_submit():
         try:
-            services.pay_with_test_card(
-                db.session(),
-                gateway_for(current_app),
-                contest.id,
-                user,
-                form.card_number.data or "",
-            )
+            with attempt():
+                services.pay_with_test_card(
+                    db.session(),
+                    gateway_for(current_app),
+                    contest.id,
+                    user,
+                    form.card_number.data or "",
+                )
         except DomainError as error:
-            form.apply(error)
-            status = _status(error)
+            apply_errors(form, error)
+            status = status_for(error)
         else:
             flash("Prize paid: the contest is open for entries.", "success")
             return redirect(url_for("contests.detail", contest_id=contest.id), 303)
@@ -199,28 +204,23 @@ def _store_entry_file(contest_id: int, upload: Any) -> str | None:
     return uploads.store_one(AREA, contest_id, upload, max_bytes=max_bytes)
 
 
-bp.after_request(uploads.after_request)
-bp.teardown_request(uploads.teardown)
-
-
 @bp.post("/contests/<int:contest_id>/entries")
 @login_required
 def enter(contest_id: int) -> Page | Response:
-    user = current()
-    contest = services.visible(db.session(), contest_id, user)
     form = EntryForm()
-    if not form.validate_on_submit():
-        return render_contest(contest, user, status=FORM_ERROR_STATUS, entry_form=form)
-    try:
-        file_name = _store_entry_file(contest.id, form.file.data)
-        services.enter(
-            db.session(), contest.id, user, text=form.text.data or "", file_name=file_name
-        )
-    except DomainError as error:
-        uploads.discard_tracked()
-        return _failed(contest_id, user, error, "entry_form", form)
-    flash("Your entry is in. Good luck!", "success")
-    return redirect(url_for("contests.detail", contest_id=contest_id), 303)
+    return _act(
+        contest_id,
+        lambda: services.enter(
+            db.session(),
+            contest_id,
+            current(),
+            text=form.text.data or "",
+            file_name=_store_entry_file(contest_id, form.file.data),
+        ),
+        "Your entry is in. Good luck!",
+        "entry_form",
+        form,
+    )
 
 
 @bp.get("/contests/<int:contest_id>/entries/<int:entry_id>/file")
@@ -250,14 +250,15 @@ def finalists(contest_id: int) -> Page | Response:
     contest = _own(contest_id, user)
     form = FinalistsForm()
     form.entry_ids.choices = select_choices((str(e.id), f"#{e.id}") for e in contest.entries)
-    if not form.validate_on_submit():
-        return render_contest(contest, user, status=FORM_ERROR_STATUS, finalists_form=form)
-    try:
-        services.pick_finalists(db.session(), contest.id, user, list(form.entry_ids.data or []))
-    except DomainError as error:
-        return _failed(contest_id, user, error, "finalists_form", form)
-    flash("Finalists saved.", "success")
-    return redirect(url_for("contests.detail", contest_id=contest_id), 303)
+    return _act(
+        contest_id,
+        lambda: services.pick_finalists(
+            db.session(), contest.id, user, list(form.entry_ids.data or [])
+        ),
+        "Finalists saved.",
+        "finalists_form",
+        form,
+    )
 
 
 @bp.post("/contests/<int:contest_id>/winner")
@@ -269,11 +270,10 @@ def winner(contest_id: int) -> Page | Response:
     form.entry_id.choices = select_choices(
         (str(e.id), f"#{e.id}") for e in contest.entries if e.is_finalist
     )
-    if not form.validate_on_submit() or form.entry_id.data is None:
-        return render_contest(contest, user, status=FORM_ERROR_STATUS, winner_form=form)
-    try:
-        services.pick_winner(db.session(), contest.id, user, form.entry_id.data)
-    except DomainError as error:
-        return _failed(contest_id, user, error, "winner_form", form)
-    flash("Winner picked: the prize is released to them.", "success")
-    return redirect(url_for("contests.detail", contest_id=contest_id), 303)
+    return _act(
+        contest_id,
+        lambda: services.pick_winner(db.session(), contest.id, user, form.entry_id.data),
+        "Winner picked: the prize is released to them.",
+        "winner_form",
+        form,
+    )

@@ -5,6 +5,8 @@ Both paths produce the same Contract; the payments domain then adds milestones t
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -94,7 +96,7 @@ def create_from_terms(
     scope: str,
     total_minor: int,
     delivery_days: int,
-    origin: dict[str, int | str],
+    origin: dict[str, Any],
 ) -> Contract:
     """Contract on agreed terms for an offer: a negotiated price, an influencer deliverable.
 

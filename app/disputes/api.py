@@ -55,7 +55,7 @@ def dispute_json(dispute: Dispute) -> dict[str, Any]:
         "resolved_at": _iso(dispute.resolved_at),
         "events": [
             {
-                "action": event.action,
+                "action": event.verb,
                 "from_state": event.from_state,
                 "to_state": event.to_state,
                 "actor_id": event.actor_id,

@@ -1,15 +1,15 @@
-"""Disputes, their evidence and their event history."""
+"""Disputes and their evidence (their history is in the audit table)."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
+from app.audit import AuditEvent
 from app.contracts.models import Contract
 from app.db import Base, BigId, EnumText, IdMixin, TimestampMixin
 from app.payments.models import Milestone
@@ -83,7 +83,14 @@ class Dispute(IdMixin, TimestampMixin, Base):
     evidence: Mapped[list[DisputeEvidence]] = relationship(
         back_populates="dispute", order_by="DisputeEvidence.id"
     )
-    events: Mapped[list[DisputeEvent]] = relationship(order_by="DisputeEvent.id")
+    # The dispute's history is its rows in the one audit table.
+    events: Mapped[list[AuditEvent]] = relationship(
+        primaryjoin="and_(AuditEvent.subject_type == 'dispute',"
+        " foreign(AuditEvent.subject_id) == Dispute.id)",
+        order_by="AuditEvent.id",
+        viewonly=True,
+    )
+    __lock_parent__ = ("milestone_id", "milestones")
 
     @property
     def active(self) -> bool:
@@ -107,18 +114,3 @@ class DisputeEvidence(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     dispute: Mapped[Dispute] = relationship(back_populates="evidence")
-
-
-class DisputeEvent(IdMixin, Base):
-    """History of a dispute: every transition and moderator action (who, when, why)."""
-
-    __tablename__ = "dispute_events"
-
-    dispute_id: Mapped[int] = mapped_column(BigId, ForeignKey("disputes.id"), index=True)
-    actor_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
-    action: Mapped[str] = mapped_column(String(32))
-    from_state: Mapped[str] = mapped_column(String(24))
-    to_state: Mapped[str] = mapped_column(String(24))
-    note: Mapped[str] = mapped_column(Text, default="")
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -1,8 +1,8 @@
 """How each dispute outcome moves the milestone's money, through app.payments only.
 
-* release: escrow -> creator through the normal release (fee + clearance hold + transfer
-  timer). A chargeback on a milestone that was already released or paid out goes back to
-  where it was (a transfer timer is set again if it had not been paid out yet).
+* release: escrow -> creator through the normal release (the one settlement path). A
+  chargeback on a milestone that was already released or paid out goes back to where it was
+  (its waiting payout is made due again if it had not been paid out yet).
 * refund: the payments refund service (Stripe Refund, plus a Transfer Reversal if paid out).
 * split: a partial Stripe refund of the business share from escrow, then the release of the
   creator's share (the fee is taken from that share only).
@@ -15,16 +15,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, settlement
 from app.accounts.models import User
+from app.disputes.models import Dispute
 from app.errors import Conflict, ValidationFailed
-from app.payments import delivery, jobs, refunds
+from app.payments import delivery, refunds
 from app.payments.gateway import PaymentGateway
-from app.payments.models import Milestone, MilestoneState, PayoutTransfer
-from app.payments.states import transition as milestone_transition
+from app.payments.models import Milestone, MilestoneState
+from app.payments.states import MILESTONE
+from app.settlement.models import PayoutState
 
 S = MilestoneState
 
@@ -67,21 +68,13 @@ def release(
         delivery.release(session, milestone, action="resolve_release", actor_id=actor_id)
         return Outcome(0, milestone.released_minor)
     # A chargeback froze a released or paid-out milestone: put it back where it was.
-    transfer = session.scalar(
-        select(PayoutTransfer).where(PayoutTransfer.milestone_id == milestone.id)
-    )
-    if transfer is not None and transfer.reversed_minor == 0:
-        milestone_transition(session, milestone, "resolve_paid_out", actor_id=actor_id)
+    payout = settlement.payout_for(session, "milestone", milestone.id)
+    if payout is not None and payout.state is PayoutState.PAID:
+        MILESTONE.move(session, milestone, "resolve_paid_out", actor_id=actor_id)
     else:
-        milestone_transition(session, milestone, "resolve_release", actor_id=actor_id)
-        # The transfer timer ran (and did nothing) while the milestone was disputed.
-        jobs.schedule(
-            session,
-            kind=jobs.TRANSFER,
-            milestone_id=milestone.id,
-            due_at=max(milestone.clears_at or clock.now(), clock.now()),
-            key=f"milestone-{milestone.id}-transfer-after-dispute-{dispute_id}",
-        )
+        MILESTONE.move(session, milestone, "resolve_release", actor_id=actor_id)
+        if payout is not None:
+            settlement.make_due(session, payout)  # it waited while the payment was disputed
     return Outcome(0, milestone.released_minor)
 
 
@@ -94,7 +87,9 @@ def refund(
     reason: str,
 ) -> Outcome:
     amount = disputed_amount(milestone)
-    refunds.refund(session, gateway, milestone.id, actor=actor, reason=reason[:200])
+    refunds.refund(
+        session, gateway, milestone.id, actor=actor, reason=reason[:200], decided_by_dispute=True
+    )
     return Outcome(amount, 0)
 
 
@@ -137,3 +132,15 @@ def by_refund_amount(
     return split(
         session, gateway, milestone, refund_minor=refund_minor, actor_id=actor_id, reason=reason
     )
+
+
+def record_resolution(
+    session: Session, dispute: Dispute, actor_id: int | None, note: str, result: Outcome
+) -> None:
+    """Write how ``dispute`` ended (moderator, agreement, timer or refund). Reputations
+    follow from the closing transition's event (app.reviews subscribes)."""
+    dispute.resolved_at = clock.now()
+    dispute.resolved_by_id = actor_id
+    dispute.resolution_note = note
+    dispute.refund_minor = result.refund_minor
+    dispute.release_minor = result.release_minor

@@ -18,13 +18,12 @@ from app.disputes.models import Dispute, DisputeEvidence, DisputeOrigin
 from app.disputes.models import DisputeState as D
 from app.disputes.settings import final_deadline, response_window, review_sla
 from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
-from app.payments import jobs
+from app.payments import delivery
 from app.payments.gateway import PaymentGateway
 from app.payments.models import Milestone, MilestoneState
 from app.payments.settings import review_window
 from app.payments.states import ACTIVE as DISPUTABLE
-from app.payments.states import lock_milestone
-from app.payments.states import transition as milestone_transition
+from app.payments.states import MILESTONE, lock_milestone
 from app.uploads import StoredFile
 
 MAX_TEXT = 4000
@@ -120,7 +119,7 @@ def open_dispute(
     session.add(dispute)
     session.flush()
     st.record(session, dispute, "open", actor_id=user.id, note=reason, milestone_id=milestone.id)
-    milestone_transition(session, milestone, "dispute", actor_id=user.id, dispute_id=dispute.id)
+    MILESTONE.move(session, milestone, "dispute", actor_id=user.id, dispute_id=dispute.id)
     st.transition(session, dispute, "request_response", actor_id=None)
     _add_evidence(session, dispute, user, evidence, files)
     timers.schedule_response(session, dispute)
@@ -272,7 +271,7 @@ def resolve(
             actor_id=moderator.id,
             reason=why,
         )
-    record_resolution(session, dispute, moderator.id, why, result)
+    money.record_resolution(session, dispute, moderator.id, why, result)
     st.transition(
         session,
         dispute,
@@ -283,21 +282,6 @@ def resolve(
         release_minor=result.release_minor,
     )
     return dispute
-
-
-def record_resolution(
-    session: Session, dispute: Dispute, actor_id: int | None, note: str, result: money.Outcome
-) -> None:
-    """Write how ``dispute`` ended (moderator, agreement or timer) and update reputations."""
-    from app.reviews.hooks import dispute_resolved
-
-    dispute.resolved_at = clock.now()
-    dispute.resolved_by_id = actor_id
-    dispute.resolution_note = note
-    dispute.refund_minor = result.refund_minor
-    dispute.release_minor = result.release_minor
-    # Dispute outcomes feed both parties' reputation (and so fees and ranking).
-    dispute_resolved(session, dispute.milestone.contract)
 
 
 def propose_settlement(
@@ -353,7 +337,7 @@ def accept_settlement(
         dispute_id=dispute.id,
         reason="settled by agreement",
     )
-    record_resolution(session, dispute, user.id, "Settled by agreement.", result)
+    money.record_resolution(session, dispute, user.id, "Settled by agreement.", result)
     st.transition(
         session,
         dispute,
@@ -378,16 +362,10 @@ def withdraw(session: Session, dispute_id: int, *, user: User) -> Dispute:
     before = dispute.milestone_state_before
     if before not in {s.value for s in DISPUTABLE} or milestone.state != MilestoneState.DISPUTED:
         raise Conflict("This payment cannot go back to where it was; ask a moderator.")
-    milestone_transition(session, milestone, f"resume_{before}", actor_id=user.id)
+    MILESTONE.move(session, milestone, f"resume_{before}", actor_id=user.id)
     if before == MilestoneState.DELIVERED:
         milestone.review_due_at = clock.now() + review_window()
-        jobs.schedule(
-            session,
-            kind=jobs.AUTO_ACCEPT,
-            milestone_id=milestone.id,
-            due_at=milestone.review_due_at,
-            key=f"milestone-{milestone.id}-auto-accept-after-dispute-{dispute.id}",
-        )
+        delivery.schedule_auto_accept(session, milestone, f"after-dispute-{dispute.id}")
     dispute.resolved_at = clock.now()
     dispute.resolved_by_id = user.id
     st.transition(session, dispute, "withdraw", actor_id=user.id)

@@ -1,102 +1,57 @@
-"""The dispute state machine: one transition table, one way to move along it.
+"""The dispute state machine (app.workflow shape), the dispute lock, and history rows.
 
     open -> awaiting_response -> under_review -> resolved_release | resolved_refund
                                               | resolved_split
     open -> under_review (a Stripe chargeback: no response window)
     awaiting_response | under_review -> settled (mutual agreement) | withdrawn (by the opener)
+    open | awaiting_response | under_review -> closed_by_refund (the creator refunded)
 
-``transition`` is the only writer of ``Dispute.state``; it needs the dispute locked
-(``lock_dispute``), checks the table before writing anything, records a DisputeEvent and an
-audit row, and is idempotent when asked (a replayed timer is a no-op).
+``DISPUTE.move`` is the only writer of ``Dispute.state``; callers hold ``lock_dispute`` (which
+locks contract -> milestone -> dispute, the app's lock order). Actions without a state change
+(evidence, claim, a chargeback joining) are history rows in the same audit table.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.disputes.models import ACTIVE_STATES, Dispute, DisputeEvent
+from app import audit, events
+from app.disputes.models import ACTIVE_STATES, Dispute
 from app.disputes.models import DisputeState as D
-from app.errors import InvalidTransition, NotFound
-from app.payments.states import lock_milestone
+from app.workflow import StateMachine, lock
 
 REVIEWABLE = frozenset({D.AWAITING_RESPONSE, D.UNDER_REVIEW})
 
-# action -> (allowed source states, target state)
-TRANSITIONS: dict[str, tuple[frozenset[D], D]] = {
-    "request_response": (frozenset({D.OPEN}), D.AWAITING_RESPONSE),
-    "escalate": (frozenset({D.OPEN}), D.UNDER_REVIEW),
-    "respond": (frozenset({D.AWAITING_RESPONSE}), D.UNDER_REVIEW),
-    "response_timeout": (frozenset({D.AWAITING_RESPONSE}), D.UNDER_REVIEW),
-    "resolve_release": (frozenset({D.UNDER_REVIEW}), D.RESOLVED_RELEASE),
-    "resolve_refund": (frozenset({D.UNDER_REVIEW}), D.RESOLVED_REFUND),
-    "resolve_split": (frozenset({D.UNDER_REVIEW}), D.RESOLVED_SPLIT),
-    "settle": (REVIEWABLE, D.SETTLED),
-    "withdraw": (REVIEWABLE, D.WITHDRAWN),
-}
+
+DISPUTE = StateMachine(
+    "dispute",
+    D,
+    {
+        "request_response": ({D.OPEN}, D.AWAITING_RESPONSE),
+        "escalate": ({D.OPEN}, D.UNDER_REVIEW),
+        "respond": ({D.AWAITING_RESPONSE}, D.UNDER_REVIEW),
+        "response_timeout": ({D.AWAITING_RESPONSE}, D.UNDER_REVIEW),
+        "resolve_release": ({D.UNDER_REVIEW}, D.RESOLVED_RELEASE),
+        "resolve_refund": ({D.UNDER_REVIEW}, D.RESOLVED_REFUND),
+        "resolve_split": ({D.UNDER_REVIEW}, D.RESOLVED_SPLIT),
+        "settle": (REVIEWABLE, D.SETTLED),
+        "withdraw": (REVIEWABLE, D.WITHDRAWN),
+        # The creator gave the money back while the dispute was open: nothing is left to
+        # decide, so the refund closes it in the same transaction.
+        "close_refunded": ({D.OPEN, *REVIEWABLE}, D.RESOLVED_REFUND),
+    },
+)
 
 
 def allowed(action: str, state: D | str) -> bool:
-    return D(state) in TRANSITIONS[action][0]
+    return DISPUTE.allowed(action, state)
 
 
 def lock_dispute(session: Session, dispute_id: int) -> Dispute:
-    """Lock the dispute's milestone, then the dispute, fresh from the database.
-
-    Milestone first, always: the payments services and the chargeback webhook lock the
-    milestone before touching a dispute, so the same order here cannot deadlock with them.
-    """
-    milestone_id = session.scalar(select(Dispute.milestone_id).where(Dispute.id == dispute_id))
-    if milestone_id is None:
-        raise NotFound("No such dispute.")
-    lock_milestone(session, milestone_id)
-    dispute = session.scalars(
-        select(Dispute)
-        .where(Dispute.id == dispute_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    return dispute
-
-
-def record(
-    session: Session,
-    dispute: Dispute,
-    action: str,
-    *,
-    actor_id: int | None,
-    note: str = "",
-    from_state: D | None = None,
-    **data: Any,
-) -> DisputeEvent:
-    """History row + audit row for ``action`` (a transition or an action without one)."""
-    before = (from_state or dispute.state).value
-    event = DisputeEvent(
-        dispute_id=dispute.id,
-        actor_id=actor_id,
-        action=action,
-        from_state=before,
-        to_state=dispute.state.value,
-        note=note[:4000],
-        data=data,
-    )
-    session.add(event)
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action=f"dispute.{action}",
-        subject_type="dispute",
-        subject_id=dispute.id,
-        note=note[:500],
-        from_state=before,
-        to_state=dispute.state.value,
-        **data,
-    )
-    session.flush()
-    return event
+    """The dispute, locked after its contract and milestone. Raises NotFound."""
+    return lock(session, Dispute, dispute_id, missing="No such dispute.")
 
 
 def transition(
@@ -109,24 +64,39 @@ def transition(
     idempotent: bool = False,
     **data: Any,
 ) -> bool:
-    """Move a locked ``dispute`` by ``action``; False for an idempotent no-op.
+    """``DISPUTE.move`` plus what every move away from the active states does: the milestone
+    is freed for a later dispute. Raises InvalidTransition (nothing written)."""
+    if note:
+        data["note"] = note[:4000]
+    moved = DISPUTE.move(session, dispute, action, actor_id=actor_id, idempotent=idempotent, **data)
+    if moved and dispute.state not in ACTIVE_STATES:
+        dispute.active_milestone_id = None
+    session.flush()
+    return moved
 
-    Raises InvalidTransition when the table forbids it (nothing written).
-    """
-    if action not in TRANSITIONS:
-        raise InvalidTransition(f"Unknown dispute action {action!r}.")
-    sources, target = TRANSITIONS[action]
-    current = D(dispute.state)
-    if current not in sources:
-        if idempotent and current is target:
-            return False
-        raise InvalidTransition(
-            f"Cannot {action.replace('_', ' ')} a dispute that is {current.value}.",
-            state=current.value,
-            action=action,
-        )
-    dispute.state = target
-    if target not in ACTIVE_STATES:
-        dispute.active_milestone_id = None  # frees the milestone for a later dispute
-    record(session, dispute, action, actor_id=actor_id, note=note, from_state=current, **data)
-    return True
+
+def record(
+    session: Session,
+    dispute: Dispute,
+    action: str,
+    *,
+    actor_id: int | None,
+    note: str = "",
+    **data: Any,
+) -> audit.AuditEvent:
+    """A history row for an action that does not change the dispute's state."""
+    if note:
+        data["note"] = note[:4000]
+    row = audit.record(
+        session,
+        actor_id=actor_id,
+        action=f"dispute.{action}",
+        subject_type="dispute",
+        subject_id=dispute.id,
+        from_state=dispute.state.value,
+        to_state=dispute.state.value,
+        **data,
+    )
+    events.publish(session, f"dispute.{action}", dispute, actor_id=actor_id, **data)
+    session.flush()
+    return row

@@ -1,4 +1,4 @@
-"""Dispute timers as app.payments durable jobs (registered in app/disputes/__init__.py).
+"""Dispute timers as durable jobs (app.jobs; registered in app/disputes/wiring.py).
 
 The rule, in order:
 
@@ -17,39 +17,34 @@ Handlers lock the dispute, re-check its state and deadline, and are no-ops when 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, jobs
 from app.disputes import money
 from app.disputes import states as st
 from app.disputes.models import Dispute, DisputeOrigin
 from app.disputes.models import DisputeState as D
 from app.disputes.settings import review_sla
-from app.payments import jobs
 from app.payments.gateway import PaymentGateway
-from app.payments.models import Job
 
 RESPONSE = "dispute_response"
 REVIEW = "dispute_review"
 FINAL = "dispute_final"
 
 
-def _key(dispute: Dispute, purpose: str) -> str:
-    return f"dispute-{dispute.id}-{purpose}"
-
-
-def _dispute_id(job: Job) -> int:
-    return int(job.key.split("-")[1])
-
-
-def _schedule(session: Session, dispute: Dispute, kind: str, purpose: str, due_at: object) -> None:
+def _schedule(
+    session: Session, dispute: Dispute, kind: str, purpose: str, due_at: datetime | None
+) -> None:
     assert due_at is not None
     jobs.schedule(
         session,
         kind=kind,
-        milestone_id=dispute.milestone_id,
-        due_at=due_at,  # type: ignore[arg-type]
-        key=_key(dispute, purpose),
+        subject_type="dispute",
+        subject_id=dispute.id,
+        due_at=due_at,
+        key=f"dispute-{dispute.id}-{purpose}",
     )
 
 
@@ -65,12 +60,12 @@ def schedule_final(session: Session, dispute: Dispute) -> None:
     _schedule(session, dispute, FINAL, "final", dispute.final_due_at)
 
 
-def _due(moment: object) -> bool:
-    return moment is not None and moment <= clock.now()  # type: ignore[operator]
+def _due(moment: datetime | None) -> bool:
+    return moment is not None and moment <= clock.now()
 
 
-def run_response_job(session: Session, gateway: PaymentGateway, job: Job) -> str:
-    dispute = st.lock_dispute(session, _dispute_id(job))
+def run_response_job(session: Session, job: jobs.Job, context: jobs.JobContext) -> str:
+    dispute = st.lock_dispute(session, job.subject_id)
     if dispute.state != D.AWAITING_RESPONSE or not _due(dispute.response_due_at):
         return f"nothing to do ({dispute.state})"
     st.transition(session, dispute, "response_timeout", actor_id=None, idempotent=True)
@@ -99,9 +94,7 @@ def _auto_resolve_for_opener(session: Session, gateway: PaymentGateway, dispute:
 def _finish(
     session: Session, dispute: Dispute, action: str, note: str, result: money.Outcome
 ) -> None:
-    from app.disputes.services import record_resolution
-
-    record_resolution(session, dispute, None, note, result)
+    money.record_resolution(session, dispute, None, note, result)
     st.transition(
         session,
         dispute,
@@ -113,8 +106,9 @@ def _finish(
     )
 
 
-def run_review_job(session: Session, gateway: PaymentGateway, job: Job) -> str:
-    dispute = st.lock_dispute(session, _dispute_id(job))
+def run_review_job(session: Session, job: jobs.Job, context: jobs.JobContext) -> str:
+    gateway = context.gateway
+    dispute = st.lock_dispute(session, job.subject_id)
     if dispute.state != D.UNDER_REVIEW or not _due(dispute.review_due_at):
         return f"nothing to do ({dispute.state})"
     if dispute.origin == DisputeOrigin.PARTY and dispute.responded_at is None:
@@ -125,8 +119,9 @@ def run_review_job(session: Session, gateway: PaymentGateway, job: Job) -> str:
     return "flagged overdue"
 
 
-def run_final_job(session: Session, gateway: PaymentGateway, job: Job) -> str:
-    dispute = st.lock_dispute(session, _dispute_id(job))
+def run_final_job(session: Session, job: jobs.Job, context: jobs.JobContext) -> str:
+    gateway = context.gateway
+    dispute = st.lock_dispute(session, job.subject_id)
     if not dispute.active or not _due(dispute.final_due_at):
         return f"nothing to do ({dispute.state})"
     if dispute.state == D.AWAITING_RESPONSE:

@@ -2,14 +2,14 @@
 respond, evidence, settlement, withdraw, and the moderators' queue and decisions.
 
 Parties of other contracts get 404; non-moderators get 403 on moderator pages. Domain errors
-re-render with a 4xx, so the unit of work rolls back (and stored files are deleted).
+re-render with a 4xx; ``app.web.submit`` undoes the failed call's writes and stored files.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -25,18 +25,15 @@ from app.disputes.forms import (
     SettlementForm,
 )
 from app.disputes.models import Dispute, DisputeEvidence
-from app.errors import DomainError
 from app.extensions import db
-from app.forms import FORM_ERROR_STATUS, apply_errors
 from app.messaging import services as messaging
 from app.offers.services import MAX_ID
 from app.payments.gateway import gateway_for
 from app.payments.models import Milestone
 from app.payments.views import _milestone as party_milestone
+from app.web import submit
 
 bp = Blueprint("disputes", __name__)
-bp.after_request(storage.after_request)
-bp.teardown_request(storage.teardown)
 
 AREA = "disputes"
 Page = str | tuple[str, int]
@@ -58,10 +55,6 @@ def _dispute(dispute_id: int, user: User) -> Dispute:
     return dispute
 
 
-def _status(error: DomainError) -> int:
-    return FORM_ERROR_STATUS if error.status in (400, 422) else error.status
-
-
 # --- opening ----------------------------------------------------------------------------
 
 
@@ -70,33 +63,37 @@ def _status(error: DomainError) -> int:
 def open_dispute(milestone_id: int) -> Page | Response:
     user = current()
     milestone: Milestone = party_milestone(milestone_id, user)
-    form, status = OpenDisputeForm(), 200
-    if form.validate_on_submit():
+    form = OpenDisputeForm()
+
+    def render(status: int) -> Page:
+        context = {"milestone": milestone, "form": form, "limits": upload_limits()}
+        return render_template("disputes/open.html", **context), status
+
+    def open_with_files() -> Dispute:
         session = db.session()
-        try:
-            dispute = services.open_dispute(
-                session,
-                milestone.id,
-                user=user,
-                reason=form.reason.data or "",
-                evidence=form.evidence.data or "",
-            )
-            if storage.uploads_of(form.files.data or []):
-                # Stored once the dispute has an id (its folder); same unit of work.
-                files = _store(dispute.id, form.files.data)
-                services.add_evidence(session, dispute.id, user=user, body="", files=files)
-        except DomainError as error:
-            storage.discard_tracked()
-            db.session.rollback()
-            apply_errors(form, error)
-            status = _status(error)
-        else:
-            flash("Dispute opened. The payment is frozen until it is resolved.", "success")
-            return redirect(url_for("disputes.detail", dispute_id=dispute.id))
-    elif form.is_submitted():
-        status = FORM_ERROR_STATUS
-    context = {"milestone": milestone, "form": form, "limits": upload_limits()}
-    return render_template("disputes/open.html", **context), status
+        dispute = services.open_dispute(
+            session,
+            milestone.id,
+            user=user,
+            reason=form.reason.data or "",
+            evidence=form.evidence.data or "",
+        )
+        if storage.uploads_of(form.files.data or []):
+            # Stored once the dispute has an id (its folder); same unit of work.
+            files = _store(dispute.id, form.files.data)
+            services.add_evidence(session, dispute.id, user=user, body="", files=files)
+        return dispute
+
+    if request.method == "GET":
+        return render(200)
+    return submit(
+        form,
+        open_with_files,
+        done="Dispute opened. The payment is frozen until it is resolved.",
+        then=lambda dispute: url_for("disputes.detail", dispute_id=dispute.id),
+        render=render,
+        code=302,
+    )
 
 
 # --- the dispute page -------------------------------------------------------------------
@@ -151,17 +148,14 @@ def mine() -> str:
 
 def _act(dispute: Dispute, form_name: str, form: Any, action: Any, done: str) -> Page | Response:
     user = current()
-    if form.validate_on_submit():
-        try:
-            action()
-        except DomainError as error:
-            storage.discard_tracked()
-            db.session.rollback()
-            apply_errors(form, error)
-            return _render(dispute, user, _status(error), **{form_name: form})
-        flash(done, "success")
-        return redirect(url_for("disputes.detail", dispute_id=dispute.id))
-    return _render(dispute, user, FORM_ERROR_STATUS, **{form_name: form})
+    return submit(
+        form,
+        action,
+        done=done,
+        then=url_for("disputes.detail", dispute_id=dispute.id),
+        render=lambda status: _render(dispute, user, status, **{form_name: form}),
+        code=302,
+    )
 
 
 @bp.post("/disputes/<int:dispute_id>/respond")

@@ -167,15 +167,13 @@ def _offers(
         or 0
     )
     proposal_ids = select(Proposal.id).where(Proposal.creator_id == creator.id)
-    shortlisted = {
-        event.subject_id
-        for event in session.scalars(
-            select(AuditEvent).where(
-                AuditEvent.subject_type == "proposal",
-                AuditEvent.action == "proposal.status_changed",
-                AuditEvent.subject_id.in_(proposal_ids),
-            )
+    shortlisted = session.scalars(
+        select(AuditEvent.subject_id)
+        .where(
+            AuditEvent.subject_type == "proposal",
+            AuditEvent.to_state == "shortlisted",
+            AuditEvent.subject_id.in_(proposal_ids),
         )
-        if event.data.get("to_status") == "shortlisted"
-    }
+        .distinct()
+    ).all()
     result.shortlisted = len(shortlisted)

@@ -6,33 +6,25 @@ and the sale is booked in the ledger in the same transaction:
 
     license_sale   customer_payments -price, creator_pending:<creator> +net, platform_fees +fee
 
-``net`` follows the royalty tier (app.media.royalties); the creator's clearance hold comes from
-the payments fee terms, after which app.media.payouts transfers ``net`` to the creator.
+``net`` follows the royalty tier (app.media.royalties); the sale is settled through the one
+settlement path (app.settlement): the creator's clearance hold, then the transfer of ``net``.
 """
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, clock
+from app import clock, settlement
 from app.accounts.models import User
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.media import royalties
-from app.media.models import (
-    LicenseStatus,
-    LicenseType,
-    MediaAsset,
-    MediaLicense,
-    MediaPayoutJob,
-)
+from app.media.models import LicenseStatus, LicenseType, MediaAsset, MediaLicense
 from app.media.services import MAX_ID, is_listed, prices
+from app.media.states import LICENSE, lock_license
 from app.payments import ledger
-from app.payments.fees import terms_for
 from app.payments.funding import TEST_CARDS
 from app.payments.gateway import CardDeclined, PaymentGateway, PaymentIntentInfo
 
@@ -166,50 +158,48 @@ def confirm_purchase(
     or currency differ. Books the sale and schedules the payout after the clearance hold.
     """
     intent = gateway.retrieve_payment_intent(payment_intent_id)
-    licence = session.scalars(
-        select(MediaLicense)
-        .where(MediaLicense.payment_intent_id == intent.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-    if licence is None or licence.status == LicenseStatus.ACTIVE or intent.status != "succeeded":
+    found = session.scalar(
+        select(MediaLicense.id).where(MediaLicense.payment_intent_id == intent.id)
+    )
+    if found is None:
+        return None
+    licence = lock_license(session, found)  # its creator first: one royalty tier at a time
+    if licence.status == LicenseStatus.ACTIVE or intent.status != "succeeded":
         return licence
     if (intent.amount, intent.currency) != (licence.price_minor, licence.currency):
         raise Conflict("The payment amount does not match the licence.")
-    # Serialise a creator's sales so two at once cannot both take the same royalty tier.
-    session.scalars(select(User.id).where(User.id == licence.creator_id).with_for_update()).one()
     now = clock.now()
-    licence.fee_bp, licence.fee_minor = royalties.split(
-        session, licence.creator_id, licence.price_minor, now
-    )
-    licence.status = LicenseStatus.ACTIVE
-    licence.sold_at = now
-    licence.charge_id = intent.charge_id
-    licence.clears_at = now + timedelta(hours=terms_for(session, licence.creator_id).hold_hours)
-    ledger.post(
+    fee_bp, _fee = royalties.split(session, licence.creator_id, licence.price_minor, now)
+    LICENSE.move(
         session,
-        key=f"license-{licence.id}-sale",
-        kind="license_sale",
-        currency=licence.currency,
-        lines=[
-            (ledger.CUSTOMER_PAYMENTS, -licence.price_minor),
-            (ledger.creator_pending(licence.creator_id), licence.net_minor),
-            (ledger.PLATFORM_FEES, licence.fee_minor),
-        ],
-        memo=intent.id,
-    )
-    session.add(MediaPayoutJob(license_id=licence.id, due_at=licence.clears_at))
-    audit.record(
-        session,
+        licence,
+        "sell",
         actor_id=licence.licensee_id,
-        action="media.license_sold",
-        subject_type="media_license",
-        subject_id=licence.id,
         asset_id=licence.asset_id,
         license_type=licence.license_type.value,
         price_minor=licence.price_minor,
-        fee_bp=licence.fee_bp,
+        fee_bp=fee_bp,
     )
+    licence.sold_at, licence.charge_id = now, intent.charge_id
+    payout = settlement.settle(
+        session,
+        settlement.Release(
+            subject_type="media_license",
+            subject_id=licence.id,
+            creator_id=licence.creator_id,
+            gross_minor=licence.price_minor,
+            currency=licence.currency,
+            charge_id=intent.charge_id,
+            source_account=ledger.CUSTOMER_PAYMENTS,
+            transfer_group=f"license-{licence.id}",
+            title=f"Licence: {licence.asset.title}",
+            ledger_key=f"license-{licence.id}-sale",
+            ledger_kind="license_sale",
+        ),
+        fee_bp=fee_bp,
+        memo=intent.id,
+    )
+    licence.fee_bp, licence.fee_minor = payout.fee_bp, payout.fee_minor
     session.flush()
     return licence
 

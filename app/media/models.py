@@ -1,18 +1,18 @@
-"""Stock media tables: assets, their review trail, licences and licence payout timers."""
+"""Stock media tables: assets and the licences businesses buy (their payouts: app.settlement)."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
 from app.accounts.models import User
 from app.db import Base, BigId, EnumText, IdMixin, TimestampMixin
 from app.offers.models import Offer
+from app.settlement.models import Payout
 
 
 class MediaKind(enum.StrEnum):
@@ -35,12 +35,6 @@ class LicenseType(enum.StrEnum):
 class LicenseStatus(enum.StrEnum):
     PENDING = "pending"  # PaymentIntent created, not paid yet (Stripe.js flow)
     ACTIVE = "active"
-
-
-class PayoutStatus(enum.StrEnum):
-    PENDING = "pending"
-    DONE = "done"
-    FAILED = "failed"
 
 
 class MediaAsset(IdMixin, TimestampMixin, Base):
@@ -92,20 +86,6 @@ class MediaAsset(IdMixin, TimestampMixin, Base):
     duplicate_of: Mapped[MediaAsset | None] = relationship(remote_side="MediaAsset.id")
 
 
-class MediaEvent(IdMixin, Base):
-    """Audit row of one asset transition (who, what, from which state to which, why)."""
-
-    __tablename__ = "media_events"
-
-    asset_id: Mapped[int] = mapped_column(BigId, ForeignKey("media_assets.id"), index=True)
-    action: Mapped[str] = mapped_column(String(32))
-    from_state: Mapped[str] = mapped_column(String(16))
-    to_state: Mapped[str] = mapped_column(String(16))
-    actor_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=clock.now)
-
-
 class MediaLicense(IdMixin, Base):
     """A licence bought by a business for one asset: what, when, at which price and terms."""
 
@@ -134,37 +114,34 @@ class MediaLicense(IdMixin, Base):
     charge_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     sold_at: Mapped[datetime | None]
-    clears_at: Mapped[datetime | None]
-    paid_out_at: Mapped[datetime | None]
-    stripe_transfer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     asset: Mapped[MediaAsset] = relationship()
     licensee: Mapped[User] = relationship(foreign_keys=[licensee_id])
+
+    # Locking a licence locks its creator first: a creator's sales are serialised, so two at
+    # once cannot both take the same royalty tier (app.workflow lock order).
+    __lock_parent__ = ("creator_id", "users")
+
+    # The royalty's payout (app.settlement): its hold and its transfer.
+    payout: Mapped[Payout | None] = relationship(
+        primaryjoin="and_(Payout.subject_type == 'media_license',"
+        " foreign(Payout.subject_id) == MediaLicense.id)",
+        viewonly=True,
+        uselist=False,
+    )
 
     @property
     def net_minor(self) -> int:
         return self.price_minor - self.fee_minor
 
+    @property
+    def clears_at(self) -> datetime | None:
+        return self.payout.clears_at if self.payout else None
 
-class MediaPayoutJob(IdMixin, Base):
-    """Durable timer: transfer a licence's net amount once its clearance hold has passed.
+    @property
+    def paid_out_at(self) -> datetime | None:
+        return self.payout.paid_at if self.payout else None
 
-    The payments timers (payment_jobs) are tied to milestones, so licence payouts keep their
-    own table with the same shape and semantics (claim with SKIP LOCKED, backoff, give up).
-    """
-
-    __tablename__ = "media_payout_jobs"
-    __table_args__ = (
-        UniqueConstraint("license_id", name="uq_media_payout_jobs_license_id"),
-        Index("ix_media_payout_jobs_status_due", "status", "due_at"),
-    )
-
-    license_id: Mapped[int] = mapped_column(BigId, ForeignKey("media_licenses.id"))
-    due_at: Mapped[datetime]
-    status: Mapped[PayoutStatus] = mapped_column(
-        EnumText(PayoutStatus, 16), default=PayoutStatus.PENDING
-    )
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=clock.now)
-    finished_at: Mapped[datetime | None]
+    @property
+    def stripe_transfer_id(self) -> str | None:
+        return self.payout.stripe_transfer_id if self.payout else None

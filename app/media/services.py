@@ -20,7 +20,7 @@ from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.media import images
 from app.media.images import Inspected, Limits
 from app.media.models import MediaAsset, MediaKind, MediaState
-from app.media.states import lock_asset, transition
+from app.media.states import MEDIA, lock_asset
 from app.media.storage import MediaStorage, new_key
 from app.offers.catalog import listed_offers
 from app.offers.models import CATEGORIES, Offer, OfferKind, OfferStatus
@@ -268,7 +268,7 @@ def approve(session: Session, asset_id: int, *, moderator: User) -> MediaAsset:
     """Publish a pending asset. Raises NotFound, PermissionDenied, InvalidTransition."""
     asset = lock_asset(session, asset_id)
     _moderator(moderator, asset)
-    transition(session, asset, "approve", actor_id=moderator.id)
+    MEDIA.move(session, asset, "approve", actor_id=moderator.id)
     asset.reviewed_by_id, asset.reviewed_at = moderator.id, clock.now()
     asset.published_at = clock.now()
     asset.rejection_reason = ""
@@ -284,7 +284,7 @@ def reject(session: Session, asset_id: int, *, moderator: User, reason: str) -> 
         raise ValidationFailed({"reason": [f"Say why, in 1 to {MAX_REASON} characters."]})
     asset = lock_asset(session, asset_id)
     _moderator(moderator, asset)
-    transition(session, asset, "reject", actor_id=moderator.id, reason=reason)
+    MEDIA.move(session, asset, "reject", actor_id=moderator.id, reason=reason)
     asset.reviewed_by_id, asset.reviewed_at = moderator.id, clock.now()
     asset.rejection_reason = reason
     session.flush()
@@ -296,7 +296,7 @@ def withdraw(session: Session, asset_id: int, *, creator: User) -> MediaAsset:
     asset = lock_asset(session, asset_id)
     if asset.creator_id != creator.id:
         raise NotFound("No such media.")
-    transition(session, asset, "withdraw", actor_id=creator.id)
+    MEDIA.move(session, asset, "withdraw", actor_id=creator.id)
     return asset
 
 

@@ -35,7 +35,7 @@ from app.media.storage import StorageError, storage_for
 from app.offers.models import Offer, OfferKind, OfferStatus
 from app.payments.gateway import gateway_for
 from app.payments.settings import local_test_cards
-from app.web import get_owned_or_404
+from app.web import attempt, get_owned_or_404, status_for
 
 bp = Blueprint("media", __name__)
 Page = str | tuple[str, int]
@@ -51,10 +51,6 @@ def _moderator() -> User:
     if not (user.is_moderator or user.is_admin):
         abort(403, description="This page is for moderators.")
     return user
-
-
-def _status(error: DomainError) -> int:
-    return error.status if error.status != 422 else FORM_ERROR_STATUS
 
 
 # --- public pages ------------------------------------------------------------------------------
@@ -150,18 +146,19 @@ def upload() -> Page | Response:
             else b""
         )
         try:
-            asset = services.upload(
-                db.session(),
-                storage_for(),
-                user,
-                data,
-                form.to_input(),
-                filename=(file.filename or "") if file else "",
-                release_document=release.stream.read() if release else None,
-            )
+            with attempt():
+                asset = services.upload(
+                    db.session(),
+                    storage_for(),
+                    user,
+                    data,
+                    form.to_input(),
+                    filename=(file.filename or "") if file else "",
+                    release_document=release.stream.read() if release else None,
+                )
         except DomainError as error:
             apply_errors(form, error)
-            status = _status(error)
+            status = status_for(error)
         else:
             flash("Uploaded. A moderator will review it before it is listed.", "success")
             return redirect(url_for("media.mine", uploaded=asset.id))
@@ -201,17 +198,18 @@ def buy(asset_id: int) -> Page | Response:
         abort(404, description="Card payments on this page work in local/test mode only.")
     if form.validate_on_submit():
         try:
-            licensing.pay_with_test_card(
-                session,
-                gateway_for(current_app),
-                asset.id,
-                business=user,
-                license_type=form.license_type.data or "",
-                card_number=form.card_number.data or "",
-            )
+            with attempt():
+                licensing.pay_with_test_card(
+                    session,
+                    gateway_for(current_app),
+                    asset.id,
+                    business=user,
+                    license_type=form.license_type.data or "",
+                    card_number=form.card_number.data or "",
+                )
         except DomainError as error:
             apply_errors(form, error)
-            status = _status(error)
+            status = status_for(error)
         else:
             flash("Licence bought. Download the original from My licences.", "success")
             return redirect(url_for("media.my_licenses"))

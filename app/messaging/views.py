@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -19,15 +19,14 @@ from app.briefs.models import Proposal
 from app.contracts.models import Contract
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import FORM_ERROR_STATUS, apply_errors
+from app.forms import FORM_ERROR_STATUS
 from app.messaging import services
 from app.messaging.forms import MessageForm
 from app.messaging.models import MessageThread
 from app.offers.services import MAX_ID
+from app.web import attempt, submit
 
 bp = Blueprint("messaging", __name__)
-bp.after_request(storage.after_request)
-bp.teardown_request(storage.teardown)
 
 AREA = "messages"
 Page = str | tuple[str, int]
@@ -111,22 +110,25 @@ def _page(thread: MessageThread, subject: Any, kind: str, form: MessageForm, sta
 def _post(thread: MessageThread, subject: Any, kind: str) -> Page | Response:
     user = current()
     form = MessageForm()
-    if form.validate_on_submit():
-        max_files, max_bytes = upload_limits()
-        try:
-            stored = storage.store(
-                AREA, thread.id, form.files.data or [], max_files=max_files, max_bytes=max_bytes
-            )
-            services.post(
-                db.session(), thread, sender=user, body=form.body.data or "", files=stored
-            )
-        except DomainError as error:
-            storage.discard_tracked()
-            db.session.rollback()
-            apply_errors(form, error)
-            return _page(thread, subject, kind, form, FORM_ERROR_STATUS)
-        return redirect(url_for(f"messaging.{kind}_thread", **{f"{kind}_id": subject.id}))
-    return _page(thread, subject, kind, form, FORM_ERROR_STATUS)
+    max_files, max_bytes = upload_limits()
+
+    def post() -> object:
+        stored = storage.store(
+            AREA, thread.id, form.files.data or [], max_files=max_files, max_bytes=max_bytes
+        )
+        return services.post(
+            db.session(), thread, sender=user, body=form.body.data or "", files=stored
+        )
+
+    return submit(
+        form,
+        post,
+        done="Message sent.",
+        then=url_for(f"messaging.{kind}_thread", **{f"{kind}_id": subject.id}),
+        # Any refusal shows the form again with its errors: 422.
+        render=lambda status: _page(thread, subject, kind, form, FORM_ERROR_STATUS),
+        code=302,
+    )
 
 
 @bp.route("/contracts/<int:contract_id>/messages", methods=["GET", "POST"])
@@ -157,7 +159,8 @@ def download(thread_id: int, attachment_id: int) -> Response:
     if attachment_id > MAX_ID:
         abort(404)
     try:
-        attachment = services.attachment_of(session, thread, attachment_id)
+        with attempt():
+            attachment = services.attachment_of(session, thread, attachment_id)
     except DomainError:
         abort(404)
     return storage.send(AREA, thread.id, attachment.stored_name, attachment.original_name)

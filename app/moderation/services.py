@@ -4,11 +4,12 @@ reason and writes an audit row (who: ``actor_id``, when: ``created_at``, why: ``
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, clock
+from app import audit, clock, settlement
 from app.accounts.models import User
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.matching.hooks import offer_changed
@@ -17,6 +18,17 @@ from app.moderation.models import Report, ReportReason, ReportStatus
 from app.moderation.subjects import Subject
 from app.offers.models import Offer
 from app.offers.services import MAX_ID
+from app.workflow import StateMachine, lock, lock_many
+
+REPORT = StateMachine(
+    "report",
+    ReportStatus,
+    {
+        "action": ({ReportStatus.OPEN}, ReportStatus.ACTIONED),
+        "dismiss": ({ReportStatus.OPEN}, ReportStatus.DISMISSED),
+    },
+    field="status",
+)
 
 DETAILS_LENGTH = 2000
 REASON_LENGTH = (3, 500)
@@ -130,7 +142,7 @@ def _record(
     kind: str,
     ident: int,
     reason: str,
-    **data: object,
+    **data: Any,
 ) -> None:
     audit.record(
         session,
@@ -151,21 +163,22 @@ def _close_reports(
     status: ReportStatus,
     resolution: str,
 ) -> None:
-    session.execute(
-        update(Report)
-        .where(
+    """Every open report about the subject is actioned (or dismissed) with ``resolution``."""
+    open_ids = session.scalars(
+        select(Report.id).where(
             Report.subject_type == subject_type,
             Report.subject_id == subject_id,
             Report.status == ReportStatus.OPEN,
         )
-        .values(
-            status=status,
-            resolved_at=clock.now(),
-            resolved_by_id=moderator.id,
-            resolution=resolution,
-        )
-        .execution_options(synchronize_session="fetch")
-    )
+    ).all()
+    action = "action" if status is ReportStatus.ACTIONED else "dismiss"
+    for report in lock_many(session, Report, open_ids):
+        _close(session, report, moderator, action, resolution)
+
+
+def _close(session: Session, report: Report, moderator: User, action: str, why: str) -> None:
+    REPORT.move(session, report, action, actor_id=moderator.id, reason=why)
+    report.resolved_at, report.resolved_by_id, report.resolution = clock.now(), moderator.id, why
 
 
 def _touch_index(session: Session, subject: Subject) -> None:
@@ -242,7 +255,7 @@ def _reindex_offers_of(session: Session, user_id: int) -> None:
 
 def suspend(session: Session, moderator: User, user_id: int, reason: str) -> User:
     """Suspend an account: it cannot log in (User.is_active), its offers are unlisted, and its
-    payouts are held (app/payments/payouts.py) with the money left in the ledger.
+    payouts are held (app.settlement) with the money left in the ledger.
 
     Raises PermissionDenied, ValidationFailed (reason), NotFound, Conflict (already suspended).
     """
@@ -278,29 +291,9 @@ def unsuspend(session: Session, moderator: User, user_id: int, reason: str) -> U
     _record(session, moderator, "unsuspend", "user", target.id, reason)
     session.flush()
     _reindex_offers_of(session, target.id)
-    _resume_payouts(session, target.id)
+    # Payouts held by the suspension wait a few hours between tries; send them now.
+    settlement.make_due_for_creator(session, target.id)
     return target
-
-
-def _resume_payouts(session: Session, creator_id: int) -> None:
-    """Transfers held by the suspension retry every few hours; make them due now."""
-    from app.contracts.models import Contract
-    from app.payments import jobs
-    from app.payments.models import Job, JobStatus, Milestone
-
-    waiting = session.scalars(
-        select(Job)
-        .join(Milestone, Milestone.id == Job.milestone_id)
-        .join(Contract, Contract.id == Milestone.contract_id)
-        .where(
-            Job.kind == jobs.TRANSFER,
-            Job.status == JobStatus.PENDING,
-            Contract.creator_id == creator_id,
-            Milestone.clears_at <= clock.now(),
-        )
-    )
-    for job in waiting:
-        job.due_at = clock.now()
 
 
 def dismiss(session: Session, moderator: User, report_id: int, reason: str) -> Report:
@@ -308,22 +301,12 @@ def dismiss(session: Session, moderator: User, report_id: int, reason: str) -> R
     Conflict (already closed)."""
     require_moderator(moderator)
     reason = _reason(reason)
-    report = (
-        session.scalars(
-            select(Report).where(Report.id == report_id).with_for_update()
-        ).one_or_none()
-        if 0 < report_id <= MAX_ID
-        else None
-    )
-    if report is None:
+    if not 0 < report_id <= MAX_ID:
         raise NotFound("No such report.")
+    report = lock(session, Report, report_id, missing="No such report.")
     if report.status is not ReportStatus.OPEN:
         raise Conflict("This report is already closed.")
-    report.status = ReportStatus.DISMISSED
-    report.resolved_at = clock.now()
-    report.resolved_by_id = moderator.id
-    report.resolution = reason
-    _record(session, moderator, "dismiss", "report", report.id, reason)
+    _close(session, report, moderator, "dismiss", reason)
     session.flush()
     return report
 
@@ -341,9 +324,12 @@ def history(session: Session, subject_type: str, subject_id: int) -> Sequence[au
 
 
 def recent_actions(session: Session, limit: int = 50) -> Sequence[audit.AuditEvent]:
+    """What moderators and admins did lately, whatever it was about (reports, media review,
+    disputes, suspensions), newest first."""
+    staff = select(User.id).where(User.is_moderator.is_(True) | User.is_admin.is_(True))
     return session.scalars(
         select(audit.AuditEvent)
-        .where(audit.AuditEvent.action.startswith("moderation."))
+        .where(audit.AuditEvent.actor_id.in_(staff))
         .order_by(audit.AuditEvent.created_at.desc(), audit.AuditEvent.id.desc())
         .limit(limit)
     ).all()

@@ -16,6 +16,7 @@ from app.forms import FORM_ERROR_STATUS, apply_errors
 from app.moderation import services, subjects
 from app.moderation.forms import ReasonForm, ReportForm, SubjectActionForm
 from app.moderation.models import ReportStatus
+from app.web import attempt
 
 bp = Blueprint("moderation", __name__)
 Page = str | tuple[str, int]
@@ -30,14 +31,15 @@ def report() -> Page | Response:
     )
     if form.validate_on_submit():
         try:
-            services.create_report(
-                db.session(),
-                current(),
-                subject_type=form.subject_type.data or "",
-                subject_id=form.subject_id.data or 0,
-                reason=form.reason.data or "",
-                details=form.details.data or "",
-            )
+            with attempt():
+                services.create_report(
+                    db.session(),
+                    current(),
+                    subject_type=form.subject_type.data or "",
+                    subject_id=form.subject_id.data or 0,
+                    reason=form.reason.data or "",
+                    details=form.details.data or "",
+                )
         except DomainError as error:
             apply_errors(form, error)
         else:
@@ -106,7 +108,8 @@ def dismiss(report_id: int) -> Page | Response:
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            services.dismiss(db.session(), current(), report_id, form.reason.data or "")
+            with attempt():
+                services.dismiss(db.session(), current(), report_id, form.reason.data or "")
         except DomainError as error:
             apply_errors(form, error)
         else:
@@ -125,13 +128,14 @@ def _subject_action(action: Any, done: str) -> Response | Page:
     form = SubjectActionForm()
     if form.validate_on_submit():
         try:
-            action(
-                db.session(),
-                current(),
-                form.subject_type.data or "",
-                form.subject_id.data or 0,
-                form.reason.data or "",
-            )
+            with attempt():
+                action(
+                    db.session(),
+                    current(),
+                    form.subject_type.data or "",
+                    form.subject_id.data or 0,
+                    form.reason.data or "",
+                )
         except DomainError as error:
             apply_errors(form, error)
         else:
@@ -156,7 +160,8 @@ def _user_action(user_id: int, action: Any, done: str) -> Response | Page:
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            action(db.session(), current(), user_id, form.reason.data or "")
+            with attempt():
+                action(db.session(), current(), user_id, form.reason.data or "")
         except DomainError as error:
             apply_errors(form, error)
         else:

@@ -10,8 +10,6 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
-from app.errors import DomainError, ValidationFailed
-from app.forms import apply_errors
 from app.money import MoneyError, check_amount, parse_major
 from app.negotiation.services import MAX_TERMS, TermsInput
 from app.payments.forms import storable
@@ -55,9 +53,4 @@ class TermsForm(FlaskForm):
             terms=self.terms.data or "",
         )
 
-    def apply(self, error: DomainError) -> None:
-        if isinstance(error, ValidationFailed) and "price_minor" in error.errors:
-            errors = dict(error.errors)
-            errors["price"] = errors.pop("price_minor")
-            error = ValidationFailed(errors)
-        apply_errors(self, error)
+    error_fields = {"price_minor": "price"}

@@ -17,7 +17,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, clock
+from app import audit, clock, jobs
 from app.accounts.models import User
 from app.contracts import services as contracts
 from app.contracts.models import Contract
@@ -33,26 +33,34 @@ from app.negotiation.models import (
 )
 from app.offers.models import Offer
 from app.offers.services import MAX_ID, is_listed
-from app.payments import jobs
-from app.payments.gateway import PaymentGateway
-from app.payments.models import Job
+from app.workflow import StateMachine, lock
 
 DEFAULT_ROUND_HOURS = 72
 MAX_TERMS = 5000
 R, N = RoundStatus, NegotiationState
 
-# action -> (allowed source statuses, target status)
-ROUND_TRANSITIONS: dict[str, tuple[frozenset[RoundStatus], RoundStatus]] = {
-    "accept": (frozenset({R.PENDING}), R.ACCEPTED),
-    "decline": (frozenset({R.PENDING}), R.DECLINED),
-    "counter": (frozenset({R.PENDING}), R.COUNTERED),
-    "expire": (frozenset({R.PENDING}), R.EXPIRED),
-}
-NEGOTIATION_TRANSITIONS: dict[str, tuple[frozenset[NegotiationState], NegotiationState]] = {
-    "accept": (frozenset({N.OPEN}), N.ACCEPTED),
-    "decline": (frozenset({N.OPEN}), N.DECLINED),
-    "expire": (frozenset({N.OPEN}), N.EXPIRED),
-}
+ROUND = StateMachine(
+    "negotiation_round",
+    R,
+    {
+        "accept": ({R.PENDING}, R.ACCEPTED),
+        "decline": ({R.PENDING}, R.DECLINED),
+        "counter": ({R.PENDING}, R.COUNTERED),
+        "expire": ({R.PENDING}, R.EXPIRED),
+    },
+    field="status",
+    refusal="This offer is already {state}.",
+)
+NEGOTIATION = StateMachine(
+    "negotiation",
+    N,
+    {
+        "accept": ({N.OPEN}, N.ACCEPTED),
+        "decline": ({N.OPEN}, N.DECLINED),
+        "expire": ({N.OPEN}, N.EXPIRED),
+    },
+    refusal="This negotiation is already {state}.",
+)
 
 
 class OfferExpired(Conflict):
@@ -104,36 +112,8 @@ def side_of(negotiation: Negotiation, user: User) -> Side | None:
 
 
 def _move_round(session: Session, rnd: NegotiationRound, action: str, actor_id: int | None) -> None:
-    sources, target = ROUND_TRANSITIONS[action]
-    if rnd.status not in sources:
-        raise InvalidTransition(f"This offer is already {rnd.status.value}.")
-    before, rnd.status, rnd.answered_at = rnd.status, target, clock.now()
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action=f"negotiation_round.{action}",
-        subject_type="negotiation_round",
-        subject_id=rnd.id,
-        negotiation_id=rnd.negotiation_id,
-        from_status=before.value,
-        to_status=target.value,
-    )
-
-
-def _move(session: Session, negotiation: Negotiation, action: str, actor_id: int | None) -> None:
-    sources, target = NEGOTIATION_TRANSITIONS[action]
-    if negotiation.state not in sources:
-        raise InvalidTransition(f"This negotiation is already {negotiation.state.value}.")
-    before, negotiation.state = negotiation.state, target
-    audit.record(
-        session,
-        actor_id=actor_id,
-        action=f"negotiation.{action}",
-        subject_type="negotiation",
-        subject_id=negotiation.id,
-        from_state=before.value,
-        to_state=target.value,
-    )
+    ROUND.move(session, rnd, action, actor_id=actor_id, negotiation_id=rnd.negotiation_id)
+    rnd.answered_at = clock.now()
 
 
 def _add_round(
@@ -159,6 +139,7 @@ def _add_round(
     jobs.schedule(
         session,
         kind=EXPIRE_JOB,
+        subject_type="negotiation_round",
         subject_id=rnd.id,
         due_at=rnd.expires_at,
         key=f"negotiation-round-{rnd.id}-expire",
@@ -219,16 +200,8 @@ def propose(session: Session, offer: Offer, business: User, terms: TermsInput) -
     return negotiation
 
 
-def lock(session: Session, negotiation_id: int) -> Negotiation:
-    negotiation = session.scalars(
-        select(Negotiation)
-        .where(Negotiation.id == negotiation_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-    if negotiation is None:
-        raise NotFound("No such negotiation.")
-    return negotiation
+def lock_negotiation(session: Session, negotiation_id: int) -> Negotiation:
+    return lock(session, Negotiation, negotiation_id, missing="No such negotiation.")
 
 
 def visible(session: Session, negotiation_id: int, user: User) -> Negotiation:
@@ -259,7 +232,7 @@ def respond(
             raise ValidationFailed({"price_minor": ["A counter-offer needs a price."]})
         terms.check()
     visible(session, negotiation_id, user)
-    negotiation = lock(session, negotiation_id)
+    negotiation = lock_negotiation(session, negotiation_id)
     side = side_of(negotiation, user)
     assert side is not None
     if negotiation.state is not N.OPEN:
@@ -274,9 +247,9 @@ def respond(
         assert terms is not None
         _add_round(session, negotiation, side, user, terms)
     elif action == "decline":
-        _move(session, negotiation, "decline", user.id)
+        NEGOTIATION.move(session, negotiation, "decline", actor_id=user.id)
     else:
-        _move(session, negotiation, "accept", user.id)
+        NEGOTIATION.move(session, negotiation, "accept", actor_id=user.id)
         negotiation.contract_id = _contract(session, negotiation, rnd).id
     session.flush()
     return negotiation
@@ -303,17 +276,16 @@ def expire_round(session: Session, round_id: int) -> bool:
     rnd = session.get(NegotiationRound, round_id)
     if rnd is None:
         return False
-    negotiation = lock(session, rnd.negotiation_id)
+    negotiation = lock_negotiation(session, rnd.negotiation_id)
     session.refresh(rnd)
     if rnd.status is not R.PENDING or rnd.expires_at > clock.now():
         return False
     _move_round(session, rnd, "expire", None)
-    _move(session, negotiation, "expire", None)
+    NEGOTIATION.move(session, negotiation, "expire", actor_id=None)
     return True
 
 
-def run_expire_job(session: Session, gateway: PaymentGateway, job: Job) -> str:
-    assert job.subject_id is not None
+def run_expire_job(session: Session, job: jobs.Job, context: jobs.JobContext) -> str:
     return "expired" if expire_round(session, job.subject_id) else "nothing to do"
 
 

@@ -1,8 +1,8 @@
 """HTML pages for name-your-price negotiations, on the same services as the JSON API.
 
 Only the two parties see a negotiation (anyone else gets 404). Views are thin: load and
-authorise, one service call, then domain errors become form errors or a flash message with a
-4xx status, so the unit of work rolls back (``app.web.commit_unit_of_work``).
+authorise, one service call in ``app.web.submit``: its domain errors become form errors or a
+flash message on the re-rendered page, and undo only that call's writes.
 """
 
 from __future__ import annotations
@@ -16,19 +16,16 @@ from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
 from app.errors import Conflict, DomainError
 from app.extensions import db
-from app.forms import FORM_ERROR_STATUS
+from app.forms import FORM_ERROR_STATUS, apply_errors
 from app.negotiation import services
 from app.negotiation.forms import ActionForm, TermsForm
 from app.negotiation.models import Negotiation, NegotiationState, RoundStatus
 from app.offers.services import visible_offer
+from app.web import attempt, status_for, submit
 
 bp = Blueprint("negotiation", __name__)
 
 Page = tuple[str, int]
-
-
-def _status(error: DomainError) -> int:
-    return FORM_ERROR_STATUS if error.status in (400, 422) else error.status
 
 
 def render_negotiation(
@@ -54,19 +51,6 @@ def render_negotiation(
     return render_template("negotiation/detail.html", **context), status
 
 
-def _failed(
-    negotiation_id: int, user: User, error: DomainError, form: TermsForm | None = None
-) -> Page:
-    """Show what is stored (not the half-done attempt) with the error; the 4xx rolls back."""
-    db.session.rollback()
-    if form is not None:
-        form.apply(error)
-    else:
-        flash(error.message, "error")
-    negotiation = services.visible(db.session(), negotiation_id, user)
-    return render_negotiation(negotiation, user, status=_status(error), form=form)
-
-
 @bp.route("/offers/<int:offer_id>/negotiate", methods=["GET", "POST"])
 @role_required(Role.BUSINESS)
 def propose(offer_id: int) -> Page | Response:
@@ -75,7 +59,8 @@ def propose(offer_id: int) -> Page | Response:
     form, status = TermsForm(), 200
     if form.validate_on_submit():
         try:
-            negotiation = services.propose(db.session(), offer, user, form.terms_input())
+            with attempt():
+                negotiation = services.propose(db.session(), offer, user, form.terms_input())
         except Conflict as error:  # already negotiating on this offer: go there instead
             flash(error.message, "info")
             existing = error.extra.get("negotiation")
@@ -83,8 +68,8 @@ def propose(offer_id: int) -> Page | Response:
                 return redirect(url_for("negotiation.detail", negotiation_id=existing), 303)
             status = error.status
         except DomainError as error:
-            form.apply(error)
-            status = _status(error)
+            apply_errors(form, error)
+            status = status_for(error)
         else:
             flash("Your offer was sent. The creator has until it expires to answer.", "success")
             return redirect(url_for("negotiation.detail", negotiation_id=negotiation.id), 303)
@@ -113,18 +98,23 @@ def detail(negotiation_id: int) -> Page:
 @login_required
 def answer(negotiation_id: int, action: str) -> Page | Response:
     user = current()
-    services.visible(db.session(), negotiation_id, user)  # 404 for non-parties
+    negotiation = services.visible(db.session(), negotiation_id, user)  # 404 for non-parties
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        negotiation = services.respond(db.session(), negotiation_id, user, action)
-    except DomainError as error:
-        return _failed(negotiation_id, user, error)
-    if action == "accept" and negotiation.contract_id is not None:
-        flash("Offer accepted: the contract is ready. Fund it to get the work started.", "success")
-        return redirect(url_for("contracts.detail", contract_id=negotiation.contract_id), 303)
-    flash("Offer declined.", "success")
-    return redirect(url_for("negotiation.detail", negotiation_id=negotiation_id), 303)
+    accepting = action == "accept"
+    return submit(
+        None,
+        lambda: services.respond(db.session(), negotiation_id, user, action),
+        done="Offer accepted: the contract is ready. Fund it to get the work started."
+        if accepting
+        else "Offer declined.",
+        then=lambda done: (
+            url_for("contracts.detail", contract_id=done.contract_id)
+            if accepting and done.contract_id is not None
+            else url_for("negotiation.detail", negotiation_id=negotiation_id)
+        ),
+        render=lambda status: render_negotiation(negotiation, user, status=status),
+    )
 
 
 @bp.post("/negotiations/<int:negotiation_id>/counter")
@@ -133,11 +123,10 @@ def counter(negotiation_id: int) -> Page | Response:
     user = current()
     negotiation = services.visible(db.session(), negotiation_id, user)
     form = TermsForm()
-    if not form.validate_on_submit():
-        return render_negotiation(negotiation, user, status=FORM_ERROR_STATUS, form=form)
-    try:
-        services.respond(db.session(), negotiation_id, user, "counter", form.terms_input())
-    except DomainError as error:
-        return _failed(negotiation_id, user, error, form)
-    flash("Counter-offer sent.", "success")
-    return redirect(url_for("negotiation.detail", negotiation_id=negotiation_id), 303)
+    return submit(
+        form,
+        lambda: services.respond(db.session(), negotiation_id, user, "counter", form.terms_input()),
+        done="Counter-offer sent.",
+        then=url_for("negotiation.detail", negotiation_id=negotiation_id),
+        render=lambda status: render_negotiation(negotiation, user, status=status, form=form),
+    )

@@ -94,15 +94,17 @@ def observe_request(response: Response) -> Response:
 
 
 class JobQueueCollector:
-    """``payments_job_queue_lag_seconds``: age of the oldest pending job that is due (0 when
-    none is), and ``payments_jobs_due``: how many are due. Read at scrape time."""
+    """The one job queue (app.jobs), read at scrape time: ``payments_job_queue_lag_seconds``,
+    age of the oldest pending job that is due (0 when none is); ``payments_jobs_due``, how
+    many are due; ``jobs_failed``, how many gave up and wait for a person. (The first two
+    keep the names they had when the queue only held payment timers, for existing alerts.)"""
 
     def collect(self) -> Iterator[Metric]:
         from sqlalchemy import func, select
 
         from app import clock
         from app.extensions import db
-        from app.payments.models import Job, JobStatus
+        from app.jobs import Job, JobStatus
 
         now = clock.now()
         due = (Job.status == JobStatus.PENDING) & (Job.due_at <= now)
@@ -110,6 +112,9 @@ class JobQueueCollector:
             oldest, count = db.session.execute(
                 select(func.min(Job.due_at), func.count()).where(due)
             ).one()
+            failed = db.session.scalar(
+                select(func.count()).select_from(Job).where(Job.status == JobStatus.FAILED)
+            )
         except SQLAlchemyError:
             # The request metrics are still worth serving while the database is away.
             db.session.rollback()
@@ -118,11 +123,14 @@ class JobQueueCollector:
         lag = max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
         yield GaugeMetricFamily(
             "payments_job_queue_lag_seconds",
-            "Seconds the oldest due payments job (timer, transfer retry) has been waiting.",
+            "Seconds the oldest due job (timer, payout, retry) has been waiting.",
             value=lag,
         )
         yield GaugeMetricFamily(
-            "payments_jobs_due", "Pending payments jobs whose due time has passed.", value=count
+            "payments_jobs_due", "Pending jobs whose due time has passed.", value=count
+        )
+        yield GaugeMetricFamily(
+            "jobs_failed", "Jobs that gave up and need a person.", value=failed or 0
         )
 
 

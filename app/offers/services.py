@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app import audit, clock
 from app.accounts.models import Role, User
-from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.matching.hooks import offer_changed
 from app.offers.models import (
     InfluencerChannel,
@@ -33,16 +33,20 @@ from app.offers.validation import (
     StockMediaInput,
     validate,
 )
+from app.workflow import StateMachine, lock
 
-# The whole status machine: (from, to) -> audit action. Anything else is InvalidTransition.
-TRANSITIONS: dict[tuple[OfferStatus, OfferStatus], str] = {
-    (OfferStatus.DRAFT, OfferStatus.PUBLISHED): "offer.published",
-    (OfferStatus.PUBLISHED, OfferStatus.PAUSED): "offer.paused",
-    (OfferStatus.PAUSED, OfferStatus.PUBLISHED): "offer.published",
-    (OfferStatus.DRAFT, OfferStatus.REMOVED): "offer.removed",
-    (OfferStatus.PUBLISHED, OfferStatus.REMOVED): "offer.removed",
-    (OfferStatus.PAUSED, OfferStatus.REMOVED): "offer.removed",
-}
+S = OfferStatus
+OFFER = StateMachine(
+    "offer",
+    S,
+    {
+        "publish": ({S.DRAFT, S.PAUSED}, S.PUBLISHED),
+        "pause": ({S.PUBLISHED}, S.PAUSED),
+        "remove": ({S.DRAFT, S.PUBLISHED, S.PAUSED}, S.REMOVED),
+    },
+    field="status",
+    refusal="A {state} offer cannot be {target}.",
+)
 
 
 # --- who may see and change an offer --------------------------------------------------------
@@ -93,7 +97,7 @@ def editable_offer(session: Session, offer_id: int, actor: User) -> Offer:
 
 def next_statuses(offer: Offer) -> list[OfferStatus]:
     """Where the offer may go from here (for the owner's buttons)."""
-    return [after for (before, after) in TRANSITIONS if before == offer.status]
+    return [OFFER.target(action) for action in OFFER.actions_from(offer.status)]
 
 
 def _check_owner(offer: Offer, actor: User) -> None:
@@ -253,7 +257,7 @@ def _refresh_summary(offer: Offer) -> None:
     offer.delivery_days_min = min(days, default=None)
 
 
-def _changed(session: Session, offer: Offer, *, actor: User, action: str, **data: object) -> None:
+def _changed(session: Session, offer: Offer, *, actor: User, action: str, **data: Any) -> None:
     audit.record(
         session,
         actor_id=actor.id,
@@ -270,27 +274,20 @@ def _changed(session: Session, offer: Offer, *, actor: User, action: str, **data
 
 
 def change_status(session: Session, offer: Offer, actor: User, target: OfferStatus) -> Offer:
-    """Move the offer to ``target`` following ``TRANSITIONS``.
+    """Move the offer to ``target`` by the action of ``OFFER`` that leads there.
 
     Raises NotFound/PermissionDenied (not the owner), InvalidTransition (not in the table).
     Sets ``published_at`` on the first publish; writes an audit row and an index-outbox row.
     """
     _check_owner(offer, actor)
-    session.refresh(offer, with_for_update=True)  # the row we transition, locked
-    previous = OfferStatus(offer.status)
-    action = TRANSITIONS.get((previous, target))
-    if action is None:
-        raise InvalidTransition(f"A {previous.value} offer cannot be {_verb(target)}.")
-    offer.status = target
+    offer = lock(session, Offer, offer.id)
+    OFFER.move_to(session, offer, target, actor_id=actor.id)
     if target == OfferStatus.PUBLISHED and offer.published_at is None:
         offer.published_at = clock.now()
     session.flush()
-    _changed(session, offer, actor=actor, action=action, before=previous.value, after=target.value)
+    offer_changed(session, offer)
+    session.flush()
     return offer
-
-
-def _verb(target: OfferStatus) -> str:
-    return {OfferStatus.DRAFT: "made a draft"}.get(target, target.value)
 
 
 def publish(session: Session, offer: Offer, actor: User) -> Offer:

@@ -19,6 +19,7 @@ from app.offers import services
 from app.offers.catalog import creator_offers, search_catalog
 from app.offers.forms import FORMS, CatalogFilterForm, apply_offer_errors
 from app.offers.models import OfferKind
+from app.web import attempt
 
 bp = Blueprint("offers", __name__)
 
@@ -98,7 +99,8 @@ def create(kind: str) -> Response | tuple[str, int]:
     form = FORMS[offer_kind]()
     if form.validate_on_submit():
         try:
-            offer = services.create_offer(db.session(), current(), form.to_input())
+            with attempt():
+                offer = services.create_offer(db.session(), current(), form.to_input())
         except ValidationFailed as error:
             apply_offer_errors(form, error)
         else:
@@ -118,7 +120,8 @@ def edit(offer_id: int) -> Response | tuple[str, int]:
         form.fill(services.current_input(offer))
     if form.validate_on_submit():
         try:
-            services.update_offer(session, offer, current(), form.to_input())
+            with attempt():
+                services.update_offer(session, offer, current(), form.to_input())
         except ValidationFailed as error:
             apply_offer_errors(form, error)
         else:

@@ -90,11 +90,14 @@ def earnings_json(report: services.Earnings) -> dict[str, Any]:
         "in_escrow": _amounts(report.in_escrow),
         "clearing": [
             {
-                "milestone_id": item.milestone_id,
+                "kind": item.subject_type,
+                "subject_id": item.subject_id,
+                "milestone_id": item.subject_id if item.subject_type == "milestone" else None,
                 "title": item.title,
                 "net_minor": item.net_minor,
                 "currency": item.currency,
                 "clears_at": _iso(item.clears_at),
+                "waiting_because": item.blocked_reason or None,
             }
             for item in report.clearing
         ],

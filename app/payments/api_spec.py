@@ -300,11 +300,18 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": _object(
                     {
-                        "milestone_id": INT,
+                        "kind": {
+                            "type": "string",
+                            "enum": ["milestone", "media_license", "contest_award"],
+                            "description": "What was sold: a milestone, a licence, a prize.",
+                        },
+                        "subject_id": INT,
+                        "milestone_id": NULLABLE_INT,
                         "title": STRING,
                         "net_minor": INT,
                         "currency": STRING,
                         "clears_at": NULLABLE_TIMESTAMP,
+                        "waiting_because": NULLABLE_STRING,
                     }
                 ),
             },

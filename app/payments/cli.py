@@ -37,21 +37,19 @@ def ledger_check_command() -> None:
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
 @click.option("--limit", default=100, show_default=True, help="Jobs per poll.")
 def run_due_jobs_command(loop: bool, interval: float, limit: int) -> None:
-    """Run due payment timers (auto-accept, transfers, retries). Safe with several workers."""
+    """Run due jobs (timers, payouts, retries). Safe with several workers."""
+    from app import jobs
     from app.payments.gateway import gateway_for
-    from app.payments.jobs import run_due_jobs
 
     gateway = gateway_for(current_app)
     while True:
         session = db.session()
         try:
-            report = run_due_jobs(session, gateway, limit=limit)
+            report = jobs.run_due(session, gateway, limit=limit)
         finally:
             db.session.remove()
         if report.done or report.retried or report.failed or not loop:
-            click.echo(
-                f"jobs: {report.done} done, {report.retried} retried, {report.failed} failed"
-            )
+            click.echo(str(report))
         if not loop:
             return
         time.sleep(interval)

@@ -11,14 +11,15 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, jobs, settlement
 from app.accounts.models import User
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.payments import fees, jobs, ledger
-from app.payments.gateway import PaymentGateway
-from app.payments.models import Job, Milestone, MilestoneState
+from app.payments import ledger
+from app.payments.models import Milestone, MilestoneState
 from app.payments.settings import review_window
-from app.payments.states import lock_milestone, transition
+from app.payments.states import MILESTONE, lock_milestone
+
+AUTO_ACCEPT = "auto_accept"
 
 MAX_FILES = 20
 MAX_MESSAGE = 5000
@@ -46,20 +47,27 @@ def deliver(
     milestone = lock_milestone(session, milestone_id)
     if milestone.contract.creator_id != creator.id:
         raise PermissionDenied("Only the contract's creator can deliver.")
-    transition(session, milestone, "deliver", actor_id=creator.id, files=files)
+    MILESTONE.move(session, milestone, "deliver", actor_id=creator.id, files=files)
     now = clock.now()
     milestone.delivery_message = message.strip()
     milestone.delivery_files = files
     milestone.delivered_at = now
     milestone.review_due_at = now + review_window()
+    schedule_auto_accept(session, milestone, f"{milestone.revisions_used}")
+    return milestone
+
+
+def schedule_auto_accept(session: Session, milestone: Milestone, purpose: str) -> None:
+    """Silence accepts the delivery at ``milestone.review_due_at`` (one timer per review)."""
+    assert milestone.review_due_at is not None
     jobs.schedule(
         session,
-        kind=jobs.AUTO_ACCEPT,
-        milestone_id=milestone.id,
+        kind=AUTO_ACCEPT,
+        subject_type="milestone",
+        subject_id=milestone.id,
         due_at=milestone.review_due_at,
-        key=f"milestone-{milestone.id}-auto-accept-{milestone.revisions_used}",
+        key=f"milestone-{milestone.id}-auto-accept-{purpose}",
     )
-    return milestone
 
 
 def request_changes(session: Session, milestone_id: int, *, business: User, note: str) -> Milestone:
@@ -75,7 +83,7 @@ def request_changes(session: Session, milestone_id: int, *, business: User, note
         milestone.revisions_used >= milestone.max_revisions
     ):
         raise Conflict("The revision limit is reached: accept the delivery or open a dispute.")
-    transition(session, milestone, "request_changes", actor_id=business.id, note=note[:2000])
+    MILESTONE.move(session, milestone, "request_changes", actor_id=business.id, note=note[:2000])
     milestone.revisions_used += 1
     milestone.review_due_at = None
     return milestone
@@ -110,12 +118,13 @@ def release(
     actor_id: int | None,
     amount: int | None = None,
 ) -> Milestone:
-    """Release a locked, delivered milestone: escrow -> creator pending + platform fee.
+    """Release a locked, delivered (or disputed) milestone to the creator.
 
-    Fixes the fee and the clearance hold from the creator's current reputation and schedules
-    the payout transfer at ``clears_at``. ``amount`` (default: the whole milestone) is the
-    creator's share of a dispute split, the rest having been refunded from escrow first.
-    Raises InvalidTransition (nothing written).
+    The one settlement path (app.settlement) fixes the fee and the clearance hold from the
+    creator's current reputation, books escrow -> creator pending + platform fee and
+    schedules the payout. ``amount`` (default: the whole milestone) is the creator's share of
+    a dispute split, the rest having been refunded from escrow first. Raises
+    InvalidTransition or Conflict (nothing written).
     """
     share = milestone.amount_minor
     if amount is not None:
@@ -123,43 +132,27 @@ def release(
         if not 0 < amount <= held:
             raise Conflict("The amount to release exceeds what the escrow holds.")
         share = amount
-    terms = fees.terms_for(session, milestone.contract.creator_id)
-    fee = fees.fee_for(share, terms.fee_bp)
-    transition(
+    MILESTONE.move(session, milestone, action, actor_id=actor_id, amount_minor=share)
+    payout = settlement.settle(
         session,
-        milestone,
-        action,
-        actor_id=actor_id,
-        fee_bp=terms.fee_bp,
-        hold_hours=terms.hold_hours,
+        settlement.Release(
+            subject_type="milestone",
+            subject_id=milestone.id,
+            creator_id=milestone.contract.creator_id,
+            gross_minor=share,
+            currency=milestone.currency,
+            charge_id=milestone.charge_id,
+            source_account=ledger.escrow(milestone.id),
+            transfer_group=f"contract-{milestone.contract_id}",
+            title=f"{milestone.contract.title}: {milestone.title}",
+            milestone_id=milestone.id,
+        ),
     )
-    now = clock.now()
     milestone.released_minor = share
-    milestone.fee_minor = fee
-    milestone.fee_bp = terms.fee_bp
-    milestone.hold_hours = terms.hold_hours
-    milestone.released_at = now
-    milestone.clears_at = now + fees.hold(terms.score)
+    milestone.fee_minor, milestone.fee_bp = payout.fee_minor, payout.fee_bp
+    milestone.hold_hours = payout.hold_hours
+    milestone.released_at, milestone.clears_at = payout.created_at, payout.clears_at
     milestone.review_due_at = None
-    ledger.post(
-        session,
-        key=f"milestone-{milestone.id}-release",
-        kind="release",
-        currency=milestone.currency,
-        milestone_id=milestone.id,
-        lines=[
-            (ledger.escrow(milestone.id), -share),
-            (ledger.creator_pending(milestone.contract.creator_id), share - fee),
-            (ledger.PLATFORM_FEES, fee),
-        ],
-    )
-    jobs.schedule(
-        session,
-        kind=jobs.TRANSFER,
-        milestone_id=milestone.id,
-        due_at=milestone.clears_at,
-        key=f"milestone-{milestone.id}-transfer",
-    )
     return milestone
 
 
@@ -172,6 +165,5 @@ def _business_milestone(session: Session, milestone_id: int, business: User) -> 
     return milestone
 
 
-def run_auto_accept_job(session: Session, gateway: PaymentGateway, job: Job) -> str:
-    assert job.milestone_id is not None  # milestone job kinds always name their milestone
-    return "auto-accepted" if auto_accept(session, job.milestone_id) else "nothing to do"
+def run_auto_accept_job(session: Session, job: jobs.Job, context: jobs.JobContext) -> str:
+    return "auto-accepted" if auto_accept(session, job.subject_id) else "nothing to do"

@@ -21,7 +21,7 @@ from app.money import MoneyError, check_amount, check_currency
 from app.payments import ledger
 from app.payments.gateway import CardDeclined, PaymentGateway, PaymentIntentInfo
 from app.payments.models import Milestone, MilestoneState
-from app.payments.states import lock_milestone, transition
+from app.payments.states import MILESTONE, lock_milestone
 
 # Stripe's documented test cards and the test PaymentMethods they correspond to.
 TEST_CARDS: dict[str, tuple[str, str]] = {
@@ -184,7 +184,7 @@ def confirm_funding(
         return milestone
     if (intent.amount, intent.currency) != (milestone.amount_minor, milestone.currency):
         raise Conflict("The payment amount does not match the milestone.")
-    if not transition(
+    if not MILESTONE.move(
         session, milestone, "fund", actor_id=actor_id, idempotent=True, payment_intent=intent.id
     ):
         return milestone
@@ -227,5 +227,5 @@ def cancel(
             gateway.cancel_payment_intent(
                 intent.id, idempotency_key=f"milestone-{milestone.id}-cancel-payment-intent"
             )
-    transition(session, milestone, "cancel", actor_id=actor.id)
+    MILESTONE.move(session, milestone, "cancel", actor_id=actor.id)
     return milestone

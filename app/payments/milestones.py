@@ -9,13 +9,16 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, clock
+from app import audit, clock, events
 from app.accounts.models import User
 from app.contracts.models import Contract, ContractStatus
-from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.contracts.states import CONTRACT
+from app.errors import Conflict, PermissionDenied, ValidationFailed
 from app.money import MoneyError, check_amount
 from app.payments.models import Milestone, MilestoneState
 from app.payments.settings import setting
+from app.payments.states import SETTLED
+from app.workflow import lock, lock_many
 
 MAX_MILESTONES = 20
 
@@ -78,17 +81,15 @@ def split(
     Raises NotFound, PermissionDenied (not a party), ValidationFailed (bad titles/amounts or
     a total that differs), Conflict (a milestone was already funded or has a payment started).
     """
-    contract = session.scalars(
-        select(Contract).where(Contract.id == contract_id).with_for_update()
-    ).one_or_none()
-    if contract is None:
-        raise NotFound("No such contract.")
+    contract = lock(session, Contract, contract_id, missing="No such contract.")
     if actor.id not in (contract.business_id, contract.creator_id):
         raise PermissionDenied("Only the parties of a contract can change its milestones.")
     if contract.status != ContractStatus.ACTIVE:
         raise Conflict("This contract is no longer active.")
     _validate_plans(plans, contract)
-    existing = milestones_of(session, contract.id)
+    # Every milestone is locked (after the contract): a payment started in another tab either
+    # committed before (its PaymentIntent is seen here) or waits for this split to finish.
+    existing = lock_many(session, Milestone, [m.id for m in milestones_of(session, contract.id)])
     for milestone in existing:
         if milestone.state != MilestoneState.PENDING or milestone.payment_intent_id:
             raise Conflict("Milestones can only be split before any payment is started.")
@@ -118,3 +119,18 @@ def split(
         amounts=[p.amount_minor for p in plans],
     )
     return created
+
+
+def complete_contract_when_settled(session: Session, event: events.Event) -> None:
+    """Subscriber of the milestone moves after which no money moves any more: once every
+    milestone of the contract is settled, the contract completes (or, when every one was
+    cancelled, is cancelled). The contract is locked already (milestones lock it first)."""
+    milestone: Milestone = event.subject
+    contract = milestone.contract
+    if contract.status is not ContractStatus.ACTIVE:
+        return
+    states = {MilestoneState(m.state) for m in milestones_of(session, contract.id)}
+    if not states or not states <= set(SETTLED):
+        return
+    action = "cancel" if states == {MilestoneState.CANCELLED} else "complete"
+    CONTRACT.move(session, contract, action, actor_id=event.actor_id, milestone_id=milestone.id)

@@ -1,4 +1,4 @@
-"""Payments tables: milestones and their transitions, the ledger, Stripe records, timers.
+"""Payments tables: milestones, the ledger, Stripe records, connected accounts, refunds.
 
 Amounts are integer minor units with an ISO currency next to them. Postings are append-only
 (PostgreSQL triggers from migration 0002 refuse UPDATE/DELETE and unbalanced entries).
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -71,24 +70,13 @@ class Milestone(IdMixin, TimestampMixin, Base):
 
     contract: Mapped[Contract] = relationship()
 
+    # Lock order (app.workflow): a milestone is locked after its contract.
+    __lock_parent__ = ("contract_id", "contracts")
+
     @property
     def net_minor(self) -> int:
         """What the creator receives once released (amount minus the platform fee)."""
         return self.released_minor - self.fee_minor
-
-
-class MilestoneEvent(IdMixin, Base):
-    """Audit row of one milestone transition (who, what, from which state to which)."""
-
-    __tablename__ = "milestone_events"
-
-    milestone_id: Mapped[int] = mapped_column(BigId, ForeignKey("milestones.id"), index=True)
-    action: Mapped[str] = mapped_column(String(32))
-    from_state: Mapped[str] = mapped_column(String(24))
-    to_state: Mapped[str] = mapped_column(String(24))
-    actor_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 class JournalEntry(IdMixin, Base):
@@ -150,21 +138,6 @@ class ConnectedAccount(TimestampMixin, Base):
         return self.transfers_active and self.payouts_enabled
 
 
-class PayoutTransfer(IdMixin, Base):
-    """A Stripe Transfer paying out one milestone (at most one per milestone)."""
-
-    __tablename__ = "payout_transfers"
-    __table_args__ = (CheckConstraint("amount_minor > 0", name="amount_positive"),)
-
-    milestone_id: Mapped[int] = mapped_column(BigId, ForeignKey("milestones.id"), unique=True)
-    stripe_transfer_id: Mapped[str] = mapped_column(String(64), unique=True)
-    destination: Mapped[str] = mapped_column(String(64))
-    amount_minor: Mapped[int]
-    currency: Mapped[str] = mapped_column(String(3))
-    reversed_minor: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(default=clock.now)
-
-
 class PaymentRefund(IdMixin, Base):
     """A Stripe Refund of a milestone's charge (plus the reversal if it was paid out)."""
 
@@ -178,32 +151,3 @@ class PaymentRefund(IdMixin, Base):
     currency: Mapped[str] = mapped_column(String(3))
     reason: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
-
-
-class JobStatus(enum.StrEnum):
-    PENDING = "pending"
-    DONE = "done"
-    FAILED = "failed"
-
-
-class Job(IdMixin, Base):
-    """A durable timer: run ``kind`` for ``milestone_id`` once ``due_at`` has passed.
-
-    Timers about something other than a milestone (a contest, a negotiation round) leave
-    ``milestone_id`` NULL and name their object in ``subject_id``; the kind says its type.
-    """
-
-    __tablename__ = "payment_jobs"
-    __table_args__ = (Index("ix_payment_jobs_status_due", "status", "due_at"),)
-
-    kind: Mapped[str] = mapped_column(String(32))
-    milestone_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("milestones.id"), index=True)
-    subject_id: Mapped[int | None] = mapped_column(BigId)
-    # One live job per purpose, e.g. "milestone-7-transfer".
-    key: Mapped[str] = mapped_column(String(120), unique=True)
-    due_at: Mapped[datetime]
-    status: Mapped[JobStatus] = mapped_column(String(16), default=JobStatus.PENDING)
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=clock.now)
-    finished_at: Mapped[datetime | None]

@@ -1,9 +1,7 @@
-"""Creator payouts through Stripe Connect: onboarding, readiness, and the transfer itself.
-
-A released milestone is paid out after its clearance hold by a Transfer from the platform to
-the creator's connected account, with ``source_transaction`` = the milestone's charge and the
-idempotency key ``milestone-<id>-transfer``: however often it is retried (SDK, job, a crash
-between Stripe's answer and our commit), Stripe creates one transfer.
+"""Creator payouts through Stripe Connect: onboarding and readiness, and the milestone as a
+payable kind. The transfer itself is the one settlement path's (app.settlement): a Transfer
+from the platform to the creator's connected account with ``source_transaction`` = the
+milestone's charge and the idempotency key ``milestone-<id>-transfer``.
 """
 
 from __future__ import annotations
@@ -13,28 +11,16 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, settlement
 from app.accounts.models import User
-from app.contracts.models import Contract
-from app.errors import Conflict, InvalidTransition, PermissionDenied
-from app.payments import jobs, ledger
-from app.payments.funding import transfer_group
+from app.errors import InvalidTransition, PermissionDenied
 from app.payments.gateway import AccountInfo, PaymentGateway
-from app.payments.models import (
-    ConnectedAccount,
-    Job,
-    JobStatus,
-    Milestone,
-    MilestoneState,
-    PayoutTransfer,
-)
-from app.payments.states import lock_milestone, transition
+from app.payments.models import ConnectedAccount, Milestone, MilestoneState
+from app.payments.states import MILESTONE, lock_milestone
+from app.settlement import PayoutBlocked
+from app.settlement.models import Payout
 
-
-class PayoutBlocked(Conflict):
-    """The creator cannot receive transfers yet (no connected account or not onboarded)."""
-
-    code = "payout_blocked"
+__all__ = ["MilestonePayouts", "PayoutBlocked", "pay_out", "refresh_account", "start_onboarding"]
 
 
 @dataclass(frozen=True)
@@ -105,96 +91,40 @@ def refresh_account(
     was_ready = account.ready
     _apply(account, gateway.retrieve_account(stripe_account_id))
     if account.ready and not was_ready:
-        waiting = session.scalars(
-            select(Job)
-            .join(Milestone, Milestone.id == Job.milestone_id)
-            .join(Contract, Contract.id == Milestone.contract_id)
-            .where(
-                Job.kind == jobs.TRANSFER,
-                Job.status == JobStatus.PENDING,
-                Contract.creator_id == account.user_id,
-                Milestone.clears_at <= clock.now(),
-            )
-        )
-        for job in waiting:
-            job.due_at = clock.now()
+        settlement.make_due_for_creator(session, account.user_id)
     session.flush()
     return account
 
 
-def pay_out(session: Session, gateway: PaymentGateway, milestone_id: int) -> PayoutTransfer:
-    """Transfer a released, cleared milestone's net amount to the creator (idempotent).
+class MilestonePayouts:
+    """The milestone as a payable kind of the one settlement path (app.settlement)."""
 
-    Returns the existing transfer for a milestone already paid out. Raises InvalidTransition
-    (not released: refunded, disputed...), Conflict (still clearing), PayoutBlocked (creator
-    not onboarded), GatewayError (``retryable`` for network/5xx: retry with the same key).
-    Books creator_pending -> creator_paid with the state change.
+    subject_type = "milestone"
+
+    def lock(self, session: Session, subject_id: int) -> Milestone:
+        return lock_milestone(session, subject_id)
+
+    def hold_reason(self, session: Session, milestone: Milestone) -> str | None:
+        if milestone.state == MilestoneState.DISPUTED:
+            return "The payment is disputed; the payout waits for the decision."
+        if milestone.state != MilestoneState.RELEASED:
+            return f"The milestone is {milestone.state}."
+        return None
+
+    def paid(self, session: Session, milestone: Milestone, payout: Payout) -> None:
+        MILESTONE.move(
+            session, milestone, "pay_out", actor_id=None, transfer=payout.stripe_transfer_id
+        )
+        milestone.paid_out_at = payout.paid_at
+
+
+def pay_out(session: Session, gateway: PaymentGateway, milestone_id: int) -> Payout:
+    """Pay a released, cleared milestone out now (what the payout job does when it is due).
+
+    Returns its payout (unchanged if already paid). Raises InvalidTransition (not released:
+    refunded, disputed...) and whatever ``settlement.pay_out`` raises.
     """
     milestone = lock_milestone(session, milestone_id)
-    if milestone.state == MilestoneState.PAID_OUT:
-        existing = session.scalar(
-            select(PayoutTransfer).where(PayoutTransfer.milestone_id == milestone.id)
-        )
-        if existing is not None:
-            return existing
-    if milestone.state != MilestoneState.RELEASED:
+    if milestone.state not in (MilestoneState.RELEASED, MilestoneState.PAID_OUT):
         raise InvalidTransition(f"Cannot pay out a milestone that is {milestone.state}.")
-    if milestone.clears_at is None or milestone.clears_at > clock.now():
-        raise Conflict(f"The payment is clearing until {milestone.clears_at:%Y-%m-%d %H:%M} UTC.")
-    creator_id = milestone.contract.creator_id
-    if milestone.contract.creator.suspended_at is not None:
-        # Moderation hold: nothing leaves the platform; the net stays in creator_pending.
-        raise PayoutBlocked("The creator's account is suspended; the payout is on hold.")
-    account = session.get(ConnectedAccount, creator_id)
-    if account is None or not account.ready:
-        raise PayoutBlocked("The creator has not finished setting up payouts.")
-    if not milestone.charge_id:
-        raise Conflict("The milestone has no charge to transfer from.")
-    net = milestone.released_minor - milestone.fee_minor
-    transfer_id = gateway.create_transfer(
-        amount=net,
-        currency=milestone.currency,
-        destination=account.stripe_account_id,
-        source_transaction=milestone.charge_id,
-        transfer_group=transfer_group(milestone.contract_id),
-        metadata={"milestone_id": str(milestone.id), "contract_id": str(milestone.contract_id)},
-        idempotency_key=f"milestone-{milestone.id}-transfer",
-    )
-    transition(session, milestone, "pay_out", actor_id=None, transfer=transfer_id)
-    milestone.paid_out_at = clock.now()
-    record = PayoutTransfer(
-        milestone_id=milestone.id,
-        stripe_transfer_id=transfer_id,
-        destination=account.stripe_account_id,
-        amount_minor=net,
-        currency=milestone.currency,
-    )
-    session.add(record)
-    ledger.post(
-        session,
-        key=f"milestone-{milestone.id}-transfer",
-        kind="transfer",
-        currency=milestone.currency,
-        milestone_id=milestone.id,
-        lines=[(ledger.creator_pending(creator_id), -net), (ledger.creator_paid(creator_id), net)],
-        memo=transfer_id,
-    )
-    from app.reviews.hooks import milestone_finished  # reviews builds on payments
-
-    milestone_finished(session, milestone)
-    return record
-
-
-def run_transfer_job(session: Session, gateway: PaymentGateway, job: Job) -> str:
-    assert job.milestone_id is not None  # milestone job kinds always name their milestone
-    milestone = lock_milestone(session, job.milestone_id)
-    if milestone.state != MilestoneState.RELEASED:
-        return f"nothing to do ({milestone.state})"
-    if milestone.clears_at is not None and milestone.clears_at > clock.now():
-        raise jobs.RetryLater("still clearing", milestone.clears_at)
-    try:
-        transfer = pay_out(session, gateway, milestone.id)
-    except PayoutBlocked as exc:
-        # account.updated makes the job due again as soon as the creator is ready.
-        raise jobs.RetryLater(str(exc), clock.now() + jobs.WAIT_FOR_ACCOUNT) from exc
-    return f"transferred {transfer.stripe_transfer_id}"
+    return settlement.pay_out_subject(session, gateway, "milestone", milestone.id)

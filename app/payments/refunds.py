@@ -11,19 +11,13 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import audit, clock, settlement
 from app.accounts.models import User
 from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
 from app.payments import ledger
 from app.payments.gateway import PaymentGateway
-from app.payments.models import (
-    Milestone,
-    MilestoneEvent,
-    MilestoneState,
-    PaymentRefund,
-    PayoutTransfer,
-)
-from app.payments.states import lock_milestone, transition
+from app.payments.models import Milestone, MilestoneState, PaymentRefund
+from app.payments.states import MILESTONE, lock_milestone
 
 S = MilestoneState
 
@@ -52,8 +46,12 @@ def refund(
     *,
     actor: User | None,
     reason: str = "",
+    decided_by_dispute: bool = False,
 ) -> PaymentRefund:
     """Refund the whole milestone to the business.
+
+    ``decided_by_dispute`` marks the refund a dispute's outcome; any other refund of a
+    disputed milestone closes its open dispute too (app.disputes subscribes).
 
     Before release: Refund from escrow. After release, before payout: from the creator's
     pending balance and the fee. After payout: reverse the transfer first, then refund.
@@ -66,36 +64,34 @@ def refund(
     n = _next_refund_number(session, milestone.id)
     # After a dispute split only the creator's share is left to give back.
     amount, fee = milestone.funded_minor - milestone.refunded_minor, milestone.fee_minor
-    net = milestone.released_minor - fee
-    creator_id = milestone.contract.creator_id
-    transfer = session.scalar(
-        select(PayoutTransfer).where(PayoutTransfer.milestone_id == milestone.id)
-    )
     metadata = {"milestone_id": str(milestone.id), "contract_id": str(milestone.contract_id)}
-    reversal_id = None
-    if transfer is not None and transfer.reversed_minor < transfer.amount_minor:
-        reversal_id = gateway.create_transfer_reversal(
-            transfer.stripe_transfer_id,
-            amount=transfer.amount_minor - transfer.reversed_minor,
-            metadata=metadata,
-            idempotency_key=f"milestone-{milestone.id}-reversal-{n}",
-        )
-        transfer.reversed_minor = transfer.amount_minor
     if milestone.payment_intent_id is None:  # refundable states all come from a payment
         raise Conflict("This milestone has no payment to refund.")
+    # Released money comes back from the creator first: a scheduled payout is cancelled, a
+    # paid one is reversed at Stripe (then the refund).
+    payout = settlement.payout_for(session, "milestone", milestone.id)
+    creator_lines: list[tuple[str, int]] = []
+    reversal_id = None
+    if milestone.released_minor and payout is not None:
+        account, reversal_id = settlement.take_back(
+            session, gateway, payout, key=f"milestone-{milestone.id}-reversal-{n}", reason=reason
+        )
+        creator_lines = [(account, -(milestone.released_minor - fee)), (ledger.PLATFORM_FEES, -fee)]
     refund_id = gateway.create_refund(
         payment_intent=milestone.payment_intent_id,
         amount=amount,
         metadata=metadata,
         idempotency_key=f"milestone-{milestone.id}-refund-{n}",
     )
-    transition(session, milestone, "refund", actor_id=actor.id if actor else None, reason=reason)
-    if milestone.released_minor == 0:
-        lines = [(ledger.escrow(milestone.id), -amount)]
-    elif transfer is not None:
-        lines = [(ledger.creator_paid(creator_id), -net), (ledger.PLATFORM_FEES, -fee)]
-    else:
-        lines = [(ledger.creator_pending(creator_id), -net), (ledger.PLATFORM_FEES, -fee)]
+    MILESTONE.move(
+        session,
+        milestone,
+        "refund",
+        actor_id=actor.id if actor else None,
+        reason=reason,
+        decided_by_dispute=decided_by_dispute,
+    )
+    lines = creator_lines or [(ledger.escrow(milestone.id), -amount)]
     ledger.post(
         session,
         key=f"milestone-{milestone.id}-refund-{n}",
@@ -177,15 +173,16 @@ def partial_refund(
     )
     session.add(record)
     session.flush()
-    session.add(
-        MilestoneEvent(
-            milestone_id=milestone.id,
-            action="partial_refund",
-            from_state=S.DISPUTED.value,
-            to_state=S.DISPUTED.value,
-            actor_id=actor_id,
-            data={"amount_minor": amount, "refund": refund_id},
-        )
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="milestone.partial_refund",
+        subject_type="milestone",
+        subject_id=milestone.id,
+        from_state=S.DISPUTED.value,
+        to_state=S.DISPUTED.value,
+        amount_minor=amount,
+        refund=refund_id,
     )
     return record
 
@@ -205,7 +202,7 @@ def record_external_refund(
         return False
     unreleased = milestone.state in (S.FUNDED, S.DELIVERED, S.CHANGES_REQUESTED)
     if unreleased and amount_refunded >= milestone.funded_minor:
-        transition(session, milestone, "refund", actor_id=None, external=refund_ref)
+        MILESTONE.move(session, milestone, "refund", actor_id=None, external=refund_ref)
         ledger.post(
             session,
             key=f"milestone-{milestone.id}-refund-external",
@@ -222,7 +219,7 @@ def record_external_refund(
         return True
     if milestone.state == S.DISPUTED:
         return False
-    transition(
+    MILESTONE.move(
         session,
         milestone,
         "dispute",

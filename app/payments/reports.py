@@ -10,16 +10,22 @@ from sqlalchemy.orm import Session
 
 from app.contracts.models import Contract
 from app.payments import fees, ledger
-from app.payments.models import ConnectedAccount, Milestone, MilestoneState
+from app.payments.models import ConnectedAccount, Milestone
+from app.payments.states import ACTIVE
+from app.settlement.models import Payout, PayoutState
 
 
 @dataclass(frozen=True)
 class ClearingItem:
-    milestone_id: int
+    """A released sale waiting for its clearance hold (any payable kind)."""
+
+    subject_type: str
+    subject_id: int
     title: str
     net_minor: int
     currency: str
     clears_at: datetime | None
+    blocked_reason: str = ""
 
 
 @dataclass
@@ -44,27 +50,32 @@ def earnings(session: Session, creator_id: int) -> Earnings:
             result.pending[currency] = total
         elif account == ledger.creator_paid(creator_id):
             result.paid[currency] = total
-    milestones = session.scalars(
+    waiting = session.scalars(
+        select(Payout)
+        .where(Payout.creator_id == creator_id, Payout.state == PayoutState.SCHEDULED)
+        .order_by(Payout.clears_at, Payout.id)
+    )
+    result.clearing = [
+        ClearingItem(
+            p.subject_type,
+            p.subject_id,
+            p.title,
+            p.net_minor,
+            p.currency,
+            p.clears_at,
+            p.blocked_reason,
+        )
+        for p in waiting
+    ]
+    escrowed = session.scalars(
         select(Milestone)
         .join(Contract, Contract.id == Milestone.contract_id)
-        .where(Contract.creator_id == creator_id)
-        .order_by(Milestone.id)
+        .where(Contract.creator_id == creator_id, Milestone.state.in_(ACTIVE))
     )
-    for milestone in milestones:
-        if milestone.state == MilestoneState.RELEASED:
-            result.clearing.append(
-                ClearingItem(
-                    milestone.id,
-                    milestone.title,
-                    milestone.net_minor,
-                    milestone.currency,
-                    milestone.clears_at,
-                )
-            )
-        elif milestone.state in ("funded", "delivered", "changes_requested"):
-            result.in_escrow[milestone.currency] = (
-                result.in_escrow.get(milestone.currency, 0) + milestone.funded_minor
-            )
+    for milestone in escrowed:
+        result.in_escrow[milestone.currency] = (
+            result.in_escrow.get(milestone.currency, 0) + milestone.funded_minor
+        )
     connected = session.get(ConnectedAccount, creator_id)
     result.payouts_ready = bool(connected and connected.ready)
     return result

@@ -1,9 +1,9 @@
 """HTML pages for payments: milestones on the contract page, funding, delivery and review,
 earnings and payouts for creators, payment history for businesses.
 
-Views are thin: load and authorise (other people's milestones are 404), one service call, then
-map domain errors to form errors or flash messages with a 4xx status, so the unit of work
-rolls back (``app.web.commit_unit_of_work``).
+Views are thin: load and authorise (other people's milestones are 404), one service call in
+``app.web.submit``/``attempt`` (a domain error undoes that call's writes), then form errors or
+flash messages with a 4xx status.
 """
 
 from __future__ import annotations
@@ -22,17 +22,15 @@ from flask import (
     url_for,
 )
 from flask_login import login_required
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app import uploads
+from app import audit, uploads
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
 from app.contracts.models import Contract, ContractStatus
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors
-from app.offers.services import MAX_ID
 from app.payments import services
 from app.payments.forms import (
     ActionForm,
@@ -42,9 +40,9 @@ from app.payments.forms import (
     SplitForm,
     TestCardForm,
 )
-from app.payments.models import ConnectedAccount, Milestone, MilestoneEvent, MilestoneState
+from app.payments.models import ConnectedAccount, Milestone, MilestoneState
 from app.payments.settings import local_test_cards
-from app.web import CONTENT_SECURITY_POLICY
+from app.web import CONTENT_SECURITY_POLICY, attempt, load_or_404, status_for, submit
 
 bp = Blueprint("payments", __name__)
 
@@ -57,21 +55,13 @@ S = MilestoneState
 
 def _milestone(milestone_id: int, user: User, *, side: str | None = None) -> Milestone:
     """The milestone if ``user`` is a party (or the given side: business/creator), else 404."""
-    milestone = db.session.get(Milestone, milestone_id) if milestone_id <= MAX_ID else None
-    if milestone is None:
-        abort(404)
-    contract = milestone.contract
-    allowed = {"business": {contract.business_id}, "creator": {contract.creator_id}}.get(
-        side or "", {contract.business_id, contract.creator_id}
-    )
-    if user.id not in allowed:
-        abort(404)
-    return milestone
 
+    def allowed(milestone: Milestone) -> bool:
+        contract = milestone.contract
+        sides = {"business": {contract.business_id}, "creator": {contract.creator_id}}
+        return user.id in sides.get(side or "", {contract.business_id, contract.creator_id})
 
-def _status(error: DomainError) -> int:
-    """Form errors answer 422; conflicts and provider failures keep their own 4xx/5xx."""
-    return FORM_ERROR_STATUS if error.status in (400, 402, 422) else error.status
+    return load_or_404(Milestone, milestone_id, allowed)
 
 
 # --- the contract page ----------------------------------------------------------------------
@@ -82,12 +72,8 @@ def _latest_notes(milestones: list[Milestone]) -> dict[int, str]:
     ids = [m.id for m in milestones if m.state == S.CHANGES_REQUESTED]
     if not ids:
         return {}
-    events = db.session.scalars(
-        select(MilestoneEvent)
-        .where(MilestoneEvent.milestone_id.in_(ids), MilestoneEvent.action == "request_changes")
-        .order_by(MilestoneEvent.id)
-    )
-    return {event.milestone_id: str(event.data.get("note", "")) for event in events}
+    events = audit.history(db.session(), "milestone", ids, verbs=("request_changes",))
+    return {event.subject_id: event.note for event in events}
 
 
 def render_contract(
@@ -119,34 +105,38 @@ def _back(milestone: Milestone) -> Response:
     return redirect(url_for("contracts.detail", contract_id=milestone.contract_id))
 
 
-def _failed(milestone: Milestone, user: User, error: DomainError) -> Page:
-    """Show a domain error on the contract page; the 4xx makes the unit of work roll back."""
-    db.session.rollback()  # show what is stored, not the half-done attempt
-    flash(error.message, "error")
-    return render_contract(milestone.contract, user, status=_status(error))
+def _act(milestone: Milestone, action: Any, done: str) -> Page | Response:
+    """A milestone action button: the contract page again, with the error or the news."""
+    user = current()
+    return submit(
+        None,
+        action,
+        done=done,
+        then=url_for("contracts.detail", contract_id=milestone.contract_id),
+        render=lambda status: render_contract(milestone.contract, user, status=status),
+        code=302,
+    )
 
 
 @bp.post("/contracts/<int:contract_id>/milestones")
 @role_required(Role.BUSINESS)
 def split(contract_id: int) -> Page | Response:
     user = current()
-    contract = db.session.get(Contract, contract_id) if contract_id <= MAX_ID else None
-    if contract is None or contract.business_id != user.id:
-        abort(404)
+    contract = load_or_404(Contract, contract_id, lambda c: c.business_id == user.id)
     form, status = SplitForm(), FORM_ERROR_STATUS
     if form.validate_on_submit():
         try:
-            services.split(db.session(), contract.id, form.plans(), actor=user)
+            with attempt():
+                services.split(db.session(), contract.id, form.plans(), actor=user)
         except ValidationFailed as error:
             for message in form.apply(error):
                 flash(message, "error")
         except DomainError as error:  # e.g. Conflict: a payment was started meanwhile
             flash(error.message, "error")
-            status = _status(error)
+            status = status_for(error)
         else:
             flash("Milestones saved.", "success")
             return redirect(url_for("contracts.detail", contract_id=contract.id))
-    db.session.rollback()
     return render_contract(contract, user, status=status, split_form=form)
 
 
@@ -169,13 +159,14 @@ def fund(milestone_id: int) -> Page | Response:
         test_cards = {n: label for n, (_pm, label) in services.TEST_CARDS.items()}
         if form.validate_on_submit():
             try:
-                services.pay_with_test_card(
-                    db.session(),
-                    services.gateway_for(current_app),
-                    milestone.id,
-                    business=user,
-                    card_number=form.card_number.data or "",
-                )
+                with attempt():
+                    services.pay_with_test_card(
+                        db.session(),
+                        services.gateway_for(current_app),
+                        milestone.id,
+                        business=user,
+                        card_number=form.card_number.data or "",
+                    )
             except DomainError as error:
                 apply_errors(form, error)
             else:
@@ -210,8 +201,6 @@ def _upload_limits() -> tuple[int, int]:
 
 
 AREA = "deliveries"
-bp.after_request(uploads.after_request)
-bp.teardown_request(uploads.teardown)
 
 
 def _send_file(milestone_id: int, name: str) -> Response:
@@ -228,35 +217,35 @@ def deliver(milestone_id: int) -> Page | Response:
     user = current()
     milestone = _milestone(milestone_id, user, side="creator")
     form = DeliverForm()
-    if form.validate_on_submit():
-        max_files, max_bytes = _upload_limits()
-        try:
-            stored = uploads.store(
-                AREA,
-                milestone.id,
-                form.files.data or [],
-                max_files=max_files,
-                max_bytes=max_bytes,
-            )
-            services.deliver(
-                db.session(),
-                milestone.id,
-                creator=user,
-                message=form.message.data or "",
-                files=[item.stored_name for item in stored],
-            )
-        except DomainError as error:
-            # Nothing half-written: no files without the delivery that lists them.
-            uploads.discard_tracked()
-            apply_errors(form, error)
-            status = _status(error)
-        else:
-            flash("Delivered. The business has been asked to review it.", "success")
-            return _back(milestone)
-    else:
-        status = FORM_ERROR_STATUS if form.is_submitted() else 200
-    context = {"milestone": milestone, "form": form, "limits": _upload_limits()}
-    return render_template("payments/deliver.html", **context), status
+    max_files, max_bytes = _upload_limits()
+
+    def render(status: int) -> Page:
+        context = {"milestone": milestone, "form": form, "limits": _upload_limits()}
+        return render_template("payments/deliver.html", **context), status
+
+    def deliver() -> Milestone:
+        # Stored in the same attempt: a refused delivery leaves no files behind.
+        stored = uploads.store(
+            AREA, milestone.id, form.files.data or [], max_files=max_files, max_bytes=max_bytes
+        )
+        return services.deliver(
+            db.session(),
+            milestone.id,
+            creator=user,
+            message=form.message.data or "",
+            files=[item.stored_name for item in stored],
+        )
+
+    if request.method == "GET":
+        return render(200)
+    return submit(
+        form,
+        deliver,
+        done="Delivered. The business has been asked to review it.",
+        then=url_for("contracts.detail", contract_id=milestone.contract_id),
+        render=render,
+        code=302,
+    )
 
 
 @bp.get("/milestones/<int:milestone_id>/files/<name>")
@@ -264,11 +253,7 @@ def deliver(milestone_id: int) -> Page | Response:
 def download(milestone_id: int, name: str) -> Response:
     milestone = _milestone(milestone_id, current())
     delivered = set(milestone.delivery_files)
-    for event in db.session.scalars(
-        select(MilestoneEvent).where(
-            MilestoneEvent.milestone_id == milestone.id, MilestoneEvent.action == "deliver"
-        )
-    ):
+    for event in audit.history(db.session(), "milestone", milestone.id, verbs=("deliver",)):
         delivered.update(event.data.get("files", []))
     if name not in delivered:
         abort(404)
@@ -285,12 +270,11 @@ def accept(milestone_id: int) -> Page | Response:
     milestone = _milestone(milestone_id, user, side="business")
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        services.accept(db.session(), milestone.id, business=user)
-    except DomainError as error:
-        return _failed(milestone, user, error)
-    flash("Delivery accepted: the payment is released to the creator.", "success")
-    return _back(milestone)
+    return _act(
+        milestone,
+        lambda: services.accept(db.session(), milestone.id, business=user),
+        "Delivery accepted: the payment is released to the creator.",
+    )
 
 
 @bp.post("/milestones/<int:milestone_id>/request-changes")
@@ -299,14 +283,15 @@ def request_changes(milestone_id: int) -> Page | Response:
     user = current()
     milestone = _milestone(milestone_id, user, side="business")
     form = ChangesForm()
-    try:
+
+    def request_changes() -> Milestone:
         if not form.validate_on_submit():
             raise ValidationFailed({"note": form.note.errors or ["Say what should change."]})
-        services.request_changes(db.session(), milestone.id, business=user, note=form.note.data)
-    except DomainError as error:
-        return _failed(milestone, user, error)
-    flash("Changes requested.", "success")
-    return _back(milestone)
+        return services.request_changes(
+            db.session(), milestone.id, business=user, note=form.note.data or ""
+        )
+
+    return _act(milestone, request_changes, "Changes requested.")
 
 
 @bp.post("/milestones/<int:milestone_id>/refund")
@@ -315,20 +300,19 @@ def refund(milestone_id: int) -> Page | Response:
     user = current()
     milestone = _milestone(milestone_id, user)
     form = RefundForm()
-    try:
+
+    def refund() -> object:
         if not form.validate_on_submit():
             raise ValidationFailed({"reason": form.reason.errors or ["Invalid request."]})
-        services.refund(
+        return services.refund(
             db.session(),
             services.gateway_for(current_app),
             milestone.id,
             actor=user,
             reason=(form.reason.data or "").strip(),
         )
-    except DomainError as error:
-        return _failed(milestone, user, error)
-    flash("The payment was refunded to the business.", "success")
-    return _back(milestone)
+
+    return _act(milestone, refund, "The payment was refunded to the business.")
 
 
 # --- creators: earnings and payouts ---------------------------------------------------------

@@ -8,21 +8,22 @@ Stripe could not be reached while handling (nothing stored, Stripe retries later
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
 import stripe
 from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import events
 from app.errors import DomainError, problem
 from app.extensions import csrf, db
-from app.payments import payouts, refunds
+from app.payments import payouts, purchases, refunds
 from app.payments.gateway import GatewayError, PaymentGateway, gateway_for
 from app.payments.models import Milestone, StripeEvent
-from app.payments.states import lock_milestone, transition
+from app.payments.states import MILESTONE, lock_milestone
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,18 @@ def receive() -> Response:
     session = db.session()
     status, outcome = handle_event(session, gateway_for(current_app), event)
     if status >= 400:
-        return problem(status, "Webhook not processed", outcome)
+        # Raised, not returned: the unit of work forgets the event, so Stripe's retry of it
+        # is handled afresh instead of being taken for a duplicate.
+        raise WebhookNotProcessed(outcome, status=status)
     return jsonify({"status": outcome})
+
+
+class WebhookNotProcessed(DomainError):
+    code = "webhook_not_processed"
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def handle_event(
@@ -81,29 +92,12 @@ def handle_event(
     return 200, record.outcome
 
 
-# Everything the platform charges a card for, tried in turn with a succeeded PaymentIntent:
-# each returns a short outcome, or None when the PaymentIntent is not one of its own (looked
-# up in our database first, so a foreign PaymentIntent costs no Stripe call). Imported lazily
-# so payments does not depend on the domains that build on it.
-PAYMENT_INTENT_CONFIRMERS = (
-    "app.payments.funding:confirm_from_webhook",
-    "app.media.licensing:confirm_from_webhook",
-    "app.contests.services:confirm_from_webhook",
-)
-
-
 def _payment_intent(session: Session, gateway: PaymentGateway, event: dict[str, Any]) -> str:
     payment_intent_id = str(_obj_id(event))
     # Re-fetch before acting: an unknown or forged object is refused (GatewayError -> 400)
-    # whichever domain it would have belonged to.
+    # whichever purchase it would have belonged to.
     gateway.retrieve_payment_intent(payment_intent_id)
-    for path in PAYMENT_INTENT_CONFIRMERS:
-        module, _, name = path.partition(":")
-        confirm = getattr(importlib.import_module(module), name)
-        outcome = confirm(session, gateway, payment_intent_id)
-        if outcome is not None:
-            return str(outcome)
-    return "not ours"
+    return purchases.confirm(session, gateway, payment_intent_id)
 
 
 def _milestone_of_charge(
@@ -112,8 +106,6 @@ def _milestone_of_charge(
     charge = gateway.retrieve_charge(charge_id)
     if not charge.payment_intent:
         return None, charge
-    from sqlalchemy import select
-
     milestone = session.scalar(
         select(Milestone).where(Milestone.payment_intent_id == charge.payment_intent)
     )
@@ -137,7 +129,7 @@ def _dispute_created(session: Session, gateway: PaymentGateway, event: dict[str,
         return "not ours"
     locked = lock_milestone(session, milestone.id)
     state_before = str(locked.state)
-    changed = transition(
+    changed = MILESTONE.move(
         session,
         locked,
         "dispute",
@@ -145,11 +137,14 @@ def _dispute_created(session: Session, gateway: PaymentGateway, event: dict[str,
         idempotent=True,
         stripe_dispute=dispute["id"],
     )
-    # Moderators see the chargeback in their queue (idempotent per Stripe dispute id).
-    from app.disputes.services import open_from_chargeback
-
-    open_from_chargeback(
-        session, locked, stripe_dispute_id=str(dispute["id"]), state_before=state_before
+    # Moderators see the chargeback in their queue (app.disputes subscribes; idempotent per
+    # Stripe dispute id).
+    events.publish(
+        session,
+        "milestone.chargeback",
+        locked,
+        stripe_dispute_id=str(dispute["id"]),
+        state_before=state_before,
     )
     return f"milestone {locked.id} {'frozen' if changed else 'already frozen'}"
 

@@ -3,8 +3,8 @@
 Stored in ``reputations`` (one row per user and side) and, for creators, mirrored into
 ``CreatorProfile.reputation_score`` — the attribute the payout fee/hold formula reads
 (app/payments/fees.reputation_score). Recomputed when a review is submitted or revealed, when
-a milestone is paid out or refunded (app/reviews/hooks.py), when a dispute is resolved
-(``hooks.dispute_resolved``) and by ``flask recompute-reputation``.
+a milestone is paid out or refunded and when a dispute closes (domain events, subscribed in
+app/reviews/wiring.py) and by ``flask recompute-reputation``.
 
 Dispute outcomes come from the milestone history (``dispute_outcomes``): it works whether or
 not the disputes package records its own resolutions, because every resolution moves the
@@ -20,10 +20,11 @@ from datetime import UTC, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import audit, clock
 from app.accounts.models import CreatorProfile
+from app.audit import AuditEvent
 from app.contracts.models import Contract
-from app.payments.models import Milestone, MilestoneEvent, MilestoneState
+from app.payments.models import Milestone, MilestoneState
 from app.reviews import formula
 from app.reviews.formula import Inputs, Observation
 from app.reviews.models import Reputation, Review, Side
@@ -49,17 +50,21 @@ _RESOLUTIONS = {
 
 
 def dispute_outcomes(
-    events: Sequence[MilestoneEvent],
+    events: Sequence[AuditEvent],
 ) -> dict[int, tuple[DisputeOutcome, datetime]]:
     """Outcome of the last dispute of each disputed milestone, from its transition history
     (events in time order): the first transition out of ``disputed`` decides it."""
     outcomes: dict[int, tuple[DisputeOutcome, datetime]] = {}
     for event in events:
-        if event.action == "dispute":
-            outcomes[event.milestone_id] = (DisputeOutcome.OPEN, event.created_at)
-        elif event.from_state == S.DISPUTED.value and event.milestone_id in outcomes:
-            outcome = _RESOLUTIONS.get(event.action, DisputeOutcome.WITHDRAWN)
-            outcomes[event.milestone_id] = (outcome, event.created_at)
+        if event.verb == "dispute":
+            outcomes[event.subject_id] = (DisputeOutcome.OPEN, event.created_at)
+        elif (
+            event.from_state == S.DISPUTED.value
+            and event.to_state != S.DISPUTED.value
+            and event.subject_id in outcomes
+        ):
+            outcome = _RESOLUTIONS.get(event.verb, DisputeOutcome.WITHDRAWN)
+            outcomes[event.subject_id] = (outcome, event.created_at)
     return outcomes
 
 
@@ -72,14 +77,10 @@ def _milestone_facts(session: Session, user_id: int, side: Side, inputs: Inputs)
     ).all()
     if not milestones:
         return
-    events = session.scalars(
-        select(MilestoneEvent)
-        .where(MilestoneEvent.milestone_id.in_([m.id for m in milestones]))
-        .order_by(MilestoneEvent.created_at, MilestoneEvent.id)
-    ).all()
-    by_milestone: dict[int, list[MilestoneEvent]] = {}
+    events = audit.history(session, "milestone", [m.id for m in milestones])
+    by_milestone: dict[int, list[AuditEvent]] = {}
     for event in events:
-        by_milestone.setdefault(event.milestone_id, []).append(event)
+        by_milestone.setdefault(event.subject_id, []).append(event)
     outcomes = dispute_outcomes(events)
     lost = DisputeOutcome.BUSINESS_WON if side is Side.CREATOR else DisputeOutcome.CREATOR_WON
     now = clock.now()
@@ -98,20 +99,18 @@ def _milestone_facts(session: Session, user_id: int, side: Side, inputs: Inputs)
 
 
 def _on_time(
-    milestone: Milestone, history: list[MilestoneEvent], side: Side, now: datetime, inputs: Inputs
+    milestone: Milestone, history: list[AuditEvent], side: Side, now: datetime, inputs: Inputs
 ) -> None:
     if side is Side.BUSINESS:
         # A business is "on time" when it reviews deliveries itself instead of timing out.
         for event in history:
-            if event.action in ("accept", "auto_accept"):
-                inputs.on_time.append(
-                    Observation(float(event.action == "accept"), event.created_at)
-                )
+            if event.verb in ("accept", "auto_accept"):
+                inputs.on_time.append(Observation(float(event.verb == "accept"), event.created_at))
         return
     if milestone.due_date is None:
         return
     due_end = datetime.combine(milestone.due_date, time.max, tzinfo=UTC)
-    delivered = next((e.created_at for e in history if e.action == "deliver"), None)
+    delivered = next((e.created_at for e in history if e.verb == "deliver"), None)
     if delivered is not None:
         inputs.on_time.append(Observation(float(delivered <= due_end), delivered))
     elif S(milestone.state) in (S.FUNDED, S.CHANGES_REQUESTED) and now > due_end:

@@ -19,6 +19,7 @@ from app.reviews import formula, services
 from app.reviews.forms import ReviewForm
 from app.reviews.models import Reputation, Side
 from app.reviews.window import WINDOW
+from app.web import attempt
 
 bp = Blueprint("reviews", __name__)
 Page = str | tuple[str, int]
@@ -33,7 +34,8 @@ def write(contract_id: int) -> Page | Response:
     form = ReviewForm()
     if form.validate_on_submit():
         try:
-            services.submit_review(session, contract, user, form.to_input())
+            with attempt():
+                services.submit_review(session, contract, user, form.to_input())
         except DomainError as error:
             apply_errors(form, error)
         else:

@@ -8,7 +8,7 @@ has closed.
 
 Revealing at close is done two ways, on purpose: each review stores ``reveal_due_at`` and every
 reader treats ``reveal_due_at <= now`` as revealed (a computed check: correct even if no worker
-runs), and a payments job of kind ``REVEAL`` (app/payments/jobs.py registry) fires at that time
+runs), and a durable job of kind ``REVEAL`` (app.jobs; handler in app/reviews/wiring.py) fires
 to stamp ``revealed_at`` and recompute both parties' reputations, which only count revealed
 reviews.
 """
@@ -21,12 +21,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, jobs
+from app.audit import AuditEvent
 from app.contracts.models import Contract, ContractStatus
-from app.payments import jobs
-from app.payments.gateway import PaymentGateway
 from app.payments.milestones import milestones_of
-from app.payments.models import Job, Milestone, MilestoneEvent, MilestoneState
+from app.payments.models import Milestone, MilestoneState
 from app.reviews.models import Review
 
 WINDOW = timedelta(days=14)
@@ -63,9 +62,12 @@ def window_for(session: Session, contract: Contract) -> Window:
     if not ended:
         return Window(None)
     last_event = session.scalar(
-        select(func.max(MilestoneEvent.created_at))
-        .join(Milestone, Milestone.id == MilestoneEvent.milestone_id)
-        .where(Milestone.contract_id == contract.id)
+        select(func.max(AuditEvent.created_at)).where(
+            AuditEvent.subject_type == "milestone",
+            AuditEvent.subject_id.in_(
+                select(Milestone.id).where(Milestone.contract_id == contract.id)
+            ),
+        )
     )
     return Window(last_event or contract.updated_at)
 
@@ -79,13 +81,13 @@ def is_revealed(review: Review, now: datetime | None = None) -> bool:
     return review.revealed_at is not None or review.reveal_due_at <= (now or clock.now())
 
 
-def schedule_reveal(session: Session, contract: Contract, due_at: datetime) -> Job:
+def schedule_reveal(session: Session, contract: Contract, due_at: datetime) -> jobs.Job:
     """The durable timer that reveals the contract's reviews at ``due_at`` (one per contract)."""
-    anchor = milestones_of(session, contract.id)[0]  # jobs hang off a milestone
     return jobs.schedule(
         session,
         kind=REVEAL,
-        milestone_id=anchor.id,
+        subject_type="contract",
+        subject_id=contract.id,
         due_at=due_at,
         key=f"contract-{contract.id}-reviews-reveal",
     )
@@ -101,23 +103,3 @@ def reveal(session: Session, contract_id: int) -> int:
         review.revealed_at = now
     session.flush()
     return len(hidden)
-
-
-def run_reveal_job(session: Session, gateway: PaymentGateway, job: Job) -> str:
-    """Job handler (payments registry): reveal once the window has closed, then recompute."""
-    from app.reviews import reputation
-
-    milestone = session.get(Milestone, job.milestone_id)
-    if milestone is None:
-        return "nothing to do (no milestone)"
-    contract = milestone.contract
-    due = session.scalar(
-        select(func.min(Review.reveal_due_at)).where(Review.contract_id == contract.id)
-    )
-    if due is None:
-        return "nothing to do (no reviews)"
-    if due > clock.now():
-        raise jobs.RetryLater("review window still open", due)
-    count = reveal(session, contract.id)
-    reputation.recompute_parties(session, contract)
-    return f"revealed {count} review(s)"

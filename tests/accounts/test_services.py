@@ -108,7 +108,7 @@ def test_throttle_blocks_after_failures_even_with_right_password_and_expires(ses
     start = clock.now()
     with clock.frozen_at(start):
         for _ in range(POLICY.max_failures):
-            services.note_login_failure(session, email=user.email, remote_addr="5.6.7.8")
+            session.add(services.login_failure(email=user.email, remote_addr="5.6.7.8"))
         with pytest.raises(LoginThrottled):
             services.authenticate(
                 session, email=user.email, password=PASSWORD, remote_addr="9.9.9.9", policy=POLICY
@@ -125,7 +125,7 @@ def test_throttle_blocks_after_failures_even_with_right_password_and_expires(ses
 def test_throttle_per_address_across_accounts(session):
     with clock.frozen_at(clock.now()):
         for n in range(POLICY.max_failures_per_address):
-            services.note_login_failure(session, email=f"x{n}@example.com", remote_addr="6.6.6.6")
+            session.add(services.login_failure(email=f"x{n}@example.com", remote_addr="6.6.6.6"))
         user = make_creator(session)
         with pytest.raises(LoginThrottled):
             services.authenticate(

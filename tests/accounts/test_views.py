@@ -43,7 +43,8 @@ def test_wrong_password_is_recorded_and_throttles(client, session, app):
     limit = app.config["LOGIN_THROTTLE_MAX_FAILURES"]
     for _ in range(limit):
         response = client.post("/login", data={"email": user.email, "password": "wrong-password"})
-        assert response.status_code == 200
+        # A failed login is an error answer, and its record is kept all the same.
+        assert response.status_code == 401
         assert "Wrong email or password" in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(LoginFailure)) == limit
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})

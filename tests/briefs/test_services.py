@@ -48,7 +48,7 @@ def test_create_draft_then_publish(session, business):
             AuditEvent.subject_type == "brief", AuditEvent.subject_id == brief.id
         )
     ).all()
-    assert actions == ["brief.created", "brief.status_changed"]
+    assert actions == ["brief.created", "brief.publish"]
 
 
 def test_create_published_at_once(session, business):
@@ -166,12 +166,12 @@ def test_brief_transition_table(session, business, start, target):
     session.flush()
     audits = count(session, AuditEvent)
     if (start, target) in ALLOWED_BRIEF_MOVES:
-        states.move_brief(session, brief, target, actor=business)
+        states.BRIEF.move_to(session, brief, target, actor_id=business.id)
         assert brief.status == target
         assert count(session, AuditEvent) == audits + 1
     else:
         with pytest.raises(InvalidTransition):
-            states.move_brief(session, brief, target, actor=business)
+            states.BRIEF.move_to(session, brief, target, actor_id=business.id)
         assert brief.status == start
         assert count(session, AuditEvent) == audits
 
@@ -195,11 +195,11 @@ def test_proposal_transition_table(session, brief, creator, start, target):
     proposal.status = start
     session.flush()
     if (start, target) in ALLOWED_PROPOSAL_MOVES:
-        states.move_proposal(session, proposal, target, actor=creator)
+        states.PROPOSAL.move_to(session, proposal, target, actor_id=creator.id)
         assert proposal.status == target
     else:
         with pytest.raises(InvalidTransition):
-            states.move_proposal(session, proposal, target, actor=creator)
+            states.PROPOSAL.move_to(session, proposal, target, actor_id=creator.id)
         assert proposal.status == start
 
 

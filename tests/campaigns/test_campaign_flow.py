@@ -13,8 +13,8 @@ from app.audit import AuditEvent
 from app.campaigns.content import check_post_url, has_disclosure
 from app.campaigns.models import Campaign, CampaignViolation
 from app.errors import ValidationFailed
+from app.jobs import run_due
 from app.payments import ledger
-from app.payments.jobs import run_due_jobs
 from app.payments.models import Milestone, MilestoneState
 from tests.factories import api_token, make_business, make_user, published_influencer_offer
 
@@ -118,10 +118,10 @@ def test_silence_confirms_after_three_days_via_the_job(session, client, gateway,
         f"/api/v1/campaigns/{cid}/post", json={"post_url": URL, "caption": GOOD}, headers=ctx["cr"]
     )
     clock.advance(timedelta(days=2, hours=23))
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
     assert session.get(Campaign, cid).state == "posted"
     clock.advance(timedelta(hours=1))
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
     session.expire_all()
     assert session.get(Campaign, cid).state == "completed"
     milestone = session.get(Milestone, ctx["c"]["milestone_id"])
@@ -129,7 +129,7 @@ def test_silence_confirms_after_three_days_via_the_job(session, client, gateway,
     assert ledger.balance(session, ledger.escrow(milestone.id), "USD") == 0
     # The payments auto-accept timer of the delivery is a no-op later on.
     clock.advance(timedelta(days=7))
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
     assert ledger.check(session).ok
     releases = session.scalar(
         select(func.count())
@@ -176,7 +176,7 @@ def test_posting_before_approval_and_changed_caption_are_recorded(
         seen.status_code == 200 and seen.json["violations"][0]["kind"] == "posted_before_approval"
     )
     clock.advance(timedelta(days=4))
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
     session.expire_all()
     assert session.get(Campaign, cid).state == "posted"
     assert session.get(Milestone, ctx["c"]["milestone_id"]).state == MilestoneState.DELIVERED

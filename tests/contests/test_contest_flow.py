@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.contests.models import Contest, ContestAward
+from app.jobs import run_due
 from app.payments import ledger
-from app.payments.jobs import run_due_jobs
 from tests.factories import api_token, make_business, make_creator
 from tests.payments.helpers import onboard
 
@@ -89,7 +89,7 @@ def test_winner_paid_through_the_hold(session, client, gateway, emulator, frozen
     )
     assert too_early.status_code == 409
     clock.advance(timedelta(days=10))
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
     session.expire_all()
     assert session.get(Contest, cid).state == "judging"
     late = client.post(
@@ -110,7 +110,7 @@ def test_winner_paid_through_the_hold(session, client, gateway, emulator, frozen
     onboard(session, gateway, emulator, winner)
     # The settle timer finds the contest awarded: a no-op, nothing split.
     clock.advance(timedelta(days=8))
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
     (award,) = _awards(session, cid)
     assert award.state == "paid_out" and award.stripe_transfer_id
     assert ledger.balance(session, ledger.creator_paid(winner.id), "USD") == 27_000
@@ -128,8 +128,8 @@ def test_no_pick_splits_among_finalists_exactly_once(session, client, gateway, f
         headers=biz,
     )
     clock.advance(timedelta(days=15))
-    run_due_jobs(session, gateway)
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
+    run_due(session, gateway)
     session.expire_all()
     assert session.get(Contest, cid).state == "split"
     awards = _awards(session, cid)
@@ -150,7 +150,7 @@ def test_no_finalists_split_among_all_entrants(session, client, gateway, frozen)
     cid = contest["id"]
     _enter(session, client, cid, 3)
     clock.advance(timedelta(days=15))
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
     awards = _awards(session, cid)
     assert [a.amount_minor for a in awards] == [3_000, 3_000, 3_000]
     assert ledger.check(session).ok
@@ -161,9 +161,9 @@ def test_no_entries_refunds_the_prize_at_the_deadline(session, client, gateway, 
     cid = contest["id"]
     refunds_before = ledger.balance(session, ledger.REFUNDS, "USD")
     clock.advance(timedelta(days=10))
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
     clock.advance(timedelta(days=6))
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
     session.expire_all()
     found = session.get(Contest, cid)
     assert found.state == "refunded" and found.stripe_refund_id
@@ -180,7 +180,7 @@ def test_non_parties_get_404_and_nothing_changes(session, client, gateway, froze
     intruder = make_business(session)
     headers = api_token(session, intruder)
     clock.advance(timedelta(days=10))
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
     session.expire_all()
     before = (ledger.snapshot(session), len(_awards(session, cid)))
     for path, body in [

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.audit import AuditEvent
 from app.disputes import services
-from app.disputes.models import Dispute, DisputeEvent
+from app.disputes.models import Dispute
 from app.payments.models import Milestone
 from tests.factories import make_user
 
@@ -38,6 +38,9 @@ def under_review(session: Session, milestone: Milestone, *, by: str = "business"
 def counts(session: Session) -> tuple[int, int, int]:
     return (
         session.scalar(select(func.count()).select_from(Dispute)) or 0,
-        session.scalar(select(func.count()).select_from(DisputeEvent)) or 0,
+        session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.subject_type == "dispute")
+        )
+        or 0,
         session.scalar(select(func.count()).select_from(AuditEvent)) or 0,
     )

@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.audit import AuditEvent
 from app.devtools.stripe_emulator import EmulatorProcess
 from app.disputes import services
-from app.disputes.models import Dispute, DisputeEvent
+from app.disputes.models import Dispute
 from app.disputes.models import DisputeState as D
 from app.errors import DomainError
 from app.payments.gateway import PaymentGateway
@@ -62,7 +63,9 @@ def test_two_moderators_resolve_once(
     assert stored is not None and stored.state in (D.RESOLVED_REFUND, D.RESOLVED_SPLIT)
     assert committed.scalar(select(func.count()).select_from(PaymentRefund)) == 1
     resolutions = committed.scalar(
-        select(func.count()).select_from(DisputeEvent).where(DisputeEvent.action.like("resolve_%"))
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action.like("dispute.resolve_%"))
     )
     assert resolutions == 1
     refunds = [r for r in stripe_client(emulator).v1.refunds.list({"limit": 100}).data]

@@ -16,12 +16,13 @@ from app.disputes import services
 from app.disputes.models import DisputeOrigin
 from app.disputes.models import DisputeState as D
 from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from app.jobs import run_due
 from app.payments import ledger
 from app.payments import services as payments
 from app.payments.gateway import PaymentGateway
-from app.payments.jobs import run_due_jobs
 from app.payments.models import MilestoneState as S
-from app.payments.models import PaymentRefund, PayoutTransfer
+from app.payments.models import PaymentRefund
+from app.settlement.models import Payout
 from tests.factories import make_creator
 from tests.payments.helpers import (
     assert_ledger_ok,
@@ -58,7 +59,7 @@ def test_opening_freezes_auto_release(session: Session, gateway: PaymentGateway)
     money = ledger.snapshot(session)
     # Past the 7-day review window: the auto-accept job runs and leaves it alone.
     clock.advance(timedelta(days=8))
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
     session.refresh(milestone)
     assert milestone.state == S.DISPUTED and milestone.released_minor == 0
     assert ledger.balance(session, ledger.escrow(milestone.id), "USD") == 10_000
@@ -91,10 +92,15 @@ def test_chargeback_freezes_payout_and_opens_a_platform_dispute(
     assert dispute.state == D.UNDER_REVIEW and dispute.milestone_state_before == "released"
     # Past the clearance hold: the payout job must not transfer a disputed milestone.
     clock.advance(timedelta(days=9))
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
     session.refresh(milestone)
     assert milestone.state == S.DISPUTED
-    assert session.scalar(select(func.count()).select_from(PayoutTransfer)) == 0
+    assert (
+        session.scalar(
+            select(func.count()).select_from(Payout).where(Payout.stripe_transfer_id.is_not(None))
+        )
+        == 0
+    )
     assert transfers_to(emulator, account_id) == []
     with pytest.raises(InvalidTransition):
         payments.pay_out(session, gateway, milestone.id)
@@ -103,7 +109,7 @@ def test_chargeback_freezes_payout_and_opens_a_platform_dispute(
     mod = moderator(session)
     services.resolve(session, gateway, dispute.id, moderator=mod, outcome="release", note="ok")
     assert milestone.state == S.RELEASED
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
     session.refresh(milestone)
     assert milestone.state == S.PAID_OUT
     assert [t.amount for t in transfers_to(emulator, account_id)] == [9_000]
@@ -127,8 +133,8 @@ def test_release_resolution_pays_the_creator_once_after_the_hold(
     assert ledger.balance(session, ledger.PLATFORM_FEES, "USD") >= 1_000
     assert refunds_of(emulator, milestone.charge_id or "") == []
     clock.advance(timedelta(days=9))
-    run_due_jobs(session, gateway)
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
+    run_due(session, gateway)
     assert [t.amount for t in transfers_to(emulator, account_id)] == [9_000]
     assert_ledger_ok(session)
 
@@ -179,7 +185,7 @@ def test_split_resolution_moves_each_share_exactly(
     creator = milestone.contract.creator_id
     assert ledger.balance(session, ledger.creator_pending(creator), "USD") == 6_300
     clock.advance(timedelta(days=9))
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
     assert [t.amount for t in transfers_to(emulator, account_id)] == [6_300]
     assert_ledger_ok(session)
 
@@ -264,7 +270,7 @@ def test_withdrawal_returns_the_milestone_with_a_fresh_review_window(
     assert dispute.state == D.WITHDRAWN and milestone.state == S.DELIVERED
     assert milestone.review_due_at == clock.now() + timedelta(days=7)
     clock.advance(timedelta(days=8))
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
     session.refresh(milestone)
     assert milestone.state == S.RELEASED  # auto-accepted after the new window
     # The milestone can be disputed again? Not once released.

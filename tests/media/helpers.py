@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.audit import AuditEvent
 from app.db import Base
 from app.media import services
 from app.media.models import MediaAsset
@@ -142,4 +143,11 @@ def counts(session: Session) -> dict[str, int]:
         table.name: session.scalar(select(func.count()).select_from(table)) or 0
         for table in Base.metadata.sorted_tables
         if table.name.startswith("media_") or table.name in ("journal_entries", "postings")
+    } | {
+        "media_events": session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.subject_type.in_(["media", "media_license"]))
+        )
+        or 0
     }

@@ -8,12 +8,13 @@ import pytest
 
 from app import clock
 from app.errors import Conflict
+from app.jobs import Job, JobStatus, run_due
 from app.media import licensing, royalties
-from app.media.models import MediaLicense, MediaPayoutJob, PayoutStatus
-from app.media.payouts import pay_out_license, run_due_payouts
+from app.media.models import MediaLicense
 from app.payments import ledger
 from app.payments.fees import terms_for
 from app.payments.payouts import PayoutBlocked
+from app.settlement import pay_out_subject
 from tests.factories import make_business, make_creator
 from tests.media.helpers import VISA, published_asset
 from tests.payments.helpers import onboard
@@ -82,26 +83,26 @@ def test_sale_and_payout_through_the_ledger(session, storage, gateway, emulator)
         assert ledger.check(session).ok
         # Not before the hold, and not to a creator without payouts.
         with pytest.raises(Conflict):
-            pay_out_license(session, gateway, licence.id)
+            pay_out_subject(session, gateway, "media_license", licence.id)
         clock.advance(hold + timedelta(minutes=1))
         with pytest.raises(PayoutBlocked):
-            pay_out_license(session, gateway, licence.id)
-        report = run_due_payouts(session, gateway)
+            pay_out_subject(session, gateway, "media_license", licence.id)
+        report = run_due(session, gateway)
         assert (report.done, report.retried) == (0, 1)  # waits for onboarding
         onboard(session, gateway, emulator, creator)
-        job = session.query(MediaPayoutJob).one()
-        job.due_at = clock.now()
-        report = run_due_payouts(session, gateway)
+        # Onboarding made the waiting payout due at once (no 6-hour wait).
+        report = run_due(session, gateway)
         assert report.done == 1
     session.expire_all()
     licence = session.get(MediaLicense, licence.id)
     assert licence.stripe_transfer_id and licence.paid_out_at is not None
-    assert session.query(MediaPayoutJob).one().status == PayoutStatus.DONE
+    assert session.query(Job).filter(Job.kind == "payout").one().status == JobStatus.DONE
     assert ledger.balance(session, ledger.creator_pending(creator.id), "USD") == 0
     assert ledger.balance(session, ledger.creator_paid(creator.id), "USD") == 1_500
     report = ledger.check(session)
     assert report.ok, report.problems
     # Idempotent: paying out again returns the same transfer and books nothing.
     snapshot = ledger.snapshot(session)
-    assert pay_out_license(session, gateway, licence.id) == licence.stripe_transfer_id
+    paid = pay_out_subject(session, gateway, "media_license", licence.id)
+    assert paid.stripe_transfer_id == licence.stripe_transfer_id
     assert ledger.snapshot(session) == snapshot

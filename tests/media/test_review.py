@@ -5,22 +5,24 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.audit import AuditEvent
 from app.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from app.media import services, states
-from app.media.models import MediaEvent, MediaState
+from app.media.models import MediaState
 from tests.factories import login, make_business, make_creator, make_user
 from tests.media.helpers import counts, upload
 
 S = MediaState
 TABLE = [
-    (action, source, source in states.TRANSITIONS[action][0])
-    for action in states.TRANSITIONS
+    (action, source, states.MEDIA.allowed(action, source))
+    for action in states.MEDIA.transitions
     for source in S
 ]
 
 
 def _events(session) -> int:
-    return session.scalar(select(func.count()).select_from(MediaEvent)) or 0
+    rows = select(func.count()).select_from(AuditEvent)
+    return session.scalar(rows.where(AuditEvent.subject_type == "media")) or 0
 
 
 @pytest.mark.parametrize(("action", "source", "legal"), TABLE)
@@ -30,17 +32,17 @@ def test_transition_table(session, storage, action, source, legal):
     session.flush()
     before = _events(session)
     if legal:
-        states.transition(session, asset, action, actor_id=None)
-        assert asset.state == states.TRANSITIONS[action][1]
-        event = session.scalars(select(MediaEvent).order_by(MediaEvent.id.desc())).first()
-        assert (event.action, event.from_state, event.to_state) == (
+        states.MEDIA.move(session, asset, action, actor_id=None)
+        assert asset.state == states.MEDIA.target(action)
+        event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert (event.verb, event.from_state, event.to_state) == (
             action,
             source.value,
             asset.state.value,
         )
     else:
         with pytest.raises(InvalidTransition):
-            states.transition(session, asset, action, actor_id=None)
+            states.MEDIA.move(session, asset, action, actor_id=None)
         assert asset.state == source
         assert _events(session) == before
 

@@ -15,6 +15,7 @@ from app.briefs import queries
 from app.db import Base
 from app.devtools.stripe_emulator import EmulatorProcess
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.jobs import run_due
 from app.matching.documents import listed_offers_query
 from app.matching.models import IndexOutbox
 from app.moderation import services
@@ -23,9 +24,9 @@ from app.offers.catalog import CatalogQuery, search_catalog
 from app.payments import ledger
 from app.payments import services as payments
 from app.payments.gateway import PaymentGateway
-from app.payments.jobs import run_due_jobs
-from app.payments.models import MilestoneState, PayoutTransfer
+from app.payments.models import MilestoneState
 from app.payments.payouts import PayoutBlocked
+from app.settlement.models import Payout
 from tests.factories import (
     PASSWORD,
     api_token,
@@ -234,18 +235,25 @@ def test_suspended_creator_cannot_log_in_nor_be_paid_out(
         assert pending == 18_000
         with pytest.raises(PayoutBlocked, match="suspended"):
             payments.pay_out(session, gateway, milestone.id)
-        report = run_due_jobs(session, gateway)
+        report = run_due(session, gateway)
         assert report.retried >= 1
         session.refresh(milestone)
         assert milestone.state == MilestoneState.RELEASED
         assert ledger.balance(session, ledger.creator_pending(creator.id), "USD") == 18_000
         assert ledger.balance(session, ledger.creator_paid(creator.id), "USD") == 0
-        assert session.scalar(select(func.count()).select_from(PayoutTransfer)) == 0
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(Payout)
+                .where(Payout.stripe_transfer_id.is_not(None))
+            )
+            == 0
+        )
         assert_ledger_ok(session)
 
         services.unsuspend(session, moderator, creator.id, "Cleared after review")
         session.commit()
-        assert run_due_jobs(session, gateway).done >= 1
+        assert run_due(session, gateway).done >= 1
         session.refresh(milestone)
         assert milestone.state == MilestoneState.PAID_OUT
         assert ledger.balance(session, ledger.creator_paid(creator.id), "USD") == 18_000

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.audit import AuditEvent
 from app.contracts.models import Contract
+from app.jobs import run_due
 from app.negotiation.models import Negotiation, NegotiationRound
 from app.payments import ledger
-from app.payments.jobs import run_due_jobs
 from tests.factories import api_token, make_business, make_creator, make_offer
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -95,7 +95,7 @@ def test_expired_counter_offer_cannot_be_accepted(session, client, gateway, froz
     refused = client.post(f"/api/v1/negotiations/{nid}/accept", headers=ctx["biz"])
     assert refused.status_code == 409 and refused.json["code"] == "offer_expired"
     assert _counts(session) == before
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
     session.expire_all()
     shown = client.get(f"/api/v1/negotiations/{nid}", headers=ctx["biz"]).json
     assert shown["state"] == "expired" and shown["rounds"][-1]["status"] == "expired"

@@ -264,7 +264,7 @@ def test_transition_table(session, outbox, before, after):
             .order_by(AuditEvent.id.desc())
         ).first()
         assert event is not None
-        assert event.data == {"before": before, "after": after}
+        assert (event.from_state, event.to_state) == (before, after)
         assert event.actor_id == creator.id
     else:
         with pytest.raises(InvalidTransition):

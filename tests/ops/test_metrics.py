@@ -7,10 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from prometheus_client import REGISTRY
 
-from app import clock
+from app import clock, jobs
 from app.errors import DomainError
 from app.matching import services as matching
-from app.payments import jobs
 from tests.payments.helpers import first_milestone, make_contract
 
 
@@ -79,11 +78,19 @@ def test_job_queue_lag_is_the_age_of_the_oldest_due_pending_job(client, session)
     with clock.frozen_at(start):
         body = client.get("/metrics").get_data(as_text=True)
         assert _gauge(body, "payments_job_queue_lag_seconds") == 0.0
-        jobs.schedule(session, kind=jobs.TRANSFER, milestone_id=milestone.id, due_at=start, key="a")
         jobs.schedule(
             session,
-            kind=jobs.AUTO_ACCEPT,
-            milestone_id=milestone.id,
+            kind="payout",
+            subject_type="payout",
+            subject_id=milestone.id,
+            due_at=start,
+            key="a",
+        )
+        jobs.schedule(
+            session,
+            kind="auto_accept",
+            subject_type="milestone",
+            subject_id=milestone.id,
             due_at=start + timedelta(hours=1),  # not due yet: not lag
             key="b",
         )

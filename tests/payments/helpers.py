@@ -11,13 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.audit import AuditEvent
 from app.contracts import services as contracts
 from app.contracts.models import Contract
 from app.devtools.stripe_emulator import EmulatorProcess
 from app.offers.models import Offer, OfferKind, OfferStatus, ServicePackage
 from app.payments import ledger, services
 from app.payments.gateway import PaymentGateway
-from app.payments.models import Milestone, MilestoneEvent
+from app.payments.models import Milestone
 from tests.factories import make_business, make_creator
 
 _n = itertools.count(1)
@@ -95,7 +96,8 @@ def onboard(
 
 
 def event_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(MilestoneEvent)) or 0
+    rows = select(func.count()).select_from(AuditEvent)
+    return session.scalar(rows.where(AuditEvent.subject_type == "milestone")) or 0
 
 
 def stripe_client(emulator: EmulatorProcess) -> stripe.StripeClient:

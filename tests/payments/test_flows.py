@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.devtools.stripe_emulator import EmulatorProcess
 from app.errors import Conflict, InvalidTransition
+from app.jobs import Job, JobStatus, run_due
 from app.payments import ledger, services
 from app.payments.gateway import CardDeclined, PaymentGateway
-from app.payments.jobs import run_due_jobs
-from app.payments.models import Job, JobStatus, MilestoneState, PayoutTransfer
+from app.payments.models import MilestoneState
+from app.settlement import payout_for
 
 from .helpers import (
     DECLINED,
@@ -81,16 +82,14 @@ def test_fund_deliver_accept_hold_transfer(
 
     with pytest.raises(Conflict):  # still clearing
         services.pay_out(session, gateway, milestone.id)
-    assert run_due_jobs(session, gateway).done == 0
+    assert run_due(session, gateway).done == 0
     clock.advance(timedelta(days=8))
-    report = run_due_jobs(session, gateway)
+    report = run_due(session, gateway)
     assert report.done == 2  # the transfer, and the stale auto-accept timer (no-op)
     session.refresh(milestone)
     assert milestone.state == MilestoneState.PAID_OUT
-    transfer = session.scalar(
-        select(PayoutTransfer).where(PayoutTransfer.milestone_id == milestone.id)
-    )
-    assert transfer is not None and transfer.amount_minor == 18_000
+    transfer = payout_for(session, "milestone", milestone.id)
+    assert transfer is not None and transfer.net_minor == 18_000
     remote = stripe_client(emulator).v1.transfers.retrieve(transfer.stripe_transfer_id)
     assert remote.destination == account_id and remote.amount == 18_000
     assert remote.source_transaction == milestone.charge_id
@@ -108,16 +107,18 @@ def test_auto_accept_after_review_window(
     milestone = delivered_milestone(session, gateway)
     assert milestone.review_due_at == T0 + timedelta(days=7)
     clock.advance(timedelta(days=6, hours=23))
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
     assert milestone.state == MilestoneState.DELIVERED
     clock.advance(timedelta(hours=1))
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
     session.refresh(milestone)
     assert milestone.state == MilestoneState.RELEASED
     # The payout timer waits for an onboarded creator and keeps pending.
     clock.advance(timedelta(days=9))
-    run_due_jobs(session, gateway)
-    job = session.scalar(select(Job).where(Job.key == f"milestone-{milestone.id}-transfer"))
+    run_due(session, gateway)
+    payout = payout_for(session, "milestone", milestone.id)
+    assert payout is not None
+    job = session.scalar(select(Job).where(Job.key == f"payout-{payout.id}"))
     assert job is not None and job.status == JobStatus.PENDING
     assert_ledger_ok(session)
 
@@ -135,7 +136,7 @@ def test_changes_requested_is_bounded(
         services.request_changes(session, milestone.id, business=business, note="Again")
     # An old auto-accept timer (first delivery) does not release before the newest window.
     clock.advance(timedelta(days=7))
-    run_due_jobs(session, gateway)
+    run_due(session, gateway)
     assert milestone.state == MilestoneState.RELEASED
     assert_ledger_ok(session)
 
@@ -203,17 +204,19 @@ def test_failed_transfer_is_retried_with_the_same_key_and_pays_once(
     clock.advance(timedelta(days=8))
     emulator.fail_next_transfers(count=1, destination=account_id, mode=mode)
 
-    first = run_due_jobs(session, gateway)
+    first = run_due(session, gateway)
     assert first.retried == 1  # (the stale auto-accept timer is "done")
     session.refresh(milestone)
     assert milestone.state == MilestoneState.RELEASED
-    job = session.scalar(select(Job).where(Job.key == f"milestone-{milestone.id}-transfer"))
+    payout = payout_for(session, "milestone", milestone.id)
+    assert payout is not None
+    job = session.scalar(select(Job).where(Job.key == f"payout-{payout.id}"))
     assert (
         job is not None and job.attempts == 1 and job.due_at == clock.now() + timedelta(minutes=1)
     )
 
     clock.advance(timedelta(minutes=1))
-    assert run_due_jobs(session, gateway).done == 1
+    assert run_due(session, gateway).done == 1
     session.refresh(milestone)
     assert milestone.state == MilestoneState.PAID_OUT
     transfers = stripe_client(emulator).v1.transfers.list({"destination": account_id}).data

@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 from app.errors import InvalidTransition
 from app.payments import ledger
 from app.payments.models import MilestoneState
-from app.payments.states import TRANSITIONS, allowed, lock_milestone, transition
+from app.payments.states import MILESTONE, lock_milestone
 
 from .helpers import event_count, first_milestone, make_contract
 
-CELLS = [(action, state) for action in TRANSITIONS for state in MilestoneState]
+CELLS = [(action, state) for action in MILESTONE.transitions for state in MilestoneState]
 
 
 @pytest.mark.parametrize(("action", "state"), CELLS)
@@ -23,14 +23,14 @@ def test_transition_table(session: Session, action: str, state: MilestoneState) 
     session.flush()
     events, money = event_count(session), ledger.snapshot(session)
     locked = lock_milestone(session, milestone.id)
-    if allowed(action, state):
-        assert transition(session, locked, action, actor_id=None) is True
+    if MILESTONE.allowed(action, state):
+        assert MILESTONE.move(session, locked, action, actor_id=None) is True
         session.flush()
-        assert locked.state == TRANSITIONS[action][1]
+        assert locked.state == MILESTONE.target(action)
         assert event_count(session) == events + 1
     else:
         with pytest.raises(InvalidTransition):
-            transition(session, locked, action, actor_id=None)
+            MILESTONE.move(session, locked, action, actor_id=None)
         session.flush()
         assert locked.state == state
         assert event_count(session) == events
@@ -40,12 +40,12 @@ def test_transition_table(session: Session, action: str, state: MilestoneState) 
 def test_idempotent_replay_is_a_no_op(session: Session) -> None:
     milestone = first_milestone(session, make_contract(session))
     locked = lock_milestone(session, milestone.id)
-    assert transition(session, locked, "fund", actor_id=None, idempotent=True)
+    assert MILESTONE.move(session, locked, "fund", actor_id=None, idempotent=True)
     session.flush()
     events = event_count(session)
-    assert transition(session, locked, "fund", actor_id=None, idempotent=True) is False
+    assert MILESTONE.move(session, locked, "fund", actor_id=None, idempotent=True) is False
     with pytest.raises(InvalidTransition):
-        transition(session, locked, "fund", actor_id=None)
+        MILESTONE.move(session, locked, "fund", actor_id=None)
     session.flush()
     assert event_count(session) == events
 
@@ -54,6 +54,6 @@ def test_the_happy_path_is_in_the_table() -> None:
     path = ["fund", "deliver", "request_changes", "deliver", "accept", "pay_out"]
     state = MilestoneState.PENDING
     for action in path:
-        assert allowed(action, state), (action, state)
-        state = TRANSITIONS[action][1]
+        assert MILESTONE.allowed(action, state), (action, state)
+        state = MILESTONE.target(action)
     assert state == MilestoneState.PAID_OUT

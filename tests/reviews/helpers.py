@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.accounts.models import User
+from app.audit import AuditEvent
 from app.contracts.models import Contract
-from app.payments.models import Milestone, MilestoneEvent, MilestoneState
+from app.payments.models import Milestone, MilestoneState
 from app.reviews.models import Review, Side
 from tests.payments.helpers import first_milestone, make_contract
 
@@ -49,9 +50,10 @@ def settle(
     for i, action in enumerate(path):
         target = targets[action]
         session.add(
-            MilestoneEvent(
-                milestone_id=milestone.id,
-                action=action,
+            AuditEvent(
+                subject_type="milestone",
+                subject_id=milestone.id,
+                action=f"milestone.{action}",
                 from_state=state.value,
                 to_state=target.value,
                 created_at=at + timedelta(minutes=i),

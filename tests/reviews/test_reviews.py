@@ -10,9 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.jobs import Job, run_due
 from app.payments.gateway import PaymentGateway
-from app.payments.jobs import run_due_jobs
-from app.payments.models import Job
 from app.reviews import services
 from app.reviews.models import Reputation, Review, Side
 from app.reviews.services import AlreadyReviewed, ReviewInput, WindowNotOpen
@@ -75,12 +74,12 @@ def test_window_closing_reveals_a_lone_review_and_locks_the_other_side_out(
 
     clock.advance(timedelta(days=13, hours=23))
     assert not services.contract_reviews(session, contract, contract.creator).theirs_visible
-    assert run_due_jobs(session, gateway).done == 0
+    assert run_due(session, gateway).done == 0
 
     clock.advance(timedelta(hours=2))
     # Computed check: visible even before the timer runs.
     assert services.contract_reviews(session, contract, contract.creator).theirs_visible
-    assert run_due_jobs(session, gateway).done == 1
+    assert run_due(session, gateway).done == 1
     review = session.scalars(select(Review)).one()
     assert review.revealed_at == clock.now()
     rep = session.get(Reputation, (contract.creator_id, Side.CREATOR))

@@ -1,0 +1,15 @@
+"""Start-up registration of contests with the kernel (called by create_app)."""
+
+from __future__ import annotations
+
+from app import jobs, settlement
+from app.contests import CLOSE_JOB, SETTLE_JOB, escrow, payouts, services, timers
+from app.payments import ledger, purchases
+
+
+def register() -> None:
+    jobs.register(CLOSE_JOB, timers.run_close_job)
+    jobs.register(SETTLE_JOB, timers.run_settle_job)
+    settlement.register(payouts.AwardPayouts())
+    purchases.register("contest", services.confirm_from_webhook)
+    ledger.register_check(escrow.check_escrow)

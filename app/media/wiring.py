@@ -1,0 +1,12 @@
+"""Start-up registration of stock media with the kernel (called by create_app)."""
+
+from __future__ import annotations
+
+from app import settlement
+from app.media import licensing, payouts
+from app.payments import purchases
+
+
+def register() -> None:
+    settlement.register(payouts.LicensePayouts())
+    purchases.register("media_license", licensing.confirm_from_webhook)
