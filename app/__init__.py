@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from app.config import PROJECT_ROOT, default_instance_path
+
+__all__ = ["PROJECT_ROOT", "create_app"]
 
 
 def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     """Build the app; every step is one small configure_* function below."""
     app = Flask(
         __name__,
-        instance_path=os.environ.get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        instance_path=default_instance_path(),
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
@@ -138,7 +139,7 @@ def configure_blueprints(app: Flask) -> None:
 
 
 def configure_errors(app: Flask) -> None:
-    from app.errors import init_error_handlers
+    from app.web import init_error_handlers
 
     init_error_handlers(app)
 

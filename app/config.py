@@ -11,6 +11,14 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+# The checkout: templates, static files, migrations and the default instance folder.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_instance_path() -> str:
+    return os.environ.get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+
+
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # None -> SQLite file in the instance folder
     "SQL_ECHO": False,

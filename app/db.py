@@ -28,6 +28,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+
+# Ids are BIGINT: a larger id cannot exist, and asking the driver about it would overflow.
+MAX_ID = 2**63 - 1
+
 # BIGINT on PostgreSQL; SQLite only autoincrements a plain INTEGER primary key.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 JsonType = JSON().with_variant(JSONB(), "postgresql")

@@ -15,7 +15,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 
-from app import PROJECT_ROOT
+from app.config import PROJECT_ROOT, default_instance_path, load_config
 
 
 def alembic_config(url: str, connection: Any = None) -> Config:
@@ -36,8 +36,6 @@ def downgrade(url: str, revision: str, connection: Any = None) -> None:
 
 
 def main() -> None:
-    from app import create_app
-
     parser = argparse.ArgumentParser(prog="python -m app.migrate")
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("upgrade")
@@ -45,7 +43,7 @@ def main() -> None:
     rev = sub.add_parser("revision")
     rev.add_argument("-m", "--message", required=True)
     args = parser.parse_args()
-    url = create_app().config["DATABASE_URL"]
+    url = load_config(default_instance_path())["DATABASE_URL"]
     if args.command == "upgrade":
         upgrade(url, args.revision)
     else:

@@ -15,20 +15,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 
-from flask import Response, abort, flash, g, redirect, request
+from flask import Flask, Response, abort, flash, g, redirect, render_template, request
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from app import uploads
-from app.errors import DomainError
+from app.db import MAX_ID
+from app.errors import TITLES, DomainError, domain_error_response, problem, wants_json
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors
 
 T = TypeVar("T")
 P = TypeVar("P")
-# Ids are BIGINT: a larger path id cannot exist, and asking the driver about it would overflow.
-MAX_ID = 2**63 - 1
 Page = str | tuple[str, int]
 _KEEP = "unit_of_work_keep"
 _DISCARDED = "unit_of_work_discarded"
@@ -176,3 +176,69 @@ def set_security_headers(response: Response) -> Response:
     if request.path.startswith("/api/") or request.endpoint in {"accounts.login"}:
         response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+# --- the one mapping of errors to answers -----------------------------------------------
+
+
+def is_transient_db_error(error: BaseException) -> bool:
+    """A deadlock, a serialization failure or a busy SQLite file: the request lost a race and
+    can simply be tried again (nothing was committed)."""
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(error, DBAPIError):
+        return False
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return code in {"40P01", "40001", "55P03"} or "database is locked" in str(error.orig)
+
+
+RETRY_MESSAGE = "Someone changed this at the same moment. Nothing was saved: please try again."
+
+
+def init_error_handlers(app: Flask) -> None:
+    """The one mapping of errors to answers: problem+json under /api and /stripe, pages
+    elsewhere. Every handler first discards the request's unit of work (app.web)."""
+
+    def page(status: int, message: str, *, standalone: bool = False) -> Any:
+        template = "errors/fatal.html" if standalone else "errors/error.html"
+        return render_template(template, status=status, message=message), status
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError) -> Any:
+        discard_unit_of_work()
+        if wants_json():
+            response = domain_error_response(error)
+            if error.status == 401:
+                response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+            return response
+        return page(error.status, error.message)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Any:
+        discard_unit_of_work()
+        status = error.code or 500
+        if wants_json():
+            response = problem(status, TITLES.get(status, error.name), error.description)
+            # Keep the headers the error carries (e.g. Allow on 405), minus its content type.
+            for name, value in error.get_headers():
+                if name.lower() != "content-type":
+                    response.headers[name] = value
+            return response
+        return page(status, error.description or "")
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Any:
+        # Rendered without the database (the session may be what broke) and without the
+        # signed-in navigation: a plain page that still gets the request id and CSP headers.
+        discard_unit_of_work()
+        if is_transient_db_error(error):
+            app.logger.warning("request lost a database race: %s", error)
+            if wants_json():
+                return problem(409, "Conflict", RETRY_MESSAGE, code="retry")
+            return page(409, RETRY_MESSAGE, standalone=True)
+        app.logger.exception("unhandled error")
+        if app.config.get("PROPAGATE_EXCEPTIONS"):
+            raise error
+        if wants_json():
+            return problem(500, "Internal Server Error", "Something went wrong on our side.")
+        return page(500, "Something went wrong on our side.", standalone=True)

@@ -32,6 +32,24 @@ from tests.stripe_support import WEBHOOK_SECRET, LiveServer, truncate_all  # noq
 
 passwords.use_cheap_hashing_for_tests()
 
+pytest_plugins = ["tests.fixtures"]
+
+# Packages whose tests move money: each gets a fresh Stripe idempotency namespace and the
+# ledger invariants checked after it (``tests.fixtures.money_checked``); the disputes and
+# messaging tests also store uploads in a private folder.
+MONEY_PACKAGES = {
+    "payments",
+    "disputes",
+    "media",
+    "contests",
+    "campaigns",
+    "negotiation",
+    "insights",
+    "messaging",
+    "kernel",
+}
+UPLOAD_PACKAGES = {"disputes", "messaging"}
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
 
@@ -188,6 +206,15 @@ def client(app: Flask, session: Session) -> FlaskClient:
 @pytest.fixture()
 def is_postgres(database_url: str) -> bool:
     return database_url.startswith("postgresql")
+
+
+@pytest.fixture(autouse=True)
+def _package_fixtures(request: pytest.FixtureRequest) -> None:
+    package = request.node.path.parent.name
+    if package in MONEY_PACKAGES:
+        request.getfixturevalue("money_checked")
+    if package in UPLOAD_PACKAGES:
+        request.getfixturevalue("media_root")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

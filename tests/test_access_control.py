@@ -24,6 +24,7 @@ from tests.factories import (
     make_creator,
     make_offer,
     make_proposal,
+    make_user,
 )
 
 # Pages anyone may see (given a public object).
@@ -63,14 +64,34 @@ PUBLIC_ENDPOINTS = {
     # Contests: the board and funded contests are public (drafts answer 404 but their owner).
     "contests.board",
     "contests.detail",
+    "api.get_contest",
 }
 REFUSED = {302, 400, 401, 403, 404, 405, 409, 415, 422}
 # Actions on the caller's own account, with no object of anyone else's to protect.
 OWN_ACCOUNT_ACTIONS = {"accounts.logout", "payments.start_onboarding", "payments.onboarding"}
 
 
-def _world(session: Session) -> dict[str, Any]:
+def _world(session: Session, gateway: Any, storage: Any) -> dict[str, Any]:
+    """Private objects of every kind, all owned by one business and one creator (and a report
+    only moderators may see): an intruder must be refused because of who they are, never
+    because the object is missing (``_owners_reach_their_objects`` proves they exist)."""
+    from datetime import timedelta
+
+    from app import clock, uploads
+    from app.campaigns import services as campaigns
+    from app.contests import services as contests
+    from app.disputes import services as disputes
+    from app.media import licensing
+    from app.media import services as media
+    from app.messaging import services as messaging
+    from app.moderation import services as moderation
+    from app.negotiation import services as negotiation
+    from app.payments import services as payments
+    from tests.factories import published_influencer_offer
+    from tests.media.helpers import encode, meta, picture, stock_offer, upload
+
     owner_creator = make_creator(session)
+    owner_creator.is_business = False
     owner_business = make_business(session)
     published = make_offer(session, owner_creator, status="published")
     draft = make_offer(session, owner_creator, status="draft")
@@ -78,9 +99,89 @@ def _world(session: Session) -> dict[str, Any]:
     proposal = make_proposal(session, brief, owner_creator)
     contract = contracts.create_from_package(session, published, "basic", business=owner_business)
     token, _secret = accounts.create_api_token(session, owner_business, name="private")
-    from app.payments import services as payments
-
     milestone = payments.milestones_of(session, contract.id)[0]
+    visa = "4242424242424242"
+    payments.pay_with_test_card(
+        session, gateway, milestone.id, business=owner_business, card_number=visa
+    )
+    delivered = uploads.store(
+        "deliveries", milestone.id, [_upload("logo.txt")], max_files=1, max_bytes=99
+    )
+    payments.deliver(
+        session,
+        milestone.id,
+        creator=owner_creator,
+        message="Done.",
+        files=[f.stored_name for f in delivered],
+    )
+    dispute = disputes.open_dispute(session, milestone.id, user=owner_business, reason="Late.")
+    stored = uploads.store(
+        "disputes", dispute.id, [_upload("proof.txt")], max_files=1, max_bytes=99
+    )
+    disputes.add_evidence(session, dispute.id, user=owner_business, body="", files=stored)
+    thread = messaging.thread_for_contract(session, contract)
+    attached = uploads.store(
+        "messages", thread.id, [_upload("brief.txt")], max_files=1, max_bytes=99
+    )
+    message = messaging.post(session, thread, sender=owner_business, body="Hi", files=attached)
+    campaign = campaigns.order(
+        session,
+        published_influencer_offer(session, creator=owner_creator),
+        owner_business,
+        ["post"],
+    )
+    payments.pay_with_test_card(
+        session, gateway, campaign.milestone_id, business=owner_business, card_number=visa
+    )
+    session.commit()  # the next step is another request (it locks the campaign afresh)
+    campaigns.submit_draft(
+        session,
+        campaign.id,
+        owner_creator,
+        text="Script",
+        caption="New roast #ad",
+        file_name=uploads.store_one("campaign_drafts", campaign.id, _upload("d.txt"), max_bytes=99),
+    )
+    contest = contests.create(
+        session,
+        owner_business,
+        contests.ContestInput(
+            title="Label",
+            description="A label.",
+            category="Design & Creative",
+            prize_minor=10_000,
+            currency="USD",
+            deadline=clock.now() + timedelta(days=3),
+        ),
+    )
+    contests.pay_with_test_card(session, gateway, contest.id, owner_business, visa)
+    entry = contests.enter(session, contest.id, owner_creator, text="Mine", file_name=None)
+    entry.file_name = uploads.store_one(
+        "contest_entries", contest.id, _upload("e.txt"), max_bytes=99
+    )
+    asset = media.upload(  # pending review: private to its creator (and moderators)
+        session,
+        storage,
+        owner_creator,
+        encode(picture(5)),
+        meta(stock_offer(session, owner_creator).id, model_release=True),
+        release_document=b"%PDF-1.4 signed release",
+    )
+    moderator = make_user(session, moderator=True)
+    listed = upload(session, storage, owner_creator, seed=2)
+    media.approve(session, listed.id, moderator=moderator)
+    licence, _intent = licensing.start_purchase(
+        session, gateway, listed.id, business=owner_business, license_type="standard"
+    )
+    talks = negotiation.propose(
+        session,
+        published,
+        owner_business,
+        negotiation.TermsInput(price_minor=9_000, delivery_days=4),
+    )
+    report = moderation.create_report(
+        session, owner_business, subject_type="offer", subject_id=published.id, reason="spam"
+    )
     session.commit()
     return {
         "offer_id": draft.id,
@@ -91,12 +192,58 @@ def _world(session: Session) -> dict[str, Any]:
         "token_id": token.id,
         "creator_id": owner_creator.id,
         "user_id": owner_creator.id,
+        "dispute_id": dispute.id,
+        "evidence_id": dispute.evidence[-1].id,
+        "thread_id": thread.id,
+        "attachment_id": message.attachments[0].id,
+        "campaign_id": campaign.id,
+        "contest_id": contest.id,
+        "entry_id": entry.id,
+        "asset_id": asset.id,
+        "license_id": licence.id,
+        "negotiation_id": talks.id,
+        "report_id": report.id,
         "kind": "service",
         "tier": "basic",
-        "name": "evidence.txt",
+        "name": delivered[0].stored_name,
         "filename": "x.css",
         "action": "publish",
+        "owners": (owner_business, owner_creator, moderator),
     }
+
+
+def _upload(name: str) -> Any:
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    return FileStorage(io.BytesIO(b"evidence"), filename=name, content_type="text/plain")
+
+
+def _owners_reach_their_objects(app: Flask, ids: dict[str, Any]) -> None:
+    """Every page about one of the world's objects answers its owner (or a moderator): the
+    refusals the intruder gets below are about authorisation, not about missing rows."""
+    clients = []
+    for owner in ids["owners"]:
+        owner_client = app.test_client()
+        login(owner_client, owner)
+        clients.append(owner_client)
+    object_ids = {str(value) for key, value in ids.items() if key.endswith("_id")}
+    for method, path, endpoint in _routes(app, ids):
+        if method != "GET" or endpoint in PUBLIC_ENDPOINTS or path.startswith("/api/"):
+            continue
+        if not any(part in object_ids for part in path.split("/")):
+            continue
+        if endpoint in NOT_PAGES:
+            continue
+        statuses = [owner_client.get(path).status_code for owner_client in clients]
+        assert any(status < 400 for status in statuses), (path, statuses)
+
+
+# GET routes about an object that nobody reaches with this world's ids: downloads that need a
+# signed token, and forms that start something with *another* party's published offer (the
+# world's offer id is a private draft).
+NOT_PAGES = {"media.download", "negotiation.propose", "campaigns.order"}
 
 
 def _routes(app: Flask, ids: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -129,8 +276,10 @@ def _call(client: Any, method: str, path: str, headers: dict[str, str] | None = 
     return client.open(path, method=method, **kwargs)
 
 
-def test_anonymous_requests_to_private_routes_are_refused_and_change_nothing(app, client, session):
-    ids = _world(session)
+def test_anonymous_requests_to_private_routes_are_refused_and_change_nothing(
+    app, client, session, gateway, storage
+):
+    ids = _world(session, gateway, storage)
     before = _table_counts(session)
     private = [route for route in _routes(app, ids) if route[2] not in PUBLIC_ENDPOINTS]
     assert len(private) > 60  # the sweep really covers the application
@@ -146,8 +295,11 @@ def test_anonymous_requests_to_private_routes_are_refused_and_change_nothing(app
 
 
 @pytest.mark.parametrize("as_api", [False, True], ids=["browser", "api"])
-def test_someone_else_cannot_read_or_change_private_objects(app, client, session, as_api):
-    ids = _world(session)
+def test_someone_else_cannot_read_or_change_private_objects(
+    app, client, session, gateway, storage, as_api
+):
+    ids = _world(session, gateway, storage)
+    _owners_reach_their_objects(app, ids)
     intruder = make_creator(session)
     intruder.is_business = True  # both roles: refusals must come from ownership, not role
     headers = api_token(session, intruder) if as_api else {}

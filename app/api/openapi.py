@@ -10,6 +10,8 @@ import importlib
 from collections.abc import Mapping
 from typing import Any
 
+from app.db import MAX_ID
+
 DOMAIN_SPECS = (
     "app.offers.api_spec",
     "app.briefs.api_spec",
@@ -40,10 +42,6 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         },
     },
 }
-
-
-# Building blocks shared by every domain's api_spec module.
-MAX_ID = 2**63 - 1  # ids are BIGINT; larger path ids answer 404
 
 
 def ref(name: str) -> dict[str, Any]:

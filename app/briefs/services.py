@@ -34,6 +34,7 @@ from app.briefs.models import (
 from app.briefs.states import BRIEF, EDITABLE_BRIEF_STATUSES, PROPOSAL
 from app.contracts import services as contracts
 from app.contracts.models import Contract
+from app.db import MAX_ID
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.money import MoneyError, check_amount, check_currency
 from app.offers.models import CATEGORIES, OfferKind
@@ -45,8 +46,6 @@ COVER_LETTER_LENGTH = (20, 5000)
 DELIVERY_DAYS = (1, 365)
 MAX_DEADLINE_AHEAD = timedelta(days=730)
 MAX_SKILLS = 20
-# Largest id a BIGINT column holds; larger path ids would make PostgreSQL raise, not answer 404.
-MAX_ID = 2**63 - 1
 
 Errors = dict[str, list[str]]
 

@@ -17,6 +17,7 @@ from app.briefs.forms import KIND_LABELS, BoardFilterForm, BriefForm, ProposalFo
 from app.briefs.models import Brief, BriefStatus, Proposal, ProposalStatus
 from app.briefs.states import EDITABLE_BRIEF_STATUSES
 from app.contracts.models import Contract
+from app.db import MAX_ID
 from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors, split_list
@@ -210,7 +211,7 @@ def cancel(brief_id: int) -> Page | Response:
 @login_required
 def invite(brief_id: int, creator_id: int) -> Page | Response:
     session = db.session()
-    creator = session.get(User, creator_id) if 0 < creator_id <= services.MAX_ID else None
+    creator = session.get(User, creator_id) if 0 < creator_id <= MAX_ID else None
     if creator is None:
         abort(404)
 

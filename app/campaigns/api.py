@@ -16,10 +16,11 @@ from app.campaigns import services
 from app.campaigns.content import disclosures_for
 from app.campaigns.models import Campaign
 from app.contracts.models import Contract
+from app.db import MAX_ID
 from app.errors import NotFound
 from app.extensions import db
 from app.negotiation.api_input import fields
-from app.offers.services import MAX_ID, visible_offer
+from app.offers.services import visible_offer
 
 
 def _iso(value: Any) -> str | None:

@@ -27,9 +27,10 @@ from app.campaigns.content import check_post_url, normalized, require_disclosure
 from app.campaigns.models import Campaign, CampaignState, CampaignViolation, ViolationKind
 from app.contracts import services as contracts
 from app.contracts.models import Contract, ContractStatus
+from app.db import MAX_ID
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.offers.models import Offer, OfferKind, Platform
-from app.offers.services import MAX_ID, is_listed
+from app.offers.services import is_listed
 from app.payments import delivery
 from app.payments import services as payments
 from app.payments.models import MilestoneState

@@ -19,10 +19,10 @@ from app.contests import CLOSE_JOB, SETTLE_JOB, escrow
 from app.contests.models import Contest, ContestEntry, ContestState
 from app.contests.states import CONTEST, lock_contest
 from app.contests.timers import judging_ends
+from app.db import MAX_ID
 from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from app.money import MoneyError, check_amount, check_currency
 from app.offers.models import CATEGORIES
-from app.offers.services import MAX_ID
 from app.payments import ledger
 from app.payments.funding import TEST_CARDS
 from app.payments.gateway import CardDeclined, PaymentGateway

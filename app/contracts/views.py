@@ -7,8 +7,8 @@ from flask_login import login_required
 
 from app.accounts.auth import current
 from app.contracts.models import Contract
+from app.db import MAX_ID
 from app.extensions import db
-from app.offers.services import MAX_ID
 from app.payments.views import render_contract
 
 bp = Blueprint("contracts", __name__)

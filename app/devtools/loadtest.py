@@ -32,7 +32,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from app import PROJECT_ROOT
+from app.config import PROJECT_ROOT
 from app.devtools.loadtest_client import SCENARIOS
 
 HOST = "127.0.0.1"  # the only address this test ever sends traffic to

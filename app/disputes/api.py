@@ -15,13 +15,13 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.api import api_user, bp, created, json_body, page_params
 from app.contracts.models import Contract
+from app.db import MAX_ID
 from app.disputes import money, queries, services
 from app.disputes.models import Dispute
 from app.errors import NotFound
 from app.extensions import db
 from app.messaging import services as messaging
 from app.messaging.models import Message, MessageThread
-from app.offers.services import MAX_ID
 from app.payments.api import _milestone, _text_fields
 
 

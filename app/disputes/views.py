@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from app import uploads as storage
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
+from app.db import MAX_ID
 from app.disputes import money, queries, services
 from app.disputes.forms import (
     EvidenceForm,
@@ -27,7 +28,6 @@ from app.disputes.forms import (
 from app.disputes.models import Dispute, DisputeEvidence
 from app.extensions import db
 from app.messaging import services as messaging
-from app.offers.services import MAX_ID
 from app.payments.gateway import gateway_for
 from app.payments.models import Milestone
 from app.payments.views import _milestone as party_milestone

@@ -13,6 +13,7 @@ from flask import Response, current_app, jsonify, request, url_for
 
 from app.accounts.models import Role, User
 from app.api import api_user, bp, json_body, optional_api_user, page_params
+from app.db import MAX_ID
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.media import licensing, services
@@ -109,7 +110,7 @@ def list_media_licenses(asset_id: int) -> Response:
     """The caller's licences for the asset (its creator: every licence sold)."""
     user = api_user()
     session = db.session()
-    asset = session.get(MediaAsset, asset_id) if asset_id <= services.MAX_ID else None
+    asset = session.get(MediaAsset, asset_id) if asset_id <= MAX_ID else None
     if asset is None:
         raise NotFound("No such media.")
     if asset.creator_id == user.id:

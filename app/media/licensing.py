@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 
 from app import clock, settlement
 from app.accounts.models import User
+from app.db import MAX_ID
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.media import royalties
 from app.media.models import LicenseStatus, LicenseType, MediaAsset, MediaLicense
-from app.media.services import MAX_ID, is_listed, prices
+from app.media.services import is_listed, prices
 from app.media.states import LICENSE, lock_license
 from app.payments import ledger
 from app.payments.funding import TEST_CARDS

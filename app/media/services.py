@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.accounts.models import User
+from app.db import MAX_ID
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.media import images
 from app.media.images import Inspected, Limits
@@ -34,7 +35,6 @@ MAX_REASON = 1000
 # dHash bits that may differ for two pictures to count as near-duplicates (of 64).
 DUPLICATE_MAX_DISTANCE = 8
 RELEASE_TYPES = {b"%PDF-": ("application/pdf", "pdf")}
-MAX_ID = 2**63 - 1
 
 DEFAULT_LIMITS = {
     "MEDIA_IMAGE_MAX_BYTES": 25 * 1024 * 1024,

@@ -25,6 +25,7 @@ from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
 from app.accounts.services import user_for_api_token
 from app.briefs.models import Brief
+from app.db import MAX_ID
 from app.errors import DomainError, NotFound
 from app.extensions import db, login_manager
 from app.forms import FORM_ERROR_STATUS, apply_errors
@@ -319,7 +320,7 @@ def reject(asset_id: int) -> Page | Response:
 
 def _private_file(asset_id: int, attribute: str, name: str) -> Response:
     _moderator()
-    asset = db.session.get(MediaAsset, asset_id) if asset_id <= services.MAX_ID else None
+    asset = db.session.get(MediaAsset, asset_id) if asset_id <= MAX_ID else None
     key = getattr(asset, attribute, None) if asset is not None else None
     if not key:
         abort(404)
@@ -356,7 +357,7 @@ def moderation_release(asset_id: int) -> Response:
 @login_required
 def brief_stock(brief_id: int) -> str:
     user = current()
-    if brief_id > services.MAX_ID:
+    if brief_id > MAX_ID:
         raise NotFound("No such brief.")
     brief = get_owned_or_404(db.session(), Brief, brief_id, user.id, owner_attr="business_id")
     try:

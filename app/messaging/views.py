@@ -17,13 +17,13 @@ from app.accounts.auth import current
 from app.accounts.models import User
 from app.briefs.models import Proposal
 from app.contracts.models import Contract
+from app.db import MAX_ID
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS
 from app.messaging import services
 from app.messaging.forms import MessageForm
 from app.messaging.models import MessageThread
-from app.offers.services import MAX_ID
 from app.web import attempt, submit
 
 bp = Blueprint("messaging", __name__)

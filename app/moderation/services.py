@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 
 from app import audit, clock, settlement
 from app.accounts.models import User
+from app.db import MAX_ID
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.matching.hooks import offer_changed
 from app.moderation import subjects
 from app.moderation.models import Report, ReportReason, ReportStatus
 from app.moderation.subjects import Subject
 from app.offers.models import Offer
-from app.offers.services import MAX_ID
 from app.workflow import StateMachine, lock, lock_many
 
 REPORT = StateMachine(

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import CreatorProfile, User
 from app.briefs import services as briefs
 from app.briefs.models import Brief
+from app.db import MAX_ID
 from app.offers.models import Offer
-from app.offers.services import MAX_ID
 
 HIDEABLE = ("offer", "brief", "profile")
 

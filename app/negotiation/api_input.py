@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from app.db import MAX_ID
 from app.errors import ValidationFailed
-from app.offers.services import MAX_ID
 from app.payments.forms import storable
 
 MAX_INT = 2**31 - 1

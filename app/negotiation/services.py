@@ -21,6 +21,7 @@ from app import audit, clock, jobs
 from app.accounts.models import User
 from app.contracts import services as contracts
 from app.contracts.models import Contract
+from app.db import MAX_ID
 from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from app.money import MoneyError, check_amount
 from app.negotiation import EXPIRE_JOB
@@ -32,7 +33,7 @@ from app.negotiation.models import (
     Side,
 )
 from app.offers.models import Offer
-from app.offers.services import MAX_ID, is_listed
+from app.offers.services import is_listed
 from app.workflow import StateMachine, lock
 
 DEFAULT_ROUND_HOURS = 72

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.api.openapi import MAX_ID, problem_response
+from app.api.openapi import problem_response
 from app.api.openapi import query_param as _query
 from app.api.openapi import ref as _ref
+from app.db import MAX_ID
 from app.money import MAX_AMOUNT_MINOR, SUPPORTED_CURRENCIES
 from app.offers.models import CATEGORIES, DeliverableKind, OfferKind, PackageTier, Platform
 from app.offers.validation import (

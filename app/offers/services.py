@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app import audit, clock
 from app.accounts.models import Role, User
+from app.db import MAX_ID
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.matching.hooks import offer_changed
 from app.offers.models import (
@@ -50,9 +51,6 @@ OFFER = StateMachine(
 
 
 # --- who may see and change an offer --------------------------------------------------------
-
-# Ids beyond BIGINT cannot exist; asking the database about them would overflow the driver.
-MAX_ID = 2**63 - 1
 
 
 def _get(session: Session, offer_id: int) -> Offer | None:

@@ -16,9 +16,9 @@ from sqlalchemy import func, or_, select
 from app.accounts.models import Role, User
 from app.api import api_user, bp, json_body, page_params
 from app.contracts.models import Contract
+from app.db import MAX_ID
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
-from app.offers.services import MAX_ID
 from app.payments import services
 from app.payments.forms import storable
 from app.payments.models import Milestone

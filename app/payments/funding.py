@@ -184,10 +184,11 @@ def confirm_funding(
         return milestone
     if (intent.amount, intent.currency) != (milestone.amount_minor, milestone.currency):
         raise Conflict("The payment amount does not match the milestone.")
-    if not MILESTONE.move(
-        session, milestone, "fund", actor_id=actor_id, idempotent=True, payment_intent=intent.id
-    ):
+    if milestone.funded_at is not None:
+        # Booked already (by the page or an earlier delivery of the event), however far the
+        # milestone has moved on since: a late first webhook is news, not an error.
         return milestone
+    MILESTONE.move(session, milestone, "fund", actor_id=actor_id, payment_intent=intent.id)
     milestone.charge_id = intent.charge_id
     milestone.funded_minor = intent.amount
     milestone.funded_at = clock.now()

@@ -8,9 +8,9 @@ from flask import Response, jsonify, url_for
 
 from app.accounts.models import User
 from app.api import api_user, bp, created, json_body
+from app.db import MAX_ID
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
-from app.offers.services import MAX_ID
 from app.reviews import services
 from app.reviews.models import Reputation, Review, Side
 from app.reviews.window import is_revealed

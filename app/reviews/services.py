@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from app import audit, clock
 from app.accounts.models import User
 from app.contracts.models import Contract
+from app.db import MAX_ID
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.offers.services import MAX_ID
 from app.reviews import reputation
 from app.reviews.models import Review, Side
 from app.reviews.window import Window, is_revealed, revealed_clause, schedule_reveal, window_for

@@ -10,10 +10,10 @@ from werkzeug.wrappers import Response
 
 from app.accounts.auth import current
 from app.accounts.models import User
+from app.db import MAX_ID
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors
-from app.offers.services import MAX_ID
 from app.payments import fees
 from app.reviews import formula, services
 from app.reviews.forms import ReviewForm

@@ -34,6 +34,12 @@ Json = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgres
 When = app.db.UTCDateTime(timezone=True)
 
 
+def _times(*names: str) -> dict[str, Any]:
+    """Result types for raw SELECTs (by column name), so SQLite's stored strings come back as
+    aware datetimes, as the ORM reads them."""
+    return dict.fromkeys(names, When)
+
+
 def _table(name: str, *columns: sa.Column[Any]) -> sa.Table:
     return sa.Table(name, sa.MetaData(), *columns)
 
@@ -273,7 +279,7 @@ def _backfill_payouts(bind: sa.Connection) -> dict[tuple[str, int], int]:
             " FROM milestones m JOIN contracts c ON c.id = m.contract_id"
             " LEFT JOIN payout_transfers t ON t.milestone_id = m.id"
             " WHERE m.released_minor > 0"
-        )
+        ).columns(**_times("clears_at", "released_at", "paid_out_at"))
     ).mappings()
     for m in milestones:
         if m["stripe_transfer_id"]:
@@ -309,7 +315,7 @@ def _backfill_payouts(bind: sa.Connection) -> dict[tuple[str, int], int]:
             " l.charge_id, l.sold_at, l.clears_at, l.paid_out_at, l.stripe_transfer_id,"
             " a.title FROM media_licenses l JOIN media_assets a ON a.id = l.asset_id"
             " WHERE l.status = 'active'"
-        )
+        ).columns(**_times("sold_at", "clears_at", "paid_out_at"))
     ).mappings()
     for lic in licences:
         hold = (lic["clears_at"] - lic["sold_at"]) if lic["clears_at"] and lic["sold_at"] else None
@@ -342,7 +348,7 @@ def _backfill_payouts(bind: sa.Connection) -> dict[tuple[str, int], int]:
             " w.hold_hours, w.currency, w.state, w.clears_at, w.stripe_transfer_id,"
             " w.created_at, w.paid_out_at, c.charge_id, c.title"
             " FROM contest_awards w JOIN contests c ON c.id = w.contest_id"
-        )
+        ).columns(**_times("clears_at", "created_at", "paid_out_at"))
     ).mappings()
     for w in awards:
         rows.append(
@@ -403,7 +409,7 @@ def _move_jobs(bind: sa.Connection, payouts: dict[tuple[str, int], int]) -> None
         sa.text(
             "SELECT kind, milestone_id, subject_id, key, due_at, status, attempts, last_error,"
             " created_at, finished_at FROM payment_jobs WHERE status IN ('pending', 'failed')"
-        )
+        ).columns(**_times("due_at", "created_at", "finished_at"))
     ).mappings()
     for job in old:
         row = dict(job, locked_until=None)
@@ -433,7 +439,7 @@ def _move_jobs(bind: sa.Connection, payouts: dict[tuple[str, int], int]) -> None
         sa.text(
             "SELECT license_id, due_at, status, attempts, last_error, created_at, finished_at"
             " FROM media_payout_jobs WHERE status IN ('pending', 'failed')"
-        )
+        ).columns(**_times("due_at", "created_at", "finished_at"))
     ).mappings()
     for job in media:
         payout_id = payouts.get(("media_license", job["license_id"]))

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.briefs.models import Brief
 from tests.factories import make_brief, make_business, make_creator
-
-
-def count(session: Session, model: type[Any], *where: Any) -> int:
-    return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
 @pytest.fixture()

@@ -7,8 +7,8 @@ from app import clock
 from app.api.openapi import build_spec
 from app.briefs.models import Brief, BriefStatus, Proposal, ProposalStatus
 from app.contracts.models import Contract
-from tests.briefs.conftest import count
 from tests.factories import api_token, make_brief, make_proposal, make_user
+from tests.fixtures import count
 
 DEADLINE = (clock.now().date() + timedelta(days=20)).isoformat()
 SPEC = build_spec()

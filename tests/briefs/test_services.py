@@ -11,8 +11,8 @@ from app.briefs.models import Brief, BriefInvitation, BriefStatus, Proposal, Pro
 from app.contracts.models import Contract
 from app.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from app.money import MAX_AMOUNT_MINOR
-from tests.briefs.conftest import count
 from tests.factories import make_brief, make_proposal, make_user
+from tests.fixtures import count
 
 TODAY = clock.now().date()
 

@@ -7,8 +7,8 @@ from app import clock
 from app.briefs import services
 from app.briefs.models import Brief, BriefInvitation, BriefStatus, Proposal, ProposalStatus
 from app.contracts.models import Contract
-from tests.briefs.conftest import count
 from tests.factories import login, make_brief, make_proposal, make_user
+from tests.fixtures import count
 
 TOMORROW = (clock.now().date() + timedelta(days=1)).isoformat()
 YESTERDAY = (clock.now().date() - timedelta(days=1)).isoformat()

@@ -12,8 +12,8 @@ from app.payments import ledger, services
 from app.payments.gateway import PaymentGateway
 from app.payments.models import Milestone, MilestoneState
 from tests.factories import make_business
+from tests.stripe_support import event_payload, sign
 
-from .conftest import event_payload, sign
 from .helpers import (
     VISA,
     delivered_milestone,

@@ -22,8 +22,8 @@ from app.payments import ledger, services
 from app.payments.gateway import PaymentGateway
 from app.payments.models import JournalEntry, MilestoneState
 from app.settlement.models import Payout
+from tests.stripe_support import event_payload, sign
 
-from .conftest import event_payload, sign
 from .helpers import (
     assert_ledger_ok,
     delivered_milestone,

@@ -13,8 +13,8 @@ from app.devtools.stripe_emulator import EmulatorProcess
 from app.payments import ledger, services
 from app.payments.gateway import PaymentGateway
 from app.payments.models import ConnectedAccount, Milestone, MilestoneState
+from tests.stripe_support import WEBHOOK_SECRET, LiveServer
 
-from .conftest import WEBHOOK_SECRET, LiveServer
 from .helpers import assert_ledger_ok, first_milestone, make_contract, stripe_client
 
 

@@ -12,8 +12,8 @@ from app.devtools.stripe_emulator import EmulatorProcess
 from app.payments import ledger, services
 from app.payments.gateway import PaymentGateway
 from app.payments.models import ConnectedAccount, MilestoneState
+from tests.stripe_support import event_payload, sign
 
-from .conftest import event_payload, sign
 from .helpers import (
     assert_ledger_ok,
     first_milestone,

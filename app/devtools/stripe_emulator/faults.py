@@ -9,6 +9,8 @@ rules held in memory only (a restart disarms them). Modes:
 - ``connection_lost``: the request executes and its idempotency record is stored, then the
   connection is dropped without an answer (the "did it go through?" case). A retry with the
   same key replays the stored response instead of paying twice.
+- ``invalid_request``: 400 invalid_request_error, nothing executed: Stripe refusing for good
+  (e.g. the destination account can no longer receive transfers), which no retry fixes.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .errors import InjectedFailureError, StripeApiError
 from .params import as_int, as_str, body_params
 from .responses import json_response
 
-MODES = ("api_error", "rate_limit", "connection_lost")
+MODES = ("api_error", "rate_limit", "connection_lost", "invalid_request")
 
 
 @dataclass
@@ -80,6 +82,12 @@ async def fault_middleware(request: web.Request, handler: Handler) -> web.Stream
             429,
             "Too many requests hit the API too quickly (injected by the Stripe emulator).",
             code="rate_limit",
+        )
+    if rule.mode == "invalid_request":
+        raise InjectedFailureError(
+            400,
+            "The destination account cannot receive transfers (injected by the Stripe emulator).",
+            code="account_invalid",
         )
     response = await handler(request)
     # connection_lost: the work is done and recorded; the client never hears about it.
