@@ -15,6 +15,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS
 from app.matching import services as matching
+from app.media import gallery
 from app.offers import services
 from app.offers.catalog import creator_offers, search_catalog
 from app.offers.forms import FORMS, CatalogFilterForm, apply_offer_errors
@@ -51,7 +52,10 @@ def catalog() -> tuple[str, int]:
         form.sort.data = "relevance"  # show the order the results are really in
     result = search_catalog(db.session(), query, ranked_ids=ranked_ids)
     status = 200 if valid else FORM_ERROR_STATUS
-    return render_template("offers/catalog.html", form=form, result=result), status
+    pictures = gallery.for_offer_cards(db.session(), result.items)
+    return render_template(
+        "offers/catalog.html", form=form, result=result, pictures=pictures
+    ), status
 
 
 def semantic_search(text: str) -> list[int] | None:
@@ -70,9 +74,13 @@ def detail(offer_id: int) -> str:
     viewer = _viewer()
     offer = services.visible_offer(db.session(), offer_id, viewer)
     is_owner = viewer is not None and viewer.id == offer.creator_id
+    session = db.session()
     return render_template(
         "offers/detail.html",
         offer=offer,
+        images=gallery.offer_images(session, [offer.id]).get(offer.id, []),
+        assets=gallery.stock_assets(session, [offer.id]).get(offer.id, []),
+        avatar=gallery.avatars_of(session, [offer.creator_id]).get(offer.creator_id),
         is_owner=is_owner,
         can_order=services.is_listed(offer) and not is_owner,
         next_statuses=services.next_statuses(offer) if is_owner else [],

@@ -22,7 +22,9 @@ from app.accounts.models import Availability, User
 from app.briefs import services as briefs
 from app.briefs.models import Brief, BriefStatus
 from app.extensions import db
+from app.media.storage import MediaStorage, storage_for
 from app.offers import services as offers
+from app.offers.models import Offer
 from app.offers.validation import (
     DeliverableInput,
     InfluencerInput,
@@ -32,6 +34,7 @@ from app.offers.validation import (
     StockMediaInput,
 )
 from app.seed import catalog
+from app.seed.gallery import add_demo_pictures
 
 DEMO_PASSWORD = "demo-password-1"
 DEMO_ACCOUNTS: dict[str, str] = {
@@ -178,9 +181,15 @@ def _demo_hash() -> str:
 
 
 def seed(
-    session: Session, *, seed_value: int = 20251125, size: SeedSize = SeedSize()
+    session: Session,
+    *,
+    seed_value: int = 20251125,
+    size: SeedSize = SeedSize(),
+    storage: MediaStorage | None = None,
 ) -> dict[str, int]:
-    """Create the demo marketplace in ``session``; returns counts. Caller commits."""
+    """Create the demo marketplace in ``session``; returns counts. Caller commits.
+
+    With ``storage``, pictures too (avatars, portfolios, offer galleries, stock media)."""
     rng = random.Random(seed_value)
     logins = DEMO_ACCOUNTS
     creators = [
@@ -220,6 +229,7 @@ def seed(
         )
 
     offer_count = 0
+    made: list[Offer] = []
     for index, creator in enumerate(creators):
         currency = _currency(rng)
         roll = rng.random()
@@ -258,9 +268,18 @@ def seed(
         )
         for data in inputs:
             offer = offers.create_offer(session, creator, data)
+            made.append(offer)
             if rng.random() < 0.92:
                 offers.publish(session, offer, creator)
             offer_count += 1
+
+    picture_counts = (
+        add_demo_pictures(
+            session, storage, random.Random(seed_value + 1), creators, made, moderator
+        )
+        if storage is not None
+        else {}
+    )
 
     today = clock.now().date()
     brief_list: list[Brief] = []
@@ -313,6 +332,7 @@ def seed(
         "offers": offer_count,
         "briefs": len(brief_list),
         "proposals": proposal_count,
+        **picture_counts,
     }
 
 
@@ -325,7 +345,7 @@ def seed_if_empty(app: Flask) -> bool:
     session = db.session()
     if not database_is_empty(session):
         return False
-    counts = seed(session)
+    counts = seed(session, storage=storage_for(app))
     session.commit()
     print("Demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     return True
