@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import random
 from dataclasses import dataclass
+from typing import Any
 from datetime import timedelta
 
 from flask import Flask
@@ -151,6 +152,19 @@ def _influencer_input(
         tags=list(topics),
         currency=currency,
     )
+
+
+def _audience(rng: random.Random, kinds: tuple[str, ...]) -> dict[str, Any]:
+    """What an influencer brief asks of the audience (other briefs ask nothing)."""
+    if "influencer" not in kinds:
+        return {}
+    low = rng.choice((5_000, 10_000, 50_000))
+    return {
+        "audience_regions": rng.sample(["US", "GB", "DE", "FR", "BR", "IN"], 2),
+        "audience_min_followers": low,
+        "audience_max_followers": low * rng.choice((10, 20, 50)),
+        "audience_min_engagement_bp": rng.choice((150, 200, 300)),
+    }
 
 
 def _make_user(
@@ -302,6 +316,7 @@ def seed(
             currency=_currency(rng),
             deadline=today + timedelta(days=rng.randint(10, 90)),
             visibility="invite_only" if rng.random() < 0.1 else "public",
+            **_audience(rng, kinds),
         )
         brief_list.append(
             briefs.create_brief(session, business, brief_data, publish=rng.random() < 0.9)
