@@ -156,7 +156,8 @@ def audience_fit(meta: CandidateMeta, c: BriefConstraints) -> tuple[float, list[
     parts: list[float] = []
     reasons: list[str] = []
     if c.audience_regions:
-        reached = sorted(c.audience_regions & meta.audience_regions)
+        names = dict(c.region_names)
+        reached = sorted(names.get(r, r) for r in c.audience_regions & meta.audience_regions)
         parts.append(len(reached) / len(c.audience_regions))
         reasons.append(
             f"audience in {', '.join(reached)}"

@@ -105,7 +105,8 @@ def add_image(
     widths: tuple[int, ...] = AVATAR_WIDTHS if square else GALLERY_WIDTHS
     side = min(found.picture.size) if square else found.picture.width
     # Never upscale: the widths below the picture's own, then the picture's (or the cap).
-    widths = (*[w for w in widths if w < side], min(side, widths[-1]))
+    largest = min(side, widths[-1])
+    widths = (*[w for w in widths if w < largest], largest)
     renditions = [(w, images.rendition(found.picture, w, square=square)) for w in widths]
     stem = new_key("gallery", "jpg").removesuffix(".jpg")
     image = GalleryImage(
