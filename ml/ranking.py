@@ -208,8 +208,9 @@ def business_adjustment(
         kf = 1.0 if not constraints.kinds_wanted or meta.kind in constraints.kinds_wanted else 0.0
         comps["kind_fit"] = kf
         if kf == 0.0:
-            wanted = ", ".join(sorted(constraints.kinds_wanted))
-            reasons.append(f"offers {meta.kind}, brief wants {wanted}")
+            # "stock media", not the internal "stock_media".
+            wanted = " or ".join(sorted(k.replace("_", " ") for k in constraints.kinds_wanted))
+            reasons.append(f"offers {meta.kind.replace('_', ' ')}, brief wants {wanted}")
         df, why = delivery_fit(meta, constraints)
         comps["delivery_fit"] = df
         reasons += [why] if why else []
