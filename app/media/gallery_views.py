@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -97,7 +97,8 @@ def my_pictures() -> Page | Response:
     session = db.session()
     avatar_form = PictureForm(prefix="avatar")
     portfolio_form = PictureForm(prefix="portfolio")
-    status = 200
+    # A POST that is neither form (no submit button of ours) is bad input, not a page view.
+    status = FORM_ERROR_STATUS if request.method == "POST" else 200
     for form, purpose in (
         (avatar_form, ImagePurpose.AVATAR),
         (portfolio_form, ImagePurpose.PORTFOLIO),

@@ -9,8 +9,8 @@ from __future__ import annotations
 import functools
 import random
 from dataclasses import dataclass
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import func, select
