@@ -104,6 +104,7 @@ def configure_blueprints(app: Flask) -> None:
     from app.disputes.views import bp as disputes_bp
     from app.insights.views import bp as insights_bp
     from app.matching.views import bp as matching_bp
+    from app.media.gallery_views import bp as gallery_bp
     from app.media.views import bp as media_bp
     from app.messaging.views import bp as messaging_bp
     from app.moderation.views import bp as moderation_bp
@@ -125,6 +126,7 @@ def configure_blueprints(app: Flask) -> None:
         payments_bp,
         insights_bp,
         media_bp,
+        gallery_bp,
         messaging_bp,
         disputes_bp,
         reviews_bp,

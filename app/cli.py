@@ -32,13 +32,14 @@ def init_cli(app: Flask) -> None:
     def seed_demo(seed_value: int, if_empty: bool) -> None:
         """Create demo creators, businesses, offers, briefs and proposals."""
         from app.extensions import db
+        from app.media.storage import storage_for
         from app.seed.demo import database_is_empty, seed
 
         session = db.session()
         if if_empty and not database_is_empty(session):
             click.echo("Database already has data; nothing seeded.")
             return
-        counts = seed(session, seed_value=seed_value)
+        counts = seed(session, seed_value=seed_value, storage=storage_for(current_app))
         session.commit()
         click.echo("Seeded " + ", ".join(f"{v} {k}" for k, v in counts.items()) + ".")
 

@@ -81,7 +81,12 @@ class EnumText(TypeDecorator[Any]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JsonType, list[str]: JsonType}
+    type_annotation_map = {
+        datetime: UTCDateTime,
+        dict[str, Any]: JsonType,
+        list[str]: JsonType,
+        list[int]: JsonType,
+    }
 
 
 class IdMixin:

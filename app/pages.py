@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.accounts.auth import current
 from app.briefs.models import Brief, BriefStatus, Visibility
 from app.extensions import db
+from app.media import gallery
 from app.offers.catalog import listed_offers
 from app.offers.models import Offer, OfferStatus
 
@@ -25,7 +26,12 @@ def home() -> str:
         .where(Brief.status == BriefStatus.OPEN, Brief.visibility == Visibility.PUBLIC)
         .where(Brief.hidden_at.is_(None))
     )
-    return render_template("pages/home.html", latest=latest, open_briefs=open_briefs or 0)
+    return render_template(
+        "pages/home.html",
+        latest=latest,
+        open_briefs=open_briefs or 0,
+        pictures=gallery.for_offer_cards(session, latest),
+    )
 
 
 @bp.get("/dashboard")

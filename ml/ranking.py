@@ -38,6 +38,8 @@ class RankingWeights:
     w_delivery: float = 0.10  # penalty at delivery_fit = 0 (>= 2x the time to deadline)
     w_available: float = 0.20  # penalty when the creator is not taking work
     w_reputation: float = 0.10  # +-0.05 around the neutral prior 0.5
+    w_audience: float = 0.20  # penalty at audience_fit = 0 (influencer briefs with audience wishes)
+    w_far_over_budget: float = 0.30  # extra penalty from 2x the budget maximum on
     reputation_prior: float = 0.5
     explore_every: int = 10  # 1 slot in N for a new creator; 0 disables exploration
     explore_min_relevance: float = 0.85  # eligible if relevance >= this x best relevance
@@ -58,6 +60,13 @@ class CandidateMeta:
     available: bool = True
     reputation: float | None = None  # 0..1, None = no reviews yet
     is_new: bool = False
+    # When the app converted the price into the brief's currency: what the offer lists.
+    listed_price_minor: int | None = None
+    listed_currency: str | None = None
+    # Influencer offers: what their channel reaches (ISO country codes, followers, engagement).
+    audience_regions: frozenset[str] = frozenset()
+    audience_size: int | None = None
+    engagement_bp: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,19 @@ class BriefConstraints:
     currency: str | None = None
     kinds_wanted: frozenset[str] = frozenset()
     days_until_deadline: int | None = None
+    # Influencer briefs: the audience wanted (empty / None = no preference).
+    audience_regions: frozenset[str] = frozenset()
+    followers_min: int | None = None
+    followers_max: int | None = None
+    min_engagement_bp: int | None = None
+    # (code, name) pairs so reasons name countries as people do ("Germany", not "DE").
+    region_names: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def wants_audience(self) -> bool:
+        return bool(self.audience_regions) or any(
+            v is not None for v in (self.followers_min, self.followers_max, self.min_engagement_bp)
+        )
 
 
 def format_money(minor: int, currency: str | None) -> str:
@@ -84,6 +106,8 @@ def price_fit(meta: CandidateMeta, c: BriefConstraints) -> tuple[float, str | No
         # No FX rates here: a different currency is a half-fit, and we say so.
         return 0.5, f"priced in {meta.currency.upper()}, budget in {c.currency.upper()}"
     shown = format_money(price, meta.currency or c.currency)
+    if meta.listed_price_minor is not None and meta.listed_currency:
+        shown = f"≈ {shown} ({format_money(meta.listed_price_minor, meta.listed_currency)})"
     if price <= c.budget_max_minor:
         return 1.0, f"from {shown}, within budget"
     over = (price - c.budget_max_minor) / max(c.budget_max_minor, 1)
@@ -101,6 +125,64 @@ def delivery_fit(meta: CandidateMeta, c: BriefConstraints) -> tuple[float, str |
     return max(
         0.0, 1.0 - late
     ), f"delivers in {days} days, {days - deadline} days after the deadline"
+
+
+def far_over_budget(meta: CandidateMeta, c: BriefConstraints) -> float:
+    """1 when the price is at least twice the budget maximum (same currency), else 0: past
+    that point ``price_fit`` is already 0, and such creators must not crowd the first page."""
+    price, budget = meta.price_from_minor, c.budget_max_minor
+    if price is None or budget is None:
+        return 0.0
+    if c.currency and meta.currency and c.currency.upper() != meta.currency.upper():
+        return 0.0
+    return 1.0 if price >= 2 * budget else 0.0
+
+
+def _compact(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f}M".replace(".0M", "M")
+    if n >= 1_000:
+        return f"{n / 1_000:.0f}k"
+    return str(n)
+
+
+def audience_fit(meta: CandidateMeta, c: BriefConstraints) -> tuple[float, list[str]]:
+    """Mean of the asked-for audience criteria the offer meets (regions: share of wanted
+    regions reached; followers: 1 inside the range, decaying to 0 at 4x outside it;
+    engagement: 1 at or above the minimum, else the ratio). 1 when nothing is asked or the
+    offer declares no audience (not an influencer offer)."""
+    if not c.wants_audience or meta.audience_size is None:
+        return 1.0, []
+    parts: list[float] = []
+    reasons: list[str] = []
+    if c.audience_regions:
+        names = dict(c.region_names)
+        reached = sorted(names.get(r, r) for r in c.audience_regions & meta.audience_regions)
+        parts.append(len(reached) / len(c.audience_regions))
+        reasons.append(
+            f"audience in {', '.join(reached)}"
+            if reached
+            else "audience outside the regions asked for"
+        )
+    if c.followers_min is not None or c.followers_max is not None:
+        size, low, high = meta.audience_size, c.followers_min or 0, c.followers_max
+        if size < low:
+            fit = max(0.0, 1.0 - (low - size) / max(low * 3, 1))
+        elif high is not None and size > high:
+            fit = max(0.0, 1.0 - (size - high) / max(high * 3, 1))
+        else:
+            fit = 1.0
+        parts.append(fit)
+        inside = "within" if fit == 1.0 else "outside"
+        reasons.append(f"{_compact(size)} followers, {inside} the range asked for")
+    if c.min_engagement_bp is not None and meta.engagement_bp is not None:
+        ok = meta.engagement_bp >= c.min_engagement_bp
+        parts.append(1.0 if ok else meta.engagement_bp / max(c.min_engagement_bp, 1))
+        reasons.append(
+            f"engagement {meta.engagement_bp / 100:.1f}% "
+            f"({'at least' if ok else 'below'} the {c.min_engagement_bp / 100:.1f}% asked for)"
+        )
+    return (sum(parts) / len(parts) if parts else 1.0), reasons
 
 
 def business_adjustment(
@@ -126,12 +208,22 @@ def business_adjustment(
         kf = 1.0 if not constraints.kinds_wanted or meta.kind in constraints.kinds_wanted else 0.0
         comps["kind_fit"] = kf
         if kf == 0.0:
-            wanted = ", ".join(sorted(constraints.kinds_wanted))
-            reasons.append(f"offers {meta.kind}, brief wants {wanted}")
+            # "stock media", not the internal "stock_media".
+            wanted = " or ".join(sorted(k.replace("_", " ") for k in constraints.kinds_wanted))
+            reasons.append(f"offers {meta.kind.replace('_', ' ')}, brief wants {wanted}")
         df, why = delivery_fit(meta, constraints)
         comps["delivery_fit"] = df
         reasons += [why] if why else []
         adj += w.w_price * (pf - 1.0) + w.w_kind * (kf - 1.0) + w.w_delivery * (df - 1.0)
+        far = far_over_budget(meta, constraints)
+        if far:
+            comps["far_over_budget"] = far
+            adj -= w.w_far_over_budget * far
+        if constraints.wants_audience and meta.audience_size is not None:
+            af, why_audience = audience_fit(meta, constraints)
+            comps["audience_fit"] = af
+            reasons += why_audience
+            adj += w.w_audience * (af - 1.0)
     return adj, comps, reasons
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -12,6 +13,8 @@ from app.accounts import services as accounts
 from app.accounts.models import User
 
 PASSWORD = "correct horse battery"
+# A <script> element without a src (inline code, which the CSP forbids); vendored files are fine.
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.IGNORECASE)
 _counter = itertools.count(1)
 
 

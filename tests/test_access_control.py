@@ -81,7 +81,7 @@ def _world(session: Session, gateway: Any, storage: Any) -> dict[str, Any]:
     from app.campaigns import services as campaigns
     from app.contests import services as contests
     from app.disputes import services as disputes
-    from app.media import licensing
+    from app.media import gallery, licensing
     from app.media import services as media
     from app.messaging import services as messaging
     from app.moderation import services as moderation
@@ -179,6 +179,14 @@ def _world(session: Session, gateway: Any, storage: Any) -> dict[str, Any]:
         owner_business,
         negotiation.TermsInput(price_minor=9_000, delivery_days=4),
     )
+    picture_of_draft = gallery.add_image(
+        session,
+        storage,
+        owner_creator,
+        encode(picture(7)),
+        purpose=gallery.ImagePurpose.OFFER,
+        offer=draft,
+    )
     report = moderation.create_report(
         session, owner_business, subject_type="offer", subject_id=published.id, reason="spam"
     )
@@ -203,6 +211,8 @@ def _world(session: Session, gateway: Any, storage: Any) -> dict[str, Any]:
         "license_id": licence.id,
         "negotiation_id": talks.id,
         "report_id": report.id,
+        "image_id": picture_of_draft.id,
+        "width": picture_of_draft.widths[0],
         "kind": "service",
         "tier": "basic",
         "name": delivered[0].stored_name,

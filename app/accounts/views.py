@@ -25,6 +25,7 @@ from app.accounts.models import ApiToken, User
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors, split_list
+from app.media import gallery
 from app.money import parse_major
 from app.offers.models import Offer, OfferStatus
 from app.web import attempt, keep, safe_next
@@ -219,7 +220,13 @@ def public_profile(user_id: int) -> str:
         .order_by(Offer.published_at.desc())
     ).all()
     return render_template(
-        "accounts/public_profile.html", creator=user, profile=user.profile, offers=offers
+        "accounts/public_profile.html",
+        creator=user,
+        profile=user.profile,
+        offers=offers,
+        pictures=gallery.for_offer_cards(session, offers),
+        portfolio=gallery.portfolios(session, [user.id]).get(user.id, []),
+        avatar=gallery.avatars_of(session, [user.id]).get(user.id),
     )
 
 

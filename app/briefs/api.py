@@ -255,6 +255,11 @@ def _input_of(brief: Brief) -> services.BriefInput:
         currency=brief.currency,
         deadline=brief.deadline,
         visibility=str(brief.visibility),
+        # Not editable through the API yet; kept as they are.
+        audience_regions=list(brief.audience_regions),
+        audience_min_followers=brief.audience_min_followers,
+        audience_max_followers=brief.audience_max_followers,
+        audience_min_engagement_bp=brief.audience_min_engagement_bp,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    DecimalField,
     IntegerField,
     RadioField,
     SelectField,
@@ -87,6 +88,20 @@ class BriefForm(FlaskForm):
             ]
         ),
         default=Visibility.PUBLIC.value,
+    )
+    # Influencer briefs only; all optional.
+    audience_regions = StringField(
+        "Audience countries (comma separated, e.g. Germany, France)",
+        validators=[Optional(), Length(max=1000)],
+    )
+    audience_min_followers = IntegerField(
+        "Followers from", validators=[Optional(), NumberRange(0, 10**10)]
+    )
+    audience_max_followers = IntegerField(
+        "Followers up to", validators=[Optional(), NumberRange(0, 10**10)]
+    )
+    audience_min_engagement = DecimalField(
+        "Minimum engagement rate (%)", places=2, validators=[Optional(), NumberRange(0, 100)]
     )
 
 

@@ -40,6 +40,15 @@ class Brief(IdMixin, TimestampMixin, Base):
         CheckConstraint("budget_min_minor > 0", name="budget_min_positive"),
         CheckConstraint("budget_max_minor >= budget_min_minor", name="budget_range"),
         Index("ix_briefs_status_visibility", "status", "visibility"),
+        CheckConstraint(
+            "audience_max_followers IS NULL OR audience_min_followers IS NULL "
+            "OR audience_max_followers >= audience_min_followers",
+            name="audience_range",
+        ),
+        CheckConstraint(
+            "audience_min_engagement_bp IS NULL OR audience_min_engagement_bp BETWEEN 0 AND 10000",
+            name="audience_engagement_range",
+        ),
     )
 
     business_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"), index=True)
@@ -52,6 +61,12 @@ class Brief(IdMixin, TimestampMixin, Base):
     budget_max_minor: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
     deadline: Mapped[date | None]
+    # Influencer briefs: who the sponsored posts should reach (ISO 3166 country codes, a
+    # follower range, a minimum engagement rate in basis points). Empty/None = no preference.
+    audience_regions: Mapped[list[str]] = mapped_column(default=list)
+    audience_min_followers: Mapped[int | None] = mapped_column(BigId)
+    audience_max_followers: Mapped[int | None] = mapped_column(BigId)
+    audience_min_engagement_bp: Mapped[int | None]
     visibility: Mapped[Visibility] = mapped_column(
         EnumText(Visibility, 16), default=Visibility.PUBLIC
     )

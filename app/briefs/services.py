@@ -13,14 +13,14 @@ typed errors (``app.errors`` / ``app.briefs.errors``). Who may see what:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import audit, clock
+from app import audit, clock, countries
 from app.accounts.models import User
 from app.accounts.services import clean_list
 from app.briefs.errors import BriefNotOpen, DuplicateProposal
@@ -62,6 +62,11 @@ class BriefInput:
     currency: str
     deadline: date | None
     visibility: str = Visibility.PUBLIC.value
+    # Influencer briefs: the audience wanted (ISO country codes or names; None = any).
+    audience_regions: list[str] = field(default_factory=list)
+    audience_min_followers: int | None = None
+    audience_max_followers: int | None = None
+    audience_min_engagement_bp: int | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,40 @@ def _check_deadline(deadline: object, errors: Errors) -> None:
         errors["deadline"] = ["Choose a deadline within the next two years."]
 
 
+MAX_REGIONS = 20
+MAX_FOLLOWERS = 10**10
+
+
+def _audience(data: BriefInput, errors: Errors) -> dict[str, object]:
+    regions: list[str] = []
+    unknown: list[str] = []
+    for value in data.audience_regions or []:
+        code = countries.parse(value) if isinstance(value, str) else None
+        if code is None:
+            unknown.append(str(value)[:40])
+        elif code not in regions:
+            regions.append(code)
+    if unknown:
+        errors["audience_regions"] = [f"Unknown countries: {', '.join(unknown)}."]
+    elif len(regions) > MAX_REGIONS:
+        errors["audience_regions"] = [f"Choose at most {MAX_REGIONS} countries."]
+    low, high = data.audience_min_followers, data.audience_max_followers
+    for key, amount in (("audience_min_followers", low), ("audience_max_followers", high)):
+        if amount is not None and (not isinstance(amount, int) or not 0 <= amount <= MAX_FOLLOWERS):
+            errors[key] = ["Enter a number of followers from 0 to 10 billion."]
+    if isinstance(low, int) and isinstance(high, int) and high < low and not errors:
+        errors["audience_max_followers"] = ["The maximum must not be below the minimum."]
+    engagement = data.audience_min_engagement_bp
+    if engagement is not None and (not isinstance(engagement, int) or not 0 <= engagement <= 10000):
+        errors["audience_min_engagement_bp"] = ["Enter an engagement rate from 0 to 100%."]
+    return {
+        "audience_regions": regions,
+        "audience_min_followers": low,
+        "audience_max_followers": high,
+        "audience_min_engagement_bp": engagement,
+    }
+
+
 def validate_brief(data: BriefInput) -> dict[str, object]:
     """The cleaned column values for ``data``. Raises ValidationFailed with every problem."""
     errors: Errors = {}
@@ -149,9 +188,11 @@ def validate_brief(data: BriefInput) -> dict[str, object]:
     _check_deadline(data.deadline, errors)
     if data.visibility not in {v.value for v in Visibility}:
         errors["visibility"] = ["Choose public or invite only."]
+    audience = _audience(data, errors)
     if errors:
         raise ValidationFailed(errors)
     return {
+        **audience,
         "title": title,
         "description": description,
         "category": data.category,

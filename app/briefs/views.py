@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -10,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from app import countries
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
 from app.briefs import queries, services
@@ -44,6 +46,14 @@ def _brief_input(form: BriefForm) -> services.BriefInput:
         currency=form.currency.data or "",
         deadline=form.deadline.data,
         visibility=form.visibility.data or "",
+        audience_regions=split_list(form.audience_regions.data),
+        audience_min_followers=form.audience_min_followers.data,
+        audience_max_followers=form.audience_max_followers.data,
+        audience_min_engagement_bp=(
+            int(form.audience_min_engagement.data * 100)
+            if form.audience_min_engagement.data is not None
+            else None
+        ),
     )
 
 
@@ -56,6 +66,14 @@ def _form_data(brief: Brief) -> dict[str, Any]:
         currency=brief.currency,
         deadline=brief.deadline,
         visibility=str(brief.visibility),
+        audience_regions=", ".join(countries.name(code) for code in brief.audience_regions),
+        audience_min_followers=brief.audience_min_followers,
+        audience_max_followers=brief.audience_max_followers,
+        audience_min_engagement=(
+            Decimal(brief.audience_min_engagement_bp) / 100
+            if brief.audience_min_engagement_bp is not None
+            else None
+        ),
     )
     return data
 

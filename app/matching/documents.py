@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app import clock
+from app import clock, countries, fx
 from app.accounts.models import Availability, User
 from app.briefs.models import Brief
 from app.contracts.models import Contract
@@ -63,23 +63,46 @@ def brief_query(brief: Brief) -> Query:
 def brief_constraints(brief: Brief, today: date | None = None) -> BriefConstraints:
     today = today or clock.now().date()
     days = (brief.deadline - today).days if brief.deadline else None
+    regions = frozenset(brief.audience_regions or ())
     return BriefConstraints(
         budget_min_minor=brief.budget_min_minor,
         budget_max_minor=brief.budget_max_minor,
         currency=brief.currency,
         kinds_wanted=frozenset(brief.offer_kinds),
         days_until_deadline=max(days, 0) if days is not None else None,
+        audience_regions=regions,
+        followers_min=brief.audience_min_followers,
+        followers_max=brief.audience_max_followers,
+        min_engagement_bp=brief.audience_min_engagement_bp,
+        region_names=tuple((code, countries.name(code)) for code in sorted(regions)),
     )
 
 
-def candidate_meta(session: Session, offer_ids: Sequence[int]) -> dict[int, CandidateMeta]:
-    """Business metadata for candidate offers, in two queries whatever their number."""
+def _price_in(offer: Offer, currency: str | None) -> tuple[int | None, str, int | None, str | None]:
+    """(price, currency, listed price, listed currency): converted into ``currency`` with the
+    dated rates table when the offer is priced in another one."""
+    price, own = offer.price_from_minor, offer.currency
+    if price is None or not currency or currency.upper() == own.upper():
+        return price, own, None, None
+    try:
+        return fx.convert(price, own, currency), currency.upper(), price, own
+    except fx.UnknownCurrency:
+        return price, own, None, None
+
+
+def candidate_meta(
+    session: Session, offer_ids: Sequence[int], currency: str | None = None
+) -> dict[int, CandidateMeta]:
+    """Business metadata for candidate offers, in two queries whatever their number. With
+    ``currency`` (the brief's), prices are converted into it for the budget fit."""
     if not offer_ids:
         return {}
     offers = session.scalars(
         select(Offer)
         .where(Offer.id.in_(offer_ids))
-        .options(selectinload(Offer.creator).selectinload(User.profile))
+        .options(
+            selectinload(Offer.creator).selectinload(User.profile), selectinload(Offer.influencer)
+        )
     ).all()
     creator_ids = {offer.creator_id for offer in offers}
     hired = dict(
@@ -94,9 +117,16 @@ def candidate_meta(session: Session, offer_ids: Sequence[int]) -> dict[int, Cand
     metas = {}
     for offer in offers:
         profile = offer.creator.profile
+        price, price_currency, listed, listed_currency = _price_in(offer, currency)
+        channel = offer.influencer
         metas[offer.id] = CandidateMeta(
-            price_from_minor=offer.price_from_minor,
-            currency=offer.currency,
+            price_from_minor=price,
+            currency=price_currency,
+            listed_price_minor=listed,
+            listed_currency=listed_currency,
+            audience_regions=frozenset(channel.audience_regions) if channel else frozenset(),
+            audience_size=channel.audience_size if channel else None,
+            engagement_bp=channel.engagement_rate_bp if channel else None,
             delivery_days=offer.delivery_days_min,
             kind=offer.kind.value,
             available=profile is None or profile.availability is not Availability.UNAVAILABLE,

@@ -10,13 +10,18 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from app import fx
 from app.accounts.models import User
 from app.briefs.models import Brief, BriefInvitation, BriefStatus, Visibility
 from app.errors import DomainError
 from app.matching.documents import brief_constraints, brief_query, candidate_meta
 from app.matching.index import current_matcher
+from app.media import gallery
+from app.media.gallery import Cover
+from app.media.models import GalleryImage
 from app.observability.metrics import timed_match
 from app.offers.models import Offer, OfferStatus
+from app.reviews.track_record import TrackRecord, track_records
 from ml.encoder import get_encoder
 from ml.explain import matched_terms
 from ml.text import Query, query_lexical_text, query_text
@@ -44,6 +49,40 @@ class Recommendation:
     explored: bool
     invited: bool = False
     other_offers: list[int] = field(default_factory=list)
+    # What the card shows besides the match (filled by ``recommend_creators``).
+    track: TrackRecord = field(default_factory=TrackRecord)
+    asked_skills: list[str] = field(default_factory=list)
+    thumbnails: list[Cover] = field(default_factory=list)
+    avatar: GalleryImage | None = None
+    price_in_brief_currency: int | None = None
+
+
+def asked_skills(brief: Brief, offer: Offer, matched: list[str]) -> list[str]:
+    """The brief's own skills (in its spelling) that the offer or its creator covers: only
+    what the buyer asked for, never a skill the offer merely mentions."""
+    covered = {s.strip().lower() for s in matched}
+    covered |= {t.strip().lower() for t in offer.tags}
+    profile = offer.creator.profile
+    if profile is not None:
+        covered |= {s.strip().lower() for s in profile.skills}
+    return [skill for skill in brief.skills if skill.strip().lower() in covered]
+
+
+def _card_pictures(session: Session, offers: list[Offer], limit: int = 3) -> dict[int, list[Cover]]:
+    """Up to ``limit`` thumbnails per creator: portfolio items first, then the pictures of the
+    recommended offer (gallery or approved stock media)."""
+    creator_ids = [offer.creator_id for offer in offers]
+    portfolio = gallery.portfolios(session, creator_ids, limit=limit)
+    offer_ids = [offer.id for offer in offers]
+    own = gallery.offer_images(session, offer_ids)
+    stock = gallery.stock_assets(session, offer_ids, limit=limit)
+    out: dict[int, list[Cover]] = {}
+    for offer in offers:
+        pictures: list[Cover] = list(portfolio.get(offer.creator_id, []))
+        pictures += own.get(offer.id, [])
+        pictures += stock.get(offer.id, [])
+        out[offer.creator_id] = pictures[:limit]
+    return out
 
 
 @timed_match("recommend")
@@ -59,7 +98,7 @@ def recommend_creators(session: Session, brief: Brief, *, limit: int = 10) -> li
         brief_query(brief),
         k=limit + 1,  # the brief's owner may sell too; they are dropped below
         constraints=brief_constraints(brief),
-        meta_lookup=lambda ids: candidate_meta(session, ids),
+        meta_lookup=lambda ids: candidate_meta(session, ids, brief.currency),
         seed=brief.id,
     )
     offers = {
@@ -70,6 +109,14 @@ def recommend_creators(session: Session, brief: Brief, *, limit: int = 10) -> li
             .options(selectinload(Offer.creator).selectinload(User.profile))
         )
     }
+    kept = [
+        offers[m.doc_id]
+        for m in matches
+        if m.doc_id in offers and offers[m.doc_id].creator_id != brief.business_id
+    ]
+    records = track_records(session, [offer.creator_id for offer in kept])
+    thumbnails = _card_pictures(session, kept)
+    avatars = gallery.avatars_of(session, [offer.creator_id for offer in kept])
     invited = set(
         session.scalars(
             select(BriefInvitation.creator_id).where(BriefInvitation.brief_id == brief.id)
@@ -94,9 +141,23 @@ def recommend_creators(session: Session, brief: Brief, *, limit: int = 10) -> li
                 explored=match.explored,
                 invited=offer.creator_id in invited,
                 other_offers=match.other_doc_ids,
+                track=records.get(offer.creator_id, TrackRecord()),
+                asked_skills=asked_skills(brief, offer, match.matched_skills),
+                thumbnails=thumbnails.get(offer.creator_id, []),
+                avatar=avatars.get(offer.creator_id),
+                price_in_brief_currency=_converted(offer, brief.currency),
             )
         )
     return results[:limit]
+
+
+def _converted(offer: Offer, currency: str) -> int | None:
+    if offer.price_from_minor is None or offer.currency == currency:
+        return None
+    try:
+        return fx.convert(offer.price_from_minor, offer.currency, currency)
+    except fx.UnknownCurrency:
+        return None
 
 
 # A catalog search keeps results whose relevance is at least this share of the best one (and
@@ -113,6 +174,22 @@ def semantic_offer_ids(session: Session, text: str, *, limit: int = 200) -> list
     if not matches:
         return []
     cutoff = max(SEARCH_ABSOLUTE_FLOOR, SEARCH_RELATIVE_CUTOFF * matches[0].relevance)
+    return [m.doc_id for m in matches if m.relevance >= cutoff]
+
+
+# When nothing passes the cutoffs, the catalog shows the nearest offers anyway (with a note),
+# keeping those close to the best of them so a vague query does not list the whole catalog.
+NEAREST_RELATIVE_CUTOFF = 0.75
+
+
+@timed_match("search")
+def nearest_offer_ids(session: Session, text: str, *, limit: int = 12) -> list[int]:
+    """The offers closest in meaning to ``text`` however far they are, best first."""
+    matcher = current_matcher(session)
+    matches = matcher.match(Query(title=text), k=limit, group_by_owner=False)
+    if not matches:
+        return []
+    cutoff = NEAREST_RELATIVE_CUTOFF * matches[0].relevance
     return [m.doc_id for m in matches if m.relevance >= cutoff]
 
 

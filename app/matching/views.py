@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
+from app import fx
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role
 from app.briefs.models import Brief
@@ -29,7 +30,9 @@ def recommendations(brief_id: int) -> str:
         if current_app.config["MATCHING_ENABLED"]
         else []
     )
-    return render_template("matching/recommendations.html", brief=brief, results=results)
+    return render_template(
+        "matching/recommendations.html", brief=brief, results=results, fx_as_of=fx.AS_OF
+    )
 
 
 @bp.get("/my/briefs-for-you")

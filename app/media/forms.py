@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.forms import select_choices, split_list
@@ -77,3 +77,17 @@ class LicenseForm(FlaskForm):
         validators=[DataRequired(message="Enter a card number."), Length(max=32), _storable_check],
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
+
+
+class PictureForm(FlaskForm):
+    """One picture: an offer gallery image, a portfolio item or an avatar."""
+
+    file = FileField("Picture (JPEG, PNG or WebP)")
+    title = StringField(
+        "Title or short description (read aloud to people using a screen reader)",
+        validators=[Optional(), Length(max=120), _storable_check],
+    )
+    description = TextAreaField(
+        "About this piece (optional)", validators=[Optional(), Length(max=1000), _storable_check]
+    )
+    submit = SubmitField("Upload")

@@ -212,6 +212,30 @@ def thumbnail(picture: Image.Image | None, kind: MediaKind) -> bytes:
     return _encode_jpeg(image, 82)
 
 
+def rendition(picture: Image.Image, width: int, *, square: bool = False) -> bytes:
+    """A clean JPEG at most ``width`` pixels wide (never upscaled); ``square`` centre-crops
+    first (avatars). Gallery images, portfolio items and avatars are served only as these.
+
+    Resizes before cleaning, so the full-size picture is never copied again.
+    """
+    if picture.mode not in ("RGB", "RGBA", "L", "LA"):
+        picture = picture.convert("RGBA")
+    if square:
+        side = min(picture.size)
+        left, top = (picture.width - side) // 2, (picture.height - side) // 2
+        box = (left, top, left + side, top + side)
+        size = (min(width, side), min(width, side))
+    else:
+        box = (0, 0, picture.width, picture.height)
+        scale = min(1.0, width / picture.width)
+        size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
+    if size == picture.size:
+        small = picture
+    else:
+        small = picture.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+    return _encode_jpeg(_clean_rgb(small), 82)
+
+
 def watermark(image: Image.Image) -> Image.Image:
     """Tiled diagonal text plus a solid band at the bottom, blended over the picture.
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.briefs.models import Brief
 from app.media.models import MediaAsset
 from app.media.services import listed_query
+from ml.explain import matched_terms
 from ml.tokens import tokenize
 
 CANDIDATES = 2000  # newest listed assets considered (bounded work per request)
@@ -81,7 +82,8 @@ def matching_assets(session: Session, brief: Brief, *, limit: int = 12) -> list[
     )
     if not assets:
         return []
-    query_terms = set(tokenize(brief_text(brief)))
+    text = brief_text(brief)
+    query_terms = set(tokenize(text))
     term_sets = [set(tokenize(asset_text(asset))) for asset in assets]
     if current_app.config.get("MATCHING_ENABLED"):
         from ml.encoder import get_encoder
@@ -94,6 +96,7 @@ def matching_assets(session: Session, brief: Brief, *, limit: int = 12) -> list[
         keep = [i for i, score in enumerate(scores) if score > 0]
     keep.sort(key=lambda i: (-scores[i], -assets[i].id))
     return [
-        AssetMatch(assets[i], float(scores[i]), sorted(query_terms & term_sets[i])[:8])
+        # The brief's own words for the shared stems ("juice", not "juic").
+        AssetMatch(assets[i], float(scores[i]), matched_terms(text, term_sets[i], limit=8))
         for i in keep[:limit]
     ]

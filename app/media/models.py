@@ -145,3 +145,53 @@ class MediaLicense(IdMixin, Base):
     @property
     def stripe_transfer_id(self) -> str | None:
         return self.payout.stripe_transfer_id if self.payout else None
+
+
+class ImagePurpose(enum.StrEnum):
+    OFFER = "offer"  # one of an offer's gallery images
+    PORTFOLIO = "portfolio"  # a portfolio item on the creator's profile
+    AVATAR = "avatar"  # the user's picture (one at a time)
+
+
+class GalleryImage(IdMixin, Base):
+    """A picture shown on the site (offer gallery, portfolio item, avatar).
+
+    Only re-encoded renditions are stored (``<key_stem>-<width>.jpg`` for each of ``widths``),
+    made by the same pipeline as stock media previews, so no metadata of the upload survives
+    and nothing is ever served in the uploader's encoding.
+    """
+
+    __tablename__ = "gallery_images"
+    __table_args__ = (
+        CheckConstraint("width > 0 AND height > 0", name="dimensions_positive"),
+        CheckConstraint(
+            "(purpose = 'offer') = (offer_id IS NOT NULL)", name="offer_images_have_offer"
+        ),
+        Index("ix_gallery_images_owner_purpose", "owner_id", "purpose", "position"),
+        Index("ix_gallery_images_offer_position", "offer_id", "position"),
+    )
+
+    owner_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[ImagePurpose] = mapped_column(EnumText(ImagePurpose, 16))
+    offer_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("offers.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    # Alt text for galleries and avatars; the item's title for portfolio entries.
+    title: Mapped[str] = mapped_column(String(120), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    key_stem: Mapped[str] = mapped_column(String(200), unique=True)
+    widths: Mapped[list[int]] = mapped_column(default=list)
+    width: Mapped[int]
+    height: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    owner: Mapped[User] = relationship()
+
+    def key(self, width: int) -> str:
+        return f"{self.key_stem}-{width}.jpg"
+
+    @property
+    def aspect_height(self) -> int:
+        """Height of the largest rendition (for the <img> width/height attributes)."""
+        largest = max(self.widths) if self.widths else self.width
+        return max(1, round(self.height * largest / self.width))

@@ -1,9 +1,10 @@
 """The public catalog: listed offers, filtered, searched, sorted and paginated.
 
-Search has two interchangeable sources of matching offers, so a semantic ranker can be plugged
-in without touching the filters: either the built-in keyword match (``CatalogQuery.q``), or a
-list of offer ids ranked elsewhere (``ranked_ids``, e.g. the matching glue's embedding search),
-which then replaces the keyword match and orders the results when ``sort="relevance"``.
+Search is hybrid, like matching: offers ranked by meaning elsewhere (``ranked_ids``, the
+matching glue's dense + BM25 search) come first in their order when ``sort="relevance"``,
+followed by any other offer that contains every word of the query (the keyword match), so a
+literal hit is never lost to the semantic cutoff. Without ``ranked_ids`` only the keyword match
+applies and "relevance" means "newest".
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import CreatorProfile, User
 from app.offers.models import Offer, OfferKind, OfferStatus
+from app.reviews.models import Reputation, Side
 
-SORTS = ("newest", "price_asc", "price_desc", "relevance")
+SORTS = ("relevance", "newest", "price_asc", "price_desc")
+# Creator levels (app.reviews.formula.LEVELS), lowest first: a filter keeps this level and up.
+LEVELS = ("New", "Rising", "Established", "Top")
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 10
 
@@ -32,6 +36,8 @@ class CatalogQuery:
     price_min_minor: int | None = None
     price_max_minor: int | None = None
     max_delivery_days: int | None = None
+    min_rating: float | None = None  # average stars of the creator's revealed reviews
+    min_level: str | None = None  # one of LEVELS
     sort: str = "newest"
     page: int = 1
     per_page: int = 24
@@ -101,10 +107,14 @@ def search_catalog(
     match; with ``sort="relevance"`` they keep that order. Without it, "relevance" is "newest".
     """
     stmt = listed_offers()
-    if ranked_ids is not None:
+    words = query.q.replace("\x00", " ").strip()[:MAX_QUERY_LENGTH]
+    if ranked_ids is not None and words:
+        stmt = stmt.where(or_(Offer.id.in_(list(ranked_ids)), keyword_match(words)))
+    elif ranked_ids is not None:
         stmt = stmt.where(Offer.id.in_(list(ranked_ids)))
-    elif words := query.q.replace("\x00", " ").strip():
-        stmt = stmt.where(keyword_match(words[:MAX_QUERY_LENGTH]))
+    elif words:
+        stmt = stmt.where(keyword_match(words))
+    stmt = _reputation_filters(stmt, query)
     if query.kind is not None:
         stmt = stmt.where(Offer.kind == query.kind)
     if query.category:
@@ -140,12 +150,32 @@ def search_catalog(
     return CatalogPage(list(items), total, query.page, query.per_page)
 
 
+def _reputation_filters(stmt: Any, query: CatalogQuery) -> Any:
+    if query.min_rating is None and query.min_level in (None, "", LEVELS[0]):
+        return stmt
+    stmt = stmt.outerjoin(
+        Reputation, and_(Reputation.user_id == Offer.creator_id, Reputation.side == Side.CREATOR)
+    )
+    if query.min_rating is not None:
+        stmt = stmt.where(
+            Reputation.review_count > 0, Reputation.rating_average >= query.min_rating
+        )
+    if query.min_level in LEVELS[1:]:
+        stmt = stmt.where(Reputation.level.in_(LEVELS[LEVELS.index(query.min_level) :]))
+    return stmt
+
+
 def _ordering(sort: str, ranked_ids: Sequence[int] | None) -> list[Any]:
     if sort == "price_asc":
         return [Offer.price_from_minor.asc(), Offer.id.asc()]
     if sort == "price_desc":
         return [Offer.price_from_minor.desc(), Offer.id.desc()]
     if sort == "relevance" and ranked_ids:
-        rank = case({offer_id: i for i, offer_id in enumerate(ranked_ids)}, value=Offer.id)
-        return [rank.asc(), Offer.id.desc()]
+        # Keyword-only hits (not ranked by meaning) follow the ranked ones, newest first.
+        rank = case(
+            {offer_id: i for i, offer_id in enumerate(ranked_ids)},
+            value=Offer.id,
+            else_=len(ranked_ids),
+        )
+        return [rank.asc(), Offer.published_at.desc(), Offer.id.desc()]
     return [Offer.published_at.desc(), Offer.id.desc()]

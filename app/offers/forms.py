@@ -23,6 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional, ValidationError
 
+from app import countries
 from app.errors import DomainError, ValidationFailed
 from app.forms import apply_errors, select_choices, split_list
 from app.money import SUPPORTED_CURRENCIES, MoneyError, check_amount, parse_major
@@ -73,6 +74,13 @@ def days_field(label: str = "Delivery (days)") -> IntegerField:
     return IntegerField(label, validators=[Optional()])
 
 
+KIND_LABELS = {
+    OfferKind.SERVICE: "Services",
+    OfferKind.STOCK_MEDIA: "Stock media",
+    OfferKind.INFLUENCER: "Sponsored posts (influencers)",
+}
+
+
 class CatalogFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form; nothing changes
@@ -81,9 +89,7 @@ class CatalogFilterForm(FlaskForm):
     kind = SelectField(
         "Kind",
         default="",
-        choices=select_choices(
-            [("", "Any kind")] + [(k.value, k.value.replace("_", " ")) for k in OfferKind]
-        ),
+        choices=select_choices([("", "Any kind")] + [(k.value, KIND_LABELS[k]) for k in OfferKind]),
     )
     category = SelectField(
         "Category",
@@ -93,11 +99,37 @@ class CatalogFilterForm(FlaskForm):
     price_min = DecimalField("Min price", places=2, validators=[Optional(), _price_filter_check])
     price_max = DecimalField("Max price", places=2, validators=[Optional(), _price_filter_check])
     max_days = IntegerField("Delivered within (days)", validators=[Optional(), NumberRange(1, 365)])
-    sort = SelectField(
-        "Sort",
-        default="newest",
+    min_rating = SelectField(
+        "Rating",
+        default="",
         choices=select_choices(
             [
+                ("", "Any rating"),
+                ("4.5", "4.5 stars and up"),
+                ("4", "4 stars and up"),
+                ("3", "3 stars and up"),
+            ]
+        ),
+    )
+    level = SelectField(
+        "Creator level",
+        default="",
+        choices=select_choices(
+            [
+                ("", "Any level"),
+                ("Rising", "Rising and up"),
+                ("Established", "Established and up"),
+                ("Top", "Top creators"),
+            ]
+        ),
+    )
+    # "Relevance" is the default: with a query it ranks by meaning, without one it is newest.
+    sort = SelectField(
+        "Sort",
+        default="relevance",
+        choices=select_choices(
+            [
+                ("relevance", "Relevance"),
                 ("newest", "Newest"),
                 ("price_asc", "Price: low to high"),
                 ("price_desc", "Price: high to low"),
@@ -123,7 +155,9 @@ class CatalogFilterForm(FlaskForm):
             price_min_minor=minor(self.price_min),
             price_max_minor=minor(self.price_max),
             max_delivery_days=ok(self.max_days),
-            sort=ok(self.sort) or "newest",
+            min_rating=float(rating) if (rating := ok(self.min_rating)) else None,
+            min_level=ok(self.level) or None,
+            sort=ok(self.sort) or "relevance",
             page=page,
             per_page=per_page,
         )
@@ -294,7 +328,7 @@ class InfluencerForm(_OfferForm):
     audience_size = IntegerField("Audience (followers)", validators=[Optional()])
     engagement_rate = DecimalField("Engagement rate (%)", places=2, validators=[Optional()])
     audience_topics = StringField("Audience topics (comma separated)")
-    audience_regions = StringField("Audience regions (comma separated)")
+    audience_regions = StringField("Audience countries (comma separated, e.g. Germany, France)")
     deliverables = FieldList(
         FormField(DeliverableRow), min_entries=MAX_DELIVERABLES, max_entries=MAX_DELIVERABLES
     )
@@ -334,7 +368,7 @@ class InfluencerForm(_OfferForm):
         self.audience_size.data = data.audience_size
         self.engagement_rate.data = Decimal(data.engagement_rate_bp) / 100
         self.audience_topics.data = ", ".join(data.audience_topics)
-        self.audience_regions.data = ", ".join(data.audience_regions)
+        self.audience_regions.data = ", ".join(countries.name(c) for c in data.audience_regions)
         for entry, row in zip(self.deliverables.entries, data.deliverables, strict=False):
             entry.form.kind.data = row.kind
             entry.form.price.data = _major(row.price_minor)

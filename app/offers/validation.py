@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
+from app import countries
 from app.accounts.services import clean_list
 from app.errors import ValidationFailed
 from app.money import MoneyError, check_amount, check_currency
@@ -153,6 +154,15 @@ def _list(errors: _Errors, key: str, values: list[str], **limits: int) -> list[s
         return []
 
 
+def _countries(errors: _Errors, values: list[str]) -> list[str]:
+    """Country names or ISO codes to codes, so briefs can ask for an audience by country."""
+    codes = [countries.parse(value) for value in values]
+    unknown = [value for value, code in zip(values, codes, strict=True) if code is None]
+    if unknown:
+        errors.add("audience_regions", f"Unknown countries: {', '.join(unknown)}.")
+    return list(dict.fromkeys(code for code in codes if code))
+
+
 def _common(errors: _Errors, data: OfferInput) -> dict[str, object]:
     cleaned: dict[str, object] = {
         "title": _text(errors, "title", data.title, TITLE_LENGTH),
@@ -252,8 +262,8 @@ def validate(data: OfferInput) -> OfferInput:
         _number(errors, "audience_size", data.audience_size, (0, MAX_AUDIENCE))
         _number(errors, "engagement_rate_bp", data.engagement_rate_bp, (0, MAX_ENGAGEMENT_BP))
         cleaned["audience_topics"] = _list(errors, "audience_topics", data.audience_topics)
-        cleaned["audience_regions"] = _list(
-            errors, "audience_regions", data.audience_regions, max_items=20
+        cleaned["audience_regions"] = _countries(
+            errors, _list(errors, "audience_regions", data.audience_regions, max_items=20)
         )
         cleaned["deliverables"] = _deliverables(errors, data.deliverables)
     if errors:

@@ -15,6 +15,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS
 from app.matching import services as matching
+from app.media import gallery
 from app.offers import services
 from app.offers.catalog import creator_offers, search_catalog
 from app.offers.forms import FORMS, CatalogFilterForm, apply_offer_errors
@@ -46,20 +47,33 @@ def catalog() -> tuple[str, int]:
     valid = form.validate()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     query = form.to_query(page, current_app.config["CATALOG_PAGE_SIZE"])
+    if "sort" not in request.args:
+        form.sort.data = query.sort  # the select shows the order the results are really in
     ranked_ids = semantic_search(query.q)
-    if ranked_ids is not None and "sort" not in request.args:
-        query = replace(query, sort="relevance")
-        form.sort.data = "relevance"  # show the order the results are really in
     result = search_catalog(db.session(), query, ranked_ids=ranked_ids)
+    nearest = False
+    if result.total == 0 and query.q and page == 1:
+        # Nothing close enough: show the nearest offers (same filters) and say so.
+        nearest_ids = semantic_search(query.q, nearest=True)
+        if nearest_ids:
+            result = search_catalog(
+                db.session(), replace(query, q="", sort="relevance"), ranked_ids=nearest_ids
+            )
+            nearest = result.total > 0
     status = 200 if valid else FORM_ERROR_STATUS
-    return render_template("offers/catalog.html", form=form, result=result), status
+    pictures = gallery.for_offer_cards(db.session(), result.items)
+    return render_template(
+        "offers/catalog.html", form=form, result=result, pictures=pictures, nearest=nearest
+    ), status
 
 
-def semantic_search(text: str) -> list[int] | None:
+def semantic_search(text: str, *, nearest: bool = False) -> list[int] | None:
     """Offer ids ranked by meaning, or None to fall back to the keyword search."""
     if not text or not current_app.config["MATCHING_ENABLED"]:
         return None
     try:
+        if nearest:
+            return matching.nearest_offer_ids(db.session(), text)
         return matching.semantic_offer_ids(db.session(), text)
     except Exception:  # the catalog must keep working if the index cannot be read
         current_app.logger.exception("semantic search failed; using keyword search")
@@ -71,9 +85,13 @@ def detail(offer_id: int) -> str:
     viewer = _viewer()
     offer = services.visible_offer(db.session(), offer_id, viewer)
     is_owner = viewer is not None and viewer.id == offer.creator_id
+    session = db.session()
     return render_template(
         "offers/detail.html",
         offer=offer,
+        images=gallery.offer_images(session, [offer.id]).get(offer.id, []),
+        assets=gallery.stock_assets(session, [offer.id]).get(offer.id, []),
+        avatar=gallery.avatars_of(session, [offer.creator_id]).get(offer.creator_id),
         is_owner=is_owner,
         can_order=services.is_listed(offer) and not is_owner,
         next_statuses=services.next_statuses(offer) if is_owner else [],

@@ -10,6 +10,7 @@ import functools
 import random
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import func, select
@@ -22,7 +23,9 @@ from app.accounts.models import Availability, User
 from app.briefs import services as briefs
 from app.briefs.models import Brief, BriefStatus
 from app.extensions import db
+from app.media.storage import MediaStorage, storage_for
 from app.offers import services as offers
+from app.offers.models import Offer
 from app.offers.validation import (
     DeliverableInput,
     InfluencerInput,
@@ -32,6 +35,7 @@ from app.offers.validation import (
     StockMediaInput,
 )
 from app.seed import catalog
+from app.seed.gallery import add_demo_pictures
 
 DEMO_PASSWORD = "demo-password-1"
 DEMO_ACCOUNTS: dict[str, str] = {
@@ -150,6 +154,19 @@ def _influencer_input(
     )
 
 
+def _audience(rng: random.Random, kinds: tuple[str, ...]) -> dict[str, Any]:
+    """What an influencer brief asks of the audience (other briefs ask nothing)."""
+    if "influencer" not in kinds:
+        return {}
+    low = rng.choice((5_000, 10_000, 50_000))
+    return {
+        "audience_regions": rng.sample(["US", "GB", "DE", "FR", "BR", "IN"], 2),
+        "audience_min_followers": low,
+        "audience_max_followers": low * rng.choice((10, 20, 50)),
+        "audience_min_engagement_bp": rng.choice((150, 200, 300)),
+    }
+
+
 def _make_user(
     session: Session,
     *,
@@ -178,9 +195,15 @@ def _demo_hash() -> str:
 
 
 def seed(
-    session: Session, *, seed_value: int = 20251125, size: SeedSize = SeedSize()
+    session: Session,
+    *,
+    seed_value: int = 20251125,
+    size: SeedSize = SeedSize(),
+    storage: MediaStorage | None = None,
 ) -> dict[str, int]:
-    """Create the demo marketplace in ``session``; returns counts. Caller commits."""
+    """Create the demo marketplace in ``session``; returns counts. Caller commits.
+
+    With ``storage``, pictures too (avatars, portfolios, offer galleries, stock media)."""
     rng = random.Random(seed_value)
     logins = DEMO_ACCOUNTS
     creators = [
@@ -220,6 +243,7 @@ def seed(
         )
 
     offer_count = 0
+    made: list[Offer] = []
     for index, creator in enumerate(creators):
         currency = _currency(rng)
         roll = rng.random()
@@ -258,9 +282,18 @@ def seed(
         )
         for data in inputs:
             offer = offers.create_offer(session, creator, data)
+            made.append(offer)
             if rng.random() < 0.92:
                 offers.publish(session, offer, creator)
             offer_count += 1
+
+    picture_counts = (
+        add_demo_pictures(
+            session, storage, random.Random(seed_value + 1), creators, made, moderator
+        )
+        if storage is not None
+        else {}
+    )
 
     today = clock.now().date()
     brief_list: list[Brief] = []
@@ -283,6 +316,7 @@ def seed(
             currency=_currency(rng),
             deadline=today + timedelta(days=rng.randint(10, 90)),
             visibility="invite_only" if rng.random() < 0.1 else "public",
+            **_audience(rng, kinds),
         )
         brief_list.append(
             briefs.create_brief(session, business, brief_data, publish=rng.random() < 0.9)
@@ -313,6 +347,7 @@ def seed(
         "offers": offer_count,
         "briefs": len(brief_list),
         "proposals": proposal_count,
+        **picture_counts,
     }
 
 
@@ -325,7 +360,7 @@ def seed_if_empty(app: Flask) -> bool:
     session = db.session()
     if not database_is_empty(session):
         return False
-    counts = seed(session)
+    counts = seed(session, storage=storage_for(app))
     session.commit()
     print("Demo data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     return True

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.contracts.models import Contract
 from app.offers.models import Offer, OfferStatus
-from tests.factories import login, make_business, make_creator, make_offer, make_user
+from tests.factories import INLINE_SCRIPT, login, make_business, make_creator, make_offer, make_user
 
 SERVICE_FORM = {
     "title": "Logo design for cafés",
@@ -79,7 +79,7 @@ def offer_count(session) -> int:
 
 def assert_no_inline_code(html: str) -> None:
     assert not re.search(r"\sstyle=", html)
-    assert "<script" not in html
+    assert not INLINE_SCRIPT.search(html)
 
 
 # --- catalog and detail ---------------------------------------------------------------------

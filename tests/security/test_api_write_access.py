@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
@@ -23,8 +22,12 @@ from tests.security.snapshot import database_snapshot
 from tests.test_access_control import _world
 
 # Writes whose purpose is to act on another person's *public* object (the world's brief is
-# open and public): a creator proposing on a business's brief.
-CROSS_USER_WRITES = {("POST", "/briefs/{brief_id}/proposals")}
+# open and public, its contest funded and open): a creator proposing on a business's brief,
+# or entering its contest.
+CROSS_USER_WRITES = {
+    ("POST", "/briefs/{brief_id}/proposals"),
+    ("POST", "/contests/{contest_id}/entries"),
+}
 REFUSED = {401, 403, 404, 409, 422}
 EXAMPLES = 4
 
@@ -38,19 +41,29 @@ WRITES = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path"), WRITES, ids=[f"{m} {p}" for m, p in WRITES])
 def test_wellformed_writes_by_others_are_refused_and_change_nothing(
-    app, client, session, method, path
+    app, client, session, gateway, storage
 ):
-    ids = _world(session)
+    """One world of other people's objects of every kind, every write tried on it in turn."""
+    ids = _world(session, gateway, storage)
     intruder = make_creator(session)
     intruder.is_business = True
     callers = {"intruder": api_token(session, intruder), "anonymous": {}}
     session.commit()
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    before = database_snapshot(session)
+    for method, path in WRITES:
+        seen = _try_write(schema, client, callers, ids, method, path)
+        session.expire_all()
+        assert database_snapshot(session) == before, (method, path, seen)
+
+
+def _try_write(
+    schema: Any, client: Any, callers: dict[str, Any], ids: dict[str, Any], method: str, path: str
+) -> list[tuple[str, int]]:
+    """Send generated, well-formed bodies for one write as the intruder and as nobody."""
     operation = schema[path][method.lower()]
     fixed = {p.name: ids[p.name] for p in operation.path_parameters if p.name in ids}
-    before = database_snapshot(session)
     seen: list[tuple[str, int]] = []
 
     @settings(
@@ -66,10 +79,9 @@ def test_wellformed_writes_by_others_are_refused_and_change_nothing(
         for who, headers in callers.items():
             response = case.call(session=client, headers=headers)
             seen.append((who, response.status_code))
-            assert response.status_code in REFUSED, (who, case.path_parameters, case.body)
+            assert response.status_code in REFUSED, (method, path, who, case.body)
             if who == "anonymous":
                 assert response.status_code == 401
 
     attempt()
-    session.expire_all()
-    assert database_snapshot(session) == before, seen
+    return seen

@@ -31,9 +31,9 @@ def _login_with_token(client, email: str) -> None:
     assert response.status_code == 302, response.text[:300]
 
 
-def test_every_html_post_without_a_token_is_refused_and_changes_nothing(csrf_app):
+def test_every_html_post_without_a_token_is_refused_and_changes_nothing(csrf_app, gateway, storage):
     app, session = csrf_app
-    ids = _world(session)
+    ids = _world(session, gateway, storage)
     owner = session.get(User, ids["creator_id"])
     owner.is_business = True  # owner of the offers and, below, of everything the forms touch
     session.commit()

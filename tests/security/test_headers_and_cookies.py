@@ -33,8 +33,8 @@ def _check_headers(path: str, response) -> None:
     assert response.headers["X-Content-Type-Options"] == "nosniff", path
 
 
-def test_every_html_page_sends_the_security_headers(app, client, session):
-    ids = _world(session)
+def test_every_html_page_sends_the_security_headers(app, client, session, gateway, storage):
+    ids = _world(session, gateway, storage)
     owner_id = ids["creator_id"]
     from app.accounts.models import User
 

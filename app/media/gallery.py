@@ -1,0 +1,311 @@
+"""Pictures shown around the site: offer galleries, portfolio items and avatars.
+
+Uploads go through the stock media pipeline (``images.inspect``: sniffed type, byte and pixel
+limits, decompression bombs, damaged files) and only re-encoded renditions are stored
+(``images.rendition``: no EXIF/XMP/ICC survives), in a few widths for ``srcset``. Services take
+a Session, flush and never commit; files written for a transaction that rolls back are
+deleted again, like stock media uploads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import CreatorProfile, User
+from app.db import MAX_ID
+from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.media import images
+from app.media.models import GalleryImage, ImagePurpose, MediaAsset, MediaKind
+from app.media.services import _forget_on_rollback, limits, listed_query
+from app.media.storage import MediaStorage, new_key
+from app.offers.models import Offer, OfferStatus
+from app.offers.services import is_listed as offer_is_listed
+
+GALLERY_WIDTHS = (320, 640, 1280)
+AVATAR_WIDTHS = (64, 128, 256)
+MAX_PER_OFFER = 8
+MAX_PORTFOLIO = 12
+MAX_TITLE = 120
+MAX_DESCRIPTION = 1000
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+_DELETE_AFTER_COMMIT = "gallery_delete_after_commit"
+
+
+def _max_bytes(app: Flask | None) -> int:
+    return int((app or current_app).config.get("GALLERY_IMAGE_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def _count(session: Session, owner_id: int, purpose: ImagePurpose, offer_id: int | None) -> int:
+    stmt = select(func.count()).select_from(GalleryImage).where(GalleryImage.purpose == purpose)
+    if offer_id is not None:
+        stmt = stmt.where(GalleryImage.offer_id == offer_id)
+    else:
+        stmt = stmt.where(GalleryImage.owner_id == owner_id)
+    return session.scalar(stmt) or 0
+
+
+def _check(session: Session, owner: User, purpose: ImagePurpose, offer: Offer | None) -> None:
+    if owner.suspended_at is not None:
+        raise PermissionDenied("Suspended accounts cannot upload pictures.")
+    if purpose is ImagePurpose.OFFER:
+        if offer is None or offer.creator_id != owner.id or offer.status == OfferStatus.REMOVED:
+            raise NotFound("No such offer.")
+        if _count(session, owner.id, purpose, offer.id) >= MAX_PER_OFFER:
+            raise ValidationFailed({"file": [f"An offer has at most {MAX_PER_OFFER} pictures."]})
+    elif purpose is ImagePurpose.PORTFOLIO:
+        if not owner.is_creator:
+            raise PermissionDenied("Only creators have a portfolio.")
+        if _count(session, owner.id, purpose, None) >= MAX_PORTFOLIO:
+            raise ValidationFailed(
+                {"file": [f"A portfolio has at most {MAX_PORTFOLIO} items; remove one first."]}
+            )
+
+
+def add_image(
+    session: Session,
+    storage: MediaStorage,
+    owner: User,
+    data: bytes,
+    *,
+    purpose: ImagePurpose,
+    offer: Offer | None = None,
+    title: str = "",
+    description: str = "",
+    app: Flask | None = None,
+) -> GalleryImage:
+    """Store a picture for an offer gallery, the owner's portfolio or as the owner's avatar
+    (replacing the previous one). Raises NotFound (not the owner's offer), PermissionDenied
+    (suspended; portfolio of a non-creator) and ValidationFailed (``file``: not an image, too
+    large, too many pixels, damaged, too many pictures; ``title``/``description``: too long).
+    Nothing is stored when it raises."""
+    title, description = title.strip(), description.strip()
+    errors: dict[str, list[str]] = {}
+    if len(title) > MAX_TITLE:
+        errors["title"] = [f"At most {MAX_TITLE} characters."]
+    if purpose is ImagePurpose.PORTFOLIO and not title:
+        errors["title"] = ["Give the portfolio item a title."]
+    if len(description) > MAX_DESCRIPTION:
+        errors["description"] = [f"At most {MAX_DESCRIPTION} characters."]
+    if errors:
+        raise ValidationFailed(errors)
+    _check(session, owner, purpose, offer)
+    max_bytes = _max_bytes(app)
+    if len(data) > max_bytes:
+        raise images.refuse(f"Pictures are limited to {max_bytes // (1024 * 1024)} MB.")
+    found = images.inspect(data, limits(app))
+    if found.kind is not MediaKind.IMAGE or found.picture is None:
+        raise images.refuse("Upload a JPEG, PNG or WebP image.")
+    square = purpose is ImagePurpose.AVATAR
+    widths: tuple[int, ...] = AVATAR_WIDTHS if square else GALLERY_WIDTHS
+    side = min(found.picture.size) if square else found.picture.width
+    # Never upscale: the widths below the picture's own, then the picture's (or the cap).
+    largest = min(side, widths[-1])
+    widths = (*[w for w in widths if w < largest], largest)
+    renditions = [(w, images.rendition(found.picture, w, square=square)) for w in widths]
+    stem = new_key("gallery", "jpg").removesuffix(".jpg")
+    image = GalleryImage(
+        owner_id=owner.id,
+        purpose=purpose,
+        offer_id=offer.id if offer is not None else None,
+        position=_next_position(session, owner.id, purpose, offer),
+        title=title or (offer.title if offer is not None else owner.display_name),
+        description=description,
+        key_stem=stem,
+        widths=list(widths),
+        width=side if square else found.width,
+        height=side if square else found.height,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    written: list[str] = []
+    try:
+        for width, body in renditions:
+            storage.put(image.key(width), body, "image/jpeg")
+            written.append(image.key(width))
+        if square:
+            for old in avatars_of(session, [owner.id]).values():
+                _delete(session, storage, old)
+        session.add(image)
+        session.flush()
+    except BaseException:
+        for key in written:
+            storage.delete(key)
+        raise
+    _forget_on_rollback(session, storage, written)
+    return image
+
+
+def _next_position(
+    session: Session, owner_id: int, purpose: ImagePurpose, offer: Offer | None
+) -> int:
+    stmt = select(func.max(GalleryImage.position)).where(GalleryImage.purpose == purpose)
+    if offer is not None:
+        stmt = stmt.where(GalleryImage.offer_id == offer.id)
+    else:
+        stmt = stmt.where(GalleryImage.owner_id == owner_id)
+    last = session.scalar(stmt)
+    return 0 if last is None else last + 1
+
+
+def _delete(session: Session, storage: MediaStorage, image: GalleryImage) -> None:
+    keys = [image.key(width) for width in image.widths]
+    session.delete(image)
+    session.flush()
+    # Files go only once the row is gone for good (a rollback keeps both).
+    session.info.setdefault(_DELETE_AFTER_COMMIT, []).append((storage, keys))
+
+
+def remove_image(
+    session: Session, storage: MediaStorage, image_id: int, *, owner: User
+) -> GalleryImage:
+    """Delete one of the owner's pictures. Raises NotFound (missing or someone else's)."""
+    image = session.get(GalleryImage, image_id) if 0 < image_id <= MAX_ID else None
+    if image is None or image.owner_id != owner.id:
+        raise NotFound("No such picture.")
+    _delete(session, storage, image)
+    return image
+
+
+@event.listens_for(Session, "after_commit")
+def _delete_files(session: Session) -> None:
+    for storage, keys in session.info.pop(_DELETE_AFTER_COMMIT, []):
+        for key in keys:
+            storage.delete(key)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _keep_files(session: Session, previous_transaction: object) -> None:
+    if not session.in_transaction():  # the whole unit of work rolled back: the rows stay
+        session.info.pop(_DELETE_AFTER_COMMIT, None)
+
+
+# --- who may see a picture -----------------------------------------------------------------
+
+
+def _profile_listed(user: User) -> bool:
+    profile: CreatorProfile | None = user.profile
+    return user.suspended_at is None and (profile is None or profile.hidden_at is None)
+
+
+def is_listed(image: GalleryImage, offer: Offer | None) -> bool:
+    if image.purpose is ImagePurpose.OFFER:
+        return offer is not None and offer_is_listed(offer)
+    return _profile_listed(image.owner)
+
+
+def visible_image(
+    session: Session, image_id: int, viewer: User | None
+) -> tuple[GalleryImage, bool]:
+    """(the picture, whether it is publicly listed); NotFound if the viewer may not see it."""
+    image = session.get(GalleryImage, image_id) if 0 < image_id <= MAX_ID else None
+    if image is None:
+        raise NotFound("No such picture.")
+    offer = session.get(Offer, image.offer_id) if image.offer_id is not None else None
+    listed = is_listed(image, offer)
+    staff = viewer is not None and (viewer.is_moderator or viewer.is_admin)
+    if not (listed or staff or (viewer is not None and viewer.id == image.owner_id)):
+        raise NotFound("No such picture.")
+    return image, listed
+
+
+# --- what pages show -----------------------------------------------------------------------
+
+
+def offer_images(session: Session, offer_ids: Iterable[int]) -> dict[int, list[GalleryImage]]:
+    ids = list(set(offer_ids))
+    out: dict[int, list[GalleryImage]] = {}
+    if not ids:
+        return out
+    rows = session.scalars(
+        select(GalleryImage)
+        .where(GalleryImage.offer_id.in_(ids))
+        .order_by(GalleryImage.position, GalleryImage.id)
+    )
+    for image in rows:
+        out.setdefault(image.offer_id or 0, []).append(image)
+    return out
+
+
+def stock_assets(
+    session: Session, offer_ids: Iterable[int], limit: int = 12
+) -> dict[int, list[MediaAsset]]:
+    """Published, listed assets of stock media offers, newest first, at most ``limit`` each."""
+    ids = list(set(offer_ids))
+    out: dict[int, list[MediaAsset]] = {}
+    if not ids:
+        return out
+    rows = session.scalars(
+        listed_query()
+        .where(MediaAsset.offer_id.in_(ids))
+        .order_by(MediaAsset.published_at.desc(), MediaAsset.id.desc())
+    )
+    for asset in rows:
+        items = out.setdefault(asset.offer_id, [])
+        if len(items) < limit:
+            items.append(asset)
+    return out
+
+
+Cover = GalleryImage | MediaAsset
+
+
+def covers(session: Session, offers: Sequence[Offer]) -> dict[int, Cover]:
+    """The picture each offer card shows: its first gallery image, else (stock media) its
+    newest listed asset. Two queries whatever the number of offers."""
+    ids = [offer.id for offer in offers]
+    found: dict[int, Cover] = {k: v[0] for k, v in offer_images(session, ids).items()}
+    missing = [offer_id for offer_id in ids if offer_id not in found]
+    for offer_id, assets in stock_assets(session, missing, limit=1).items():
+        found[offer_id] = assets[0]
+    return found
+
+
+def portfolios(
+    session: Session, owner_ids: Iterable[int], limit: int = MAX_PORTFOLIO
+) -> dict[int, list[GalleryImage]]:
+    ids = list(set(owner_ids))
+    out: dict[int, list[GalleryImage]] = {}
+    if not ids:
+        return out
+    rows = session.scalars(
+        select(GalleryImage)
+        .where(GalleryImage.owner_id.in_(ids), GalleryImage.purpose == ImagePurpose.PORTFOLIO)
+        .order_by(GalleryImage.position, GalleryImage.id)
+    )
+    for image in rows:
+        items = out.setdefault(image.owner_id, [])
+        if len(items) < limit:
+            items.append(image)
+    return out
+
+
+def avatars_of(session: Session, user_ids: Iterable[int]) -> dict[int, GalleryImage]:
+    ids = list(set(user_ids))
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(GalleryImage)
+        .where(GalleryImage.owner_id.in_(ids), GalleryImage.purpose == ImagePurpose.AVATAR)
+        .order_by(GalleryImage.id)
+    )
+    return {image.owner_id: image for image in rows}  # the newest wins
+
+
+@dataclass(frozen=True)
+class Pictures:
+    """Everything a page of offer cards needs, loaded up front (no query per card)."""
+
+    covers: dict[int, Cover]
+    avatars: dict[int, GalleryImage]
+
+
+def for_offer_cards(session: Session, offers: Sequence[Offer]) -> Pictures:
+    return Pictures(
+        covers=covers(session, offers),
+        avatars=avatars_of(session, {offer.creator_id for offer in offers}),
+    )

@@ -1,0 +1,100 @@
+"""Thin helpers over a Selenium driver, in the user's vocabulary (shared by the e2e modules)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.conftest import ARTIFACTS
+
+PASSWORD = "a long e2e password"
+
+
+class Page:
+    """Thin helpers over a Selenium driver, in the user's vocabulary."""
+
+    def __init__(self, driver: Any, base_url: str) -> None:
+        self.driver, self.base_url = driver, base_url
+
+    def open(self, path: str) -> None:
+        self.driver.get(self.base_url + path)
+
+    def fill(self, name: str, value: str) -> None:
+        field = self.driver.find_element("name", name)
+        field.clear()
+        field.send_keys(value)
+
+    def select(self, name: str, value: str) -> None:
+        from selenium.webdriver.support.ui import Select
+
+        Select(self.driver.find_element("name", name)).select_by_value(value)
+
+    def check(self, name: str, value: str | None = None) -> None:
+        selector = f"input[name='{name}']" + (f"[value='{value}']" if value else "")
+        box = self.driver.find_element("css selector", selector)
+        if not box.is_selected():
+            box.click()
+
+    def press(self, text: str) -> None:
+        buttons = self.driver.find_elements("xpath", f"//button[normalize-space()='{text}']")
+        links = self.driver.find_elements("xpath", f"//a[normalize-space()='{text}']")
+        visible = [element for element in buttons + links if element.is_displayed()]
+        assert visible, f"no button or link {text!r} on {self.driver.current_url}"
+        self._click_and_wait(visible[0])
+
+    def press_containing(self, text: str) -> None:
+        elements = self.driver.find_elements(
+            "xpath", f"//main//*[self::button or self::a][contains(normalize-space(), '{text}')]"
+        )
+        visible = [element for element in elements if element.is_displayed()]
+        assert visible, f"nothing like {text!r} on {self.driver.current_url}"
+        self._click_and_wait(visible[0])
+
+    def _click_and_wait(self, element: Any) -> None:
+        """Click, then wait for the next page: reading too early would see the old one."""
+        from selenium.common.exceptions import WebDriverException
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        old_page = self.driver.find_element("tag name", "html")
+        element.click()
+
+        def left_old_page(_driver: Any) -> bool:
+            try:
+                old_page.is_enabled()  # raises once the old document is gone
+            except WebDriverException:
+                return True
+            return False
+
+        WebDriverWait(self.driver, 15).until(left_old_page)
+
+    @property
+    def text(self) -> str:
+        return self.driver.find_element("tag name", "body").text
+
+    @property
+    def path(self) -> str:
+        return self.driver.current_url.removeprefix(self.base_url)
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+    def sign_up(self, email: str, name: str, *, creator: bool, business: bool) -> None:
+        self.driver.delete_all_cookies()
+        self.open("/register")
+        self.fill("email", email)
+        self.fill("display_name", name)
+        self.fill("password", PASSWORD)
+        if creator:
+            self.check("as_creator")
+        if business:
+            self.check("as_business")
+        self.press("Create account")
+        assert self.path.startswith("/dashboard"), self.text[:300]
+
+    def sign_in(self, email: str, password: str = PASSWORD) -> None:
+        self.driver.delete_all_cookies()
+        self.open("/login")
+        self.fill("email", email)
+        self.fill("password", password)
+        self.press("Sign in")
+        assert self.path.startswith("/dashboard"), self.text[:300]
