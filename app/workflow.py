@@ -232,6 +232,25 @@ class StateMachine(Generic[S]):
     def actions_from(self, state: S | str) -> list[str]:
         return [a for a, t in self.transitions.items() if self.states(state) in t.sources]
 
+    def record(
+        self, session: Session, obj: Any, verb: str, *, actor_id: int | None, **data: Any
+    ) -> audit.AuditEvent:
+        """Something happened to ``obj`` that does not change its state (it was created,
+        edited, got evidence): one audit row and the domain event ``"<subject>.<verb>"``."""
+        state = self.state_of(obj).value
+        row = audit.record(
+            session,
+            actor_id=actor_id,
+            action=f"{self.subject}.{verb}",
+            subject_type=self.subject,
+            subject_id=obj.id,
+            from_state=state,
+            to_state=state,
+            **data,
+        )
+        events.publish(session, f"{self.subject}.{verb}", obj, actor_id=actor_id, **data)
+        return row
+
     def move_to(self, session: Session, obj: Any, target: S | str, *, actor_id: int | None) -> bool:
         """Move ``obj`` to ``target`` by the action that leads there from its current state
         (for callers that think in states, e.g. a button per next status)."""

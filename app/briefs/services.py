@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import audit, clock, countries
+from app import clock, countries
 from app.accounts.models import User
 from app.accounts.services import clean_list
 from app.briefs.errors import BriefNotOpen, DuplicateProposal
@@ -265,13 +265,7 @@ def create_brief(
     brief = Brief(business_id=business.id, status=BriefStatus.DRAFT, **values)
     session.add(brief)
     session.flush()
-    audit.record(
-        session,
-        actor_id=business.id,
-        action="brief.created",
-        subject_type="brief",
-        subject_id=brief.id,
-    )
+    BRIEF.record(session, brief, "created", actor_id=business.id)
     if publish:
         BRIEF.move(session, brief, "publish", actor_id=business.id)
         brief.published_at = brief.published_at or clock.now()
@@ -296,14 +290,7 @@ def update_brief(session: Session, brief: Brief, actor: User, data: BriefInput) 
     changed = sorted(name for name, value in values.items() if getattr(brief, name) != value)
     for name, value in values.items():
         setattr(brief, name, value)
-    audit.record(
-        session,
-        actor_id=actor.id,
-        action="brief.updated",
-        subject_type="brief",
-        subject_id=brief.id,
-        fields=changed,
-    )
+    BRIEF.record(session, brief, "updated", actor_id=actor.id, fields=changed)
     session.flush()
     return brief
 
@@ -374,14 +361,7 @@ def invite_creator(session: Session, brief: Brief, creator: User, actor: User) -
         if existing is None:
             raise
         return existing
-    audit.record(
-        session,
-        actor_id=actor.id,
-        action="brief.creator_invited",
-        subject_type="brief",
-        subject_id=brief.id,
-        creator_id=creator.id,
-    )
+    BRIEF.record(session, brief, "creator_invited", actor_id=actor.id, creator_id=creator.id)
     session.expire(brief, ["invitations"])
     session.flush()
     return invitation
@@ -446,14 +426,7 @@ def submit_proposal(session: Session, brief: Brief, creator: User, data: Proposa
         if find_proposal(session, brief.id, creator.id) is None:
             raise
         raise duplicate from None
-    audit.record(
-        session,
-        actor_id=creator.id,
-        action="proposal.submitted",
-        subject_type="proposal",
-        subject_id=proposal.id,
-        brief_id=brief.id,
-    )
+    PROPOSAL.record(session, proposal, "submitted", actor_id=creator.id, brief_id=brief.id)
     session.expire(brief, ["proposals"])
     session.flush()
     return proposal

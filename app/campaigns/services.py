@@ -20,7 +20,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, clock, jobs
+from app import clock, jobs
 from app.accounts.models import User
 from app.campaigns import AUTO_CONFIRM_JOB
 from app.campaigns.content import check_post_url, normalized, require_disclosure
@@ -168,12 +168,11 @@ def _create(
     )
     session.add(campaign)
     session.flush()
-    audit.record(
+    CAMPAIGN.record(
         session,
+        campaign,
+        "ordered",
         actor_id=business.id,
-        action="campaign.ordered",
-        subject_type="campaign",
-        subject_id=campaign.id,
         contract_id=contract.id,
         deliverables=deliverables,
     )
@@ -336,12 +335,11 @@ def record_violation(
     )
     session.add(violation)
     session.flush()
-    audit.record(
+    CAMPAIGN.record(
         session,
+        campaign,
+        "violation",
         actor_id=violation.reported_by_id,
-        action="campaign.violation",
-        subject_type="campaign",
-        subject_id=campaign.id,
         kind=kind.value,
         violation_id=violation.id,
         dispute="open through the disputes flow",

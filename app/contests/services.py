@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, clock, jobs
+from app import clock, jobs
 from app.accounts.models import User
 from app.contests import CLOSE_JOB, SETTLE_JOB, escrow
 from app.contests.models import Contest, ContestEntry, ContestState
@@ -90,13 +90,8 @@ def create(session: Session, business: User, data: ContestInput) -> Contest:
     )
     session.add(contest)
     session.flush()
-    audit.record(
-        session,
-        actor_id=business.id,
-        action="contest.created",
-        subject_type="contest",
-        subject_id=contest.id,
-        prize_minor=contest.prize_minor,
+    CONTEST.record(
+        session, contest, "created", actor_id=business.id, prize_minor=contest.prize_minor
     )
     return contest
 
@@ -252,14 +247,7 @@ def enter(
     )
     session.add(entry)
     session.flush()
-    audit.record(
-        session,
-        actor_id=creator.id,
-        action="contest.entered",
-        subject_type="contest",
-        subject_id=contest.id,
-        entry_id=entry.id,
-    )
+    CONTEST.record(session, contest, "entered", actor_id=creator.id, entry_id=entry.id)
     return entry
 
 
@@ -283,13 +271,8 @@ def pick_finalists(
     entries = [_entry(contest, ident) for ident in entry_ids]
     for entry in entries:
         entry.is_finalist = True
-    audit.record(
-        session,
-        actor_id=business.id,
-        action="contest.finalists",
-        subject_type="contest",
-        subject_id=contest.id,
-        entry_ids=sorted(e.id for e in entries),
+    CONTEST.record(
+        session, contest, "finalists", actor_id=business.id, entry_ids=sorted(e.id for e in entries)
     )
     return contest
 

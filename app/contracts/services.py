@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app import audit
 from app.accounts.models import User
 from app.briefs.models import Proposal
 from app.contracts.models import Contract
+from app.contracts.states import CONTRACT
 from app.errors import PermissionDenied, ValidationFailed
 from app.offers.models import Offer, OfferStatus, PackageTier
 from app.payments.milestones import create_for_contract as create_milestones
@@ -35,14 +35,7 @@ def create_from_proposal(session: Session, proposal: Proposal, *, actor: User) -
     session.add(contract)
     session.flush()
     create_milestones(session, contract)
-    audit.record(
-        session,
-        actor_id=actor.id,
-        action="contract.created",
-        subject_type="contract",
-        subject_id=contract.id,
-        proposal_id=proposal.id,
-    )
+    CONTRACT.record(session, contract, "created", actor_id=actor.id, proposal_id=proposal.id)
     return contract
 
 
@@ -75,14 +68,8 @@ def create_from_package(session: Session, offer: Offer, tier: str, *, business: 
     session.add(contract)
     session.flush()
     create_milestones(session, contract)
-    audit.record(
-        session,
-        actor_id=business.id,
-        action="contract.created",
-        subject_type="contract",
-        subject_id=contract.id,
-        offer_id=offer.id,
-        tier=tier,
+    CONTRACT.record(
+        session, contract, "created", actor_id=business.id, offer_id=offer.id, tier=tier
     )
     return contract
 
@@ -122,13 +109,5 @@ def create_from_terms(
     session.add(contract)
     session.flush()
     create_milestones(session, contract)
-    audit.record(
-        session,
-        actor_id=business.id,
-        action="contract.created",
-        subject_type="contract",
-        subject_id=contract.id,
-        offer_id=offer.id,
-        **origin,
-    )
+    CONTRACT.record(session, contract, "created", actor_id=business.id, offer_id=offer.id, **origin)
     return contract

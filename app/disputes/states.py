@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app import audit, events
+from app import audit
 from app.disputes.models import ACTIVE_STATES, Dispute
 from app.disputes.models import DisputeState as D
 from app.workflow import StateMachine, lock
@@ -87,16 +87,6 @@ def record(
     """A history row for an action that does not change the dispute's state."""
     if note:
         data["note"] = note[:4000]
-    row = audit.record(
-        session,
-        actor_id=actor_id,
-        action=f"dispute.{action}",
-        subject_type="dispute",
-        subject_id=dispute.id,
-        from_state=dispute.state.value,
-        to_state=dispute.state.value,
-        **data,
-    )
-    events.publish(session, f"dispute.{action}", dispute, actor_id=actor_id, **data)
+    row = DISPUTE.record(session, dispute, action, actor_id=actor_id, **data)
     session.flush()
     return row

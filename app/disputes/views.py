@@ -7,10 +7,13 @@ re-render with a 4xx; ``app.web.submit`` undoes the failed call's writes and sto
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import login_required
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app import uploads as storage
@@ -146,110 +149,142 @@ def mine() -> str:
     return render_template("disputes/mine.html", disputes=items)
 
 
-def _act(dispute: Dispute, form_name: str, form: Any, action: Any, done: str) -> Page | Response:
-    user = current()
-    return submit(
-        form,
-        action,
-        done=done,
-        then=url_for("disputes.detail", dispute_id=dispute.id),
-        render=lambda status: _render(dispute, user, status, **{form_name: form}),
-        code=302,
-    )
+@dataclass(frozen=True)
+class DisputeAction:
+    """One button or form on the dispute page: its form, what it calls, what it says."""
+
+    form: type[FlaskForm]
+    form_name: str
+    call: Callable[[Dispute, User, Any], object]
+    done: str
+    role: Role | None = None  # moderators' actions; parties' otherwise
 
 
-@bp.post("/disputes/<int:dispute_id>/respond")
-@login_required
-def respond(dispute_id: int) -> Page | Response:
-    user = current()
-    dispute = _dispute(dispute_id, user)
-    form = RespondForm()
-    return _act(
-        dispute,
-        "respond_form",
-        form,
-        lambda: services.respond(
-            db.session(),
-            dispute.id,
-            user=user,
-            response=form.response.data or "",
-            files=_store(dispute.id, form.files.data),
+def _settlement_refund(form: Any) -> int:
+    return int(getattr(form.refund, "minor", -1))
+
+
+ACTIONS: dict[str, tuple[str, DisputeAction]] = {
+    "respond": (
+        "respond",
+        DisputeAction(
+            RespondForm,
+            "respond_form",
+            lambda d, u, f: services.respond(
+                db.session(),
+                d.id,
+                user=u,
+                response=f.response.data or "",
+                files=_store(d.id, f.files.data),
+            ),
+            "Response sent. A moderator will review the dispute.",
         ),
-        "Response sent. A moderator will review the dispute.",
-    )
-
-
-@bp.post("/disputes/<int:dispute_id>/evidence")
-@login_required
-def add_evidence(dispute_id: int) -> Page | Response:
-    user = current()
-    dispute = _dispute(dispute_id, user)
-    form = EvidenceForm()
-    return _act(
-        dispute,
-        "evidence_form",
-        form,
-        lambda: services.add_evidence(
-            db.session(),
-            dispute.id,
-            user=user,
-            body=form.body.data or "",
-            files=_store(dispute.id, form.files.data),
+    ),
+    "add_evidence": (
+        "evidence",
+        DisputeAction(
+            EvidenceForm,
+            "evidence_form",
+            lambda d, u, f: services.add_evidence(
+                db.session(),
+                d.id,
+                user=u,
+                body=f.body.data or "",
+                files=_store(d.id, f.files.data),
+            ),
+            "Evidence added.",
         ),
-        "Evidence added.",
-    )
-
-
-@bp.post("/disputes/<int:dispute_id>/settlement")
-@login_required
-def propose_settlement(dispute_id: int) -> Page | Response:
-    user = current()
-    dispute = _dispute(dispute_id, user)
-    form = SettlementForm()
-    return _act(
-        dispute,
-        "settlement_form",
-        form,
-        lambda: services.propose_settlement(
-            db.session(), dispute.id, user=user, refund_minor=getattr(form.refund, "minor", -1)
+    ),
+    "propose_settlement": (
+        "settlement",
+        DisputeAction(
+            SettlementForm,
+            "settlement_form",
+            lambda d, u, f: services.propose_settlement(
+                db.session(), d.id, user=u, refund_minor=_settlement_refund(f)
+            ),
+            "Settlement proposed. The other party can accept it.",
         ),
-        "Settlement proposed. The other party can accept it.",
-    )
-
-
-@bp.post("/disputes/<int:dispute_id>/settlement/accept")
-@login_required
-def accept_settlement(dispute_id: int) -> Page | Response:
-    user = current()
-    dispute = _dispute(dispute_id, user)
-    form = SettlementForm()
-    return _act(
-        dispute,
-        "settlement_form",
-        form,
-        lambda: services.accept_settlement(
-            db.session(),
-            gateway_for(current_app),
-            dispute.id,
-            user=user,
-            refund_minor=getattr(form.refund, "minor", -1),
+    ),
+    "accept_settlement": (
+        "settlement/accept",
+        DisputeAction(
+            SettlementForm,
+            "settlement_form",
+            lambda d, u, f: services.accept_settlement(
+                db.session(),
+                gateway_for(current_app),
+                d.id,
+                user=u,
+                refund_minor=_settlement_refund(f),
+            ),
+            "Settled. The money moves as agreed.",
         ),
-        "Settled. The money moves as agreed.",
-    )
+    ),
+    "withdraw": (
+        "withdraw",
+        DisputeAction(  # only the form's CSRF token matters
+            EvidenceForm,
+            "evidence_form",
+            lambda d, u, f: services.withdraw(db.session(), d.id, user=u),
+            "Dispute withdrawn.",
+        ),
+    ),
+    "claim": (
+        "claim",
+        DisputeAction(
+            EvidenceForm,
+            "evidence_form",
+            lambda d, u, f: services.claim(db.session(), d.id, moderator=u),
+            "You are handling this dispute.",
+            role=Role.MODERATOR,
+        ),
+    ),
+    "resolve": (
+        "resolve",
+        DisputeAction(
+            ResolveForm,
+            "resolve_form",
+            lambda d, u, f: services.resolve(
+                db.session(),
+                gateway_for(current_app),
+                d.id,
+                moderator=u,
+                outcome=f.outcome.data or "",
+                note=f.note.data or "",
+                refund_minor=getattr(f.refund, "minor", None),
+            ),
+            "Dispute resolved.",
+            role=Role.MODERATOR,
+        ),
+    ),
+}
 
 
-@bp.post("/disputes/<int:dispute_id>/withdraw")
-@login_required
-def withdraw(dispute_id: int) -> Page | Response:
-    user = current()
-    dispute = _dispute(dispute_id, user)
-    form = EvidenceForm()  # only its CSRF token matters
-    return _act(
-        dispute,
-        "evidence_form",
-        form,
-        lambda: services.withdraw(db.session(), dispute.id, user=user),
-        "Dispute withdrawn.",
+def _action_view(action: DisputeAction) -> Callable[[int], Page | Response]:
+    def view(dispute_id: int) -> Page | Response:
+        user = current()
+        dispute = _dispute(dispute_id, user)
+        form = action.form()
+        return submit(
+            form,
+            lambda: action.call(dispute, user, form),
+            done=action.done,
+            then=url_for("disputes.detail", dispute_id=dispute.id),
+            render=lambda status: _render(dispute, user, status, **{action.form_name: form}),
+            code=302,
+        )
+
+    return view
+
+
+for _endpoint, (_path, _action) in ACTIONS.items():
+    _guard = role_required(_action.role) if _action.role else login_required
+    bp.add_url_rule(
+        f"/disputes/<int:dispute_id>/{_path}",
+        endpoint=_endpoint,
+        view_func=_guard(_action_view(_action)),
+        methods=["POST"],
     )
 
 
@@ -275,44 +310,6 @@ def queue() -> str:
     items = queries.queue(db.session(), which)
     return render_template(
         "disputes/queue.html", disputes=items, which=which, filters=queries.QUEUE_FILTERS
-    )
-
-
-@bp.post("/disputes/<int:dispute_id>/claim")
-@role_required(Role.MODERATOR)
-def claim(dispute_id: int) -> Page | Response:
-    user = current()
-    dispute = _dispute(dispute_id, user)
-    form = EvidenceForm()
-    return _act(
-        dispute,
-        "evidence_form",
-        form,
-        lambda: services.claim(db.session(), dispute.id, moderator=user),
-        "You are handling this dispute.",
-    )
-
-
-@bp.post("/disputes/<int:dispute_id>/resolve")
-@role_required(Role.MODERATOR)
-def resolve(dispute_id: int) -> Page | Response:
-    user = current()
-    dispute = _dispute(dispute_id, user)
-    form = ResolveForm()
-    return _act(
-        dispute,
-        "resolve_form",
-        form,
-        lambda: services.resolve(
-            db.session(),
-            gateway_for(current_app),
-            dispute.id,
-            moderator=user,
-            outcome=form.outcome.data or "",
-            note=form.note.data or "",
-            refund_minor=getattr(form.refund, "minor", None),
-        ),
-        "Dispute resolved.",
     )
 
 

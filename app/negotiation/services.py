@@ -17,7 +17,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, clock, jobs
+from app import clock, jobs
 from app.accounts.models import User
 from app.contracts import services as contracts
 from app.contracts.models import Contract
@@ -145,12 +145,11 @@ def _add_round(
         due_at=rnd.expires_at,
         key=f"negotiation-round-{rnd.id}-expire",
     )
-    audit.record(
+    ROUND.record(
         session,
+        rnd,
+        "proposed",
         actor_id=author.id,
-        action="negotiation_round.proposed",
-        subject_type="negotiation_round",
-        subject_id=rnd.id,
         negotiation_id=negotiation.id,
         side=side.value,
         price_minor=rnd.price_minor,
@@ -189,14 +188,7 @@ def propose(session: Session, offer: Offer, business: User, terms: TermsInput) -
     )
     session.add(negotiation)
     session.flush()
-    audit.record(
-        session,
-        actor_id=business.id,
-        action="negotiation.opened",
-        subject_type="negotiation",
-        subject_id=negotiation.id,
-        offer_id=offer.id,
-    )
+    NEGOTIATION.record(session, negotiation, "opened", actor_id=business.id, offer_id=offer.id)
     _add_round(session, negotiation, Side.BUSINESS, business, terms)
     return negotiation
 

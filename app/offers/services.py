@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app import audit, clock
+from app import clock
 from app.accounts.models import Role, User
 from app.db import MAX_ID
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -123,7 +123,7 @@ def create_offer(session: Session, creator: User, data: OfferInput) -> Offer:
     _apply(offer, clean)
     session.add(offer)
     session.flush()
-    _changed(session, offer, actor=creator, action="offer.created")
+    _changed(session, offer, actor=creator, verb="created")
     return offer
 
 
@@ -141,7 +141,7 @@ def update_offer(session: Session, offer: Offer, actor: User, data: OfferInput) 
     clean = validate(data)
     _apply(offer, clean)
     session.flush()
-    _changed(session, offer, actor=actor, action="offer.updated")
+    _changed(session, offer, actor=actor, verb="updated")
     return offer
 
 
@@ -255,15 +255,9 @@ def _refresh_summary(offer: Offer) -> None:
     offer.delivery_days_min = min(days, default=None)
 
 
-def _changed(session: Session, offer: Offer, *, actor: User, action: str, **data: Any) -> None:
-    audit.record(
-        session,
-        actor_id=actor.id,
-        action=action,
-        subject_type="offer",
-        subject_id=offer.id,
-        **data,
-    )
+def _changed(session: Session, offer: Offer, *, actor: User, verb: str) -> None:
+    """An audited change of the offer's content; matchmaking hears of it in the same commit."""
+    OFFER.record(session, offer, verb, actor_id=actor.id)
     offer_changed(session, offer)
     session.flush()
 

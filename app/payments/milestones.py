@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit, clock, events
+from app import clock, events
 from app.accounts.models import User
 from app.contracts.models import Contract, ContractStatus
 from app.contracts.states import CONTRACT
@@ -110,12 +110,11 @@ def split(
     ]
     session.add_all(created)
     session.flush()
-    audit.record(
+    CONTRACT.record(
         session,
+        contract,
+        "milestones_split",
         actor_id=actor.id,
-        action="contract.milestones_split",
-        subject_type="contract",
-        subject_id=contract.id,
         amounts=[p.amount_minor for p in plans],
     )
     return created

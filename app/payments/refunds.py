@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import audit, clock, settlement
+from app import clock, settlement
 from app.accounts.models import User
 from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
 from app.payments import ledger
@@ -173,14 +173,11 @@ def partial_refund(
     )
     session.add(record)
     session.flush()
-    audit.record(
+    MILESTONE.record(
         session,
+        milestone,
+        "partial_refund",
         actor_id=actor_id,
-        action="milestone.partial_refund",
-        subject_type="milestone",
-        subject_id=milestone.id,
-        from_state=S.DISPUTED.value,
-        to_state=S.DISPUTED.value,
         amount_minor=amount,
         refund=refund_id,
     )
