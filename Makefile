@@ -21,8 +21,11 @@ export FLASK_APP := app:create_app
 run: install
 	$(PY) -m app.devserver --host $(HOST) --port $(PORT)
 
+# One pytest worker per core (a test module stays on one worker: its browser, its world).
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 install: $(STAMP)
 
