@@ -1,6 +1,10 @@
 """Offline evaluation of the production matcher on a graded creators/queries set.
 
-``python -m ml.evaluate --creators FILE --queries FILE [--json] [--method hybrid|dense|bm25]``
+``python -m ml.evaluate [--creators FILE --queries FILE] [--json] [--method M] [--folds K]``
+
+Without ``--creators/--queries`` the dev set in ``ml/data/dev_match`` is used. ``--folds K``
+runs the honest k-fold report of :mod:`ml.folds` (settings chosen on the other folds, scores
+of the held-back folds, mean ± standard error, and each component's ablation).
 
 Creators are indexed through the same :class:`ml.matcher.Matcher` the app uses (relevance
 only: no metadata, no constraints, no owner grouping). Metrics over the top 10:
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -29,11 +34,13 @@ from typing import Any
 
 import numpy as np
 
+from ml import folds as cv
 from ml.matcher import Matcher, relevance_only
-from ml.ranking import DEFAULT_WEIGHTS
+from ml.ranking import DEFAULT_WEIGHTS, RankingWeights
 from ml.text import Document, Query
 
 K = 10
+DEV_DIR = os.path.join(os.path.dirname(__file__), "data", "dev_match")
 
 
 def dcg(gains: Sequence[float]) -> float:
@@ -136,10 +143,101 @@ def evaluate(
     }
 
 
+def _weights(w_extra: float, w_lexical: float) -> RankingWeights:
+    return replace(
+        DEFAULT_WEIGHTS, w_main=round(1 - w_extra, 2), w_extra=w_extra, w_lexical=w_lexical
+    )
+
+
+def _grid(extras: Sequence[float], lexicals: Sequence[float]) -> tuple[RankingWeights, ...]:
+    """Every (w_extra, w_lexical) pair; the shipped pair first, so ties keep it."""
+    shipped = (DEFAULT_WEIGHTS.w_extra, DEFAULT_WEIGHTS.w_lexical)
+    pairs = [(e, lx) for e in extras for lx in lexicals]
+    pairs.sort(key=lambda p: p != shipped)
+    return tuple(_weights(e, lx) for e, lx in pairs)
+
+
+EXTRAS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+LEXICALS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+REFERENCE = "hybrid"
+FOLD_METHODS = (
+    cv.Method("hybrid", "aliases", _grid(EXTRAS, LEXICALS), "production; weights chosen per fold"),
+    cv.Method("hybrid-shipped", "aliases", (DEFAULT_WEIGHTS,), "weights fixed on ALL of dev"),
+    cv.Method("dense", "dense", (_weights(0.0, 0.0),), "plain MiniLM baseline"),
+    cv.Method(
+        "bm25", "aliases", (replace(DEFAULT_WEIGHTS, w_main=0.0, w_extra=0.0, w_lexical=1.0),)
+    ),
+    cv.Method("no-lexical", "aliases", _grid(EXTRAS, (0.0,)), "ablation: no BM25"),
+    cv.Method("no-extra", "aliases", _grid((0.0,), LEXICALS), "ablation: no extra vectors"),
+    cv.Method("no-aliases", "no-aliases", _grid(EXTRAS, LEXICALS), "ablation: aliases ignored"),
+)
+
+
+def fold_report(
+    creators: list[dict[str, Any]],
+    queries: list[dict[str, Any]],
+    k: int,
+    seed: int = 20,
+    methods: Sequence[cv.Method] = FOLD_METHODS,
+) -> dict[str, cv.Result]:
+    """Cross-validate ``methods``; returns each method's held-back result."""
+    keys = [str(c["id"]) for c in creators]
+    grades = []
+    for q in queries:
+        g = {str(d): int(v) for d, v in (q.get("grades") or {}).items()}
+        for d in map(str, q.get("relevant") or ()):
+            g.setdefault(d, 1)
+        grades.append(g)
+    briefs = [Query(description=q["brief"]) for q in queries]
+    fold_of = cv.assign_folds(len(queries), k, seed)
+    scorer = cv.QueryScorer(keys, grades)
+    comps: dict[str, cv.Components] = {}
+    results = {}
+    for method in methods:
+        if method.corpus not in comps:
+            docs = creator_documents(creators, CORPUS_METHOD[method.corpus])
+            comps[method.corpus] = cv.components_for_all(Matcher.build(docs), briefs)
+        results[method.name] = cv.cross_validate(method, comps[method.corpus], scorer, fold_of)
+    return results
+
+
+CORPUS_METHOD = {"aliases": "hybrid", "no-aliases": "no-aliases", "dense": "dense"}
+
+
+def print_fold_report(results: dict[str, cv.Result], fold_of: Any, k: int) -> None:
+    ref = results.get(REFERENCE)
+    print(f"{k}-fold cross-validation over briefs: each fold scored with settings chosen on the")
+    print("other folds; mean ± SE over fold means; Δ = paired per-brief difference vs hybrid ± SE")
+    print(
+        f"  {'method':<16} {'nDCG@10':>16} {'Recall@10':>10} {'MRR@10':>8} "
+        f"{'Δ nDCG vs hybrid':>18}  folds (nDCG@10)"
+    )
+    for name, res in results.items():
+        m, se = cv.mean_se(res.fold_means("ndcg@10", fold_of))
+        rec = cv.mean_se(res.fold_means("recall@10", fold_of))[0]
+        mrr = cv.mean_se(res.fold_means("mrr@10", fold_of))[0]
+        delta = "reference"
+        if ref is not None and name != REFERENCE:
+            d, dse = cv.mean_se(res.per_query["ndcg@10"] - ref.per_query["ndcg@10"])
+            delta = f"{d:+.4f} ± {dse:.4f}"
+        per_fold = " ".join(f"{x:.3f}" for x in res.fold_means("ndcg@10", fold_of))
+        print(f"  {name:<16} {m:.4f} ± {se:.4f} {rec:>10.4f} {mrr:>8.4f} {delta:>18}  {per_fold}")
+    print("settings chosen per fold (w_main/w_extra/w_lexical):")
+    for name, res in results.items():
+        if len(res.method.grid) > 1:
+            picks = ", ".join(f"{w.w_main:g}/{w.w_extra:g}/{w.w_lexical:g}" for w in res.chosen)
+            print(f"  {name:<16} {picks}")
+    for name, res in results.items():
+        if res.method.note:
+            print(f"  note: {name} = {res.method.note}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m ml.evaluate", description=__doc__.split("\n")[0])
-    ap.add_argument("--creators", required=True)
-    ap.add_argument("--queries", required=True)
+    ap.add_argument("--creators", default=os.path.join(DEV_DIR, "creators.jsonl"))
+    ap.add_argument("--queries", default=os.path.join(DEV_DIR, "queries.jsonl"))
+    ap.add_argument("--folds", type=int, default=0, help="k-fold honest report (e.g. 5)")
+    ap.add_argument("--fold-seed", type=int, default=20)
     ap.add_argument(
         "--method",
         default="hybrid",
@@ -149,6 +247,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     creators, queries = read_jsonl(args.creators), read_jsonl(args.queries)
     t0 = time.perf_counter()
+    if args.folds:
+        results = fold_report(creators, queries, args.folds, args.fold_seed)
+        fold_of = cv.assign_folds(len(queries), args.folds, args.fold_seed)
+        print(
+            f"creators={len(creators)} queries={len(queries)} time={time.perf_counter() - t0:.1f}s"
+        )
+        print_fold_report(results, fold_of, args.folds)
+        if args.json:
+            summary = {
+                name: dict(
+                    zip(("mean", "se"), cv.mean_se(r.fold_means("ndcg@10", fold_of)), strict=True)
+                )
+                for name, r in results.items()
+            }
+            print(json.dumps({"ndcg@10": summary}))
+        return 0
     res = evaluate(creators, queries, args.method)
     secs = time.perf_counter() - t0
     print(f"method={args.method} creators={len(creators)} queries={len(queries)} time={secs:.1f}s")

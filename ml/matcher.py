@@ -216,7 +216,14 @@ class Matcher:
         self, qvec: np.ndarray, lex_ids: np.ndarray, lex_scores: np.ndarray, cands: np.ndarray
     ) -> dict[str, np.ndarray]:
         """Component scores of ``cands``: dense_main, dense_extra, lexical, relevance."""
-        w = self.weights
+        comp = self.component_scores(qvec, lex_ids, lex_scores, cands)
+        comp["relevance"] = combine_relevance(comp, self.weights)
+        return comp
+
+    def component_scores(
+        self, qvec: np.ndarray, lex_ids: np.ndarray, lex_scores: np.ndarray, cands: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """The signals fused into relevance, for ``cands``: dense_main, dense_extra, lexical."""
         _, mv = self.main.get(cands.tolist())
         cos_main = mv @ qvec
         cos_extra = cos_main.copy()
@@ -237,8 +244,7 @@ class Matcher:
             at = np.minimum(np.searchsorted(sorted_ids, cands), len(sorted_ids) - 1)
             found = sorted_ids[at] == cands
             lex[found] = lex_scores[order[at[found]]] / float(lex_scores.max())
-        rel = w.w_main * cos_main + w.w_extra * cos_extra + w.w_lexical * lex
-        return {"dense_main": cos_main, "dense_extra": cos_extra, "lexical": lex, "relevance": rel}
+        return {"dense_main": cos_main, "dense_extra": cos_extra, "lexical": lex}
 
     def _match(
         self,
@@ -382,6 +388,15 @@ class Matcher:
             int(d): _DocInfo(o, k, t, tuple(s), tuple(e)) for d, (o, k, t, s, e) in raw.items()
         }
         return m
+
+
+def combine_relevance(comp: Mapping[str, np.ndarray], w: RankingWeights) -> np.ndarray:
+    """The one fusion formula (see :mod:`ml.ranking`); works on vectors or matrices."""
+    return (
+        w.w_main * comp["dense_main"]
+        + w.w_extra * comp["dense_extra"]
+        + w.w_lexical * comp["lexical"]
+    )
 
 
 def relevance_only(matcher: Matcher, queries: Sequence[Query], k: int) -> list[list[int]]:
