@@ -56,6 +56,10 @@ class Match:
     reasons: list[str] = field(default_factory=list)
     explored: bool = False  # placed by the exploration slot
     other_doc_ids: list[int] = field(default_factory=list)  # owner's other matching offers
+    # Exploration slots only: the probability the uniform draw gave this result, and every
+    # eligible alternative (owner_id, doc_id, score, components) it was drawn from.
+    propensity: float = 1.0
+    explore_pool: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -285,13 +289,28 @@ class Matcher:
         order = list(best)  # insertion order == score order
         rel_by_key = {key: best[key][1] for key in order}
         new_by_key = {key: bool((m := metas.get(best[key][2])) and m.is_new) for key in order}
+        pools: dict[int, list[int]] = {}
         order, explored = apply_exploration(
-            order, rel_by_key, new_by_key, k, seed, brief, self.weights
+            order, rel_by_key, new_by_key, k, seed, brief, self.weights, pools
         )
-        return [
-            self._explain(query, brief, qvec, key, best[key], others.get(key, []), key in explored)
-            for key in order[:k]
-        ]
+        results = []
+        for key in order[:k]:
+            match = self._explain(
+                query, brief, qvec, key, best[key], others.get(key, []), key in explored
+            )
+            if key in pools:
+                match.propensity = 1.0 / len(pools[key])
+                match.explore_pool = [
+                    {
+                        "owner_id": self._docs[best[o][2]].owner,
+                        "doc_id": best[o][2],
+                        "score": best[o][0],
+                        "components": best[o][3],
+                    }
+                    for o in pools[key]
+                ]
+            results.append(match)
+        return results
 
     def _explain(
         self,

@@ -227,6 +227,11 @@ def business_adjustment(
     return adj, comps, reasons
 
 
+# The draw is among the best-ranked eligible newcomers only: keeps the slot relevant and the
+# logged pool (for off-policy evaluation) small.
+EXPLORE_POOL_MAX = 20
+
+
 def apply_exploration(
     order: list[int],
     relevance: dict[int, float],
@@ -235,13 +240,16 @@ def apply_exploration(
     seed: int,
     query_key: str,
     w: RankingWeights = DEFAULT_WEIGHTS,
+    pools: dict[int, list[int]] | None = None,
 ) -> tuple[list[int], set[int]]:
     """Reserve slot ``explore_every``, ``2*explore_every``, ... of ``order`` for new creators.
 
     ``order`` is the ranked list of candidate keys (longer than ``k`` if possible). For each
     reserved slot within ``k``, if no new creator already sits in that block, one eligible new
     creator from below the page is moved into the slot. Returns ``(new order, explored keys)``.
-    Deterministic for a given ``seed`` and ``query_key``.
+    Deterministic for a given ``seed`` and ``query_key``. If ``pools`` is given, it receives
+    for each explored key the eligible pool it was drawn from (uniformly, so the logging
+    propensity of the pick is ``1 / len(pool)``): what off-policy evaluation needs.
     """
     n = w.explore_every
     if n <= 0 or not order or len(order) <= 1:
@@ -260,10 +268,12 @@ def apply_exploration(
             key
             for key in out[slot + 1 :]
             if is_new.get(key, False) and relevance.get(key, 0.0) >= floor
-        ]
+        ][:EXPLORE_POOL_MAX]
         if not pool:
             continue
         pick = rng.choice(pool)
+        if pools is not None:
+            pools[pick] = pool
         out.remove(pick)
         out.insert(slot, pick)
         explored.add(pick)
