@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -25,6 +25,7 @@ from app.accounts.models import ApiToken, User
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors, split_list
+from app.matching import outcomes as recommendation_outcomes
 from app.media import gallery
 from app.money import parse_major
 from app.offers.models import Offer, OfferStatus
@@ -219,6 +220,8 @@ def public_profile(user_id: int) -> str:
         )
         .order_by(Offer.published_at.desc())
     ).all()
+    if current_user.is_authenticated and current().is_business:
+        recommendation_outcomes.creator_viewed(session, current().id, user.id)
     return render_template(
         "accounts/public_profile.html",
         creator=user,

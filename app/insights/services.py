@@ -23,6 +23,7 @@ from app.audit import AuditEvent
 from app.briefs.models import Brief, BriefStatus, Proposal, Visibility
 from app.contracts.models import Contract
 from app.insights.models import OfferView
+from app.matching import outcomes as recommendation_outcomes
 from app.offers.models import Offer, OfferStatus
 
 BOT_PATTERN = re.compile(
@@ -49,6 +50,8 @@ def record_view(
         return None
     view = OfferView(offer_id=offer.id, viewer_id=viewer.id if viewer else None)
     session.add(view)
+    if viewer is not None and viewer.is_business:
+        recommendation_outcomes.creator_viewed(session, viewer.id, offer.creator_id)
     return view
 
 

@@ -32,6 +32,7 @@ def brief_matches(brief_id: int) -> Response:
     if not current_app.config["MATCHING_ENABLED"]:
         raise services.MatchingUnavailable("Matching is switched off on this server.")
     results = services.recommend_creators(session, brief, limit=limit)
+    services.log_shown(session, brief, results, surface="api")
     return jsonify(
         {
             "brief_id": brief.id,

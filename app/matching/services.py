@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from app import fx
 from app.accounts.models import User
 from app.briefs.models import Brief, BriefInvitation, BriefStatus, Visibility
 from app.errors import DomainError
+from app.matching import outcomes
 from app.matching.documents import brief_constraints, brief_query, candidate_meta
 from app.matching.index import current_matcher
 from app.media import gallery
@@ -55,6 +57,8 @@ class Recommendation:
     thumbnails: list[Cover] = field(default_factory=list)
     avatar: GalleryImage | None = None
     price_in_brief_currency: int | None = None
+    propensity: float = 1.0  # < 1 only in an exploration slot (see ml.ranking)
+    explore_pool: list[dict[str, Any]] = field(default_factory=list)
 
 
 def asked_skills(brief: Brief, offer: Offer, matched: list[str]) -> list[str]:
@@ -146,6 +150,10 @@ def recommend_creators(session: Session, brief: Brief, *, limit: int = 10) -> li
                 thumbnails=thumbnails.get(offer.creator_id, []),
                 avatar=avatars.get(offer.creator_id),
                 price_in_brief_currency=_converted(offer, brief.currency),
+                propensity=match.propensity,
+                explore_pool=[
+                    alt for alt in match.explore_pool if alt["owner_id"] != brief.business_id
+                ],
             )
         )
     return results[:limit]
@@ -158,6 +166,12 @@ def _converted(offer: Offer, currency: str) -> int | None:
         return fx.convert(offer.price_from_minor, offer.currency, currency)
     except fx.UnknownCurrency:
         return None
+
+
+def log_shown(session: Session, brief: Brief, results: list[Recommendation], surface: str) -> None:
+    """Outcome log: remember what this ranking showed for ``brief`` (first showing only)."""
+    policy = outcomes.policy_name(current_matcher(session).weights)
+    outcomes.record_shown(session, brief, results, surface=surface, policy=policy)
 
 
 # A catalog search keeps results whose relevance is at least this share of the best one (and

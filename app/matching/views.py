@@ -30,6 +30,8 @@ def recommendations(brief_id: int) -> str:
         if current_app.config["MATCHING_ENABLED"]
         else []
     )
+    if results:
+        services.log_shown(session, brief, results, surface="page")
     return render_template(
         "matching/recommendations.html", brief=brief, results=results, fx_as_of=fx.AS_OF
     )

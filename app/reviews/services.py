@@ -14,6 +14,7 @@ from app.accounts.models import User
 from app.contracts.models import Contract
 from app.db import MAX_ID
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.matching import outcomes as recommendation_outcomes
 from app.reviews import reputation
 from app.reviews.models import Review, Side
 from app.reviews.window import Window, is_revealed, revealed_clause, schedule_reveal, window_for
@@ -134,6 +135,10 @@ def submit_review(
         review_id=review.id,
         rating=data.rating,
     )
+    if reviewer.id == contract.business_id and contract.brief_id is not None:
+        recommendation_outcomes.creator_reviewed(
+            session, contract.brief_id, contract.creator_id, data.rating
+        )
     session.flush()
     reputation.recompute_parties(session, contract)
     return review
