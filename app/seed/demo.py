@@ -36,6 +36,7 @@ from app.offers.validation import (
 )
 from app.seed import catalog
 from app.seed.gallery import add_demo_pictures
+from app.seed.outcomes import seed_outcomes
 
 DEMO_PASSWORD = "demo-password-1"
 DEMO_ACCOUNTS: dict[str, str] = {
@@ -200,10 +201,14 @@ def seed(
     seed_value: int = 20251125,
     size: SeedSize = SeedSize(),
     storage: MediaStorage | None = None,
+    outcomes: bool = True,
 ) -> dict[str, int]:
     """Create the demo marketplace in ``session``; returns counts. Caller commits.
 
-    With ``storage``, pictures too (avatars, portfolios, offer galleries, stock media)."""
+    With ``storage``, pictures too (avatars, portfolios, offer galleries, stock media).
+    With ``outcomes`` (needs an app context: it builds the matching index), also past
+    contracts and simulated recommendation outcomes (``app.seed.outcomes``).
+    """
     rng = random.Random(seed_value)
     logins = DEMO_ACCOUNTS
     creators = [
@@ -341,7 +346,7 @@ def seed(
             )
             proposal_count += 1
     session.flush()
-    return {
+    counts = {
         "creators": len(creators),
         "businesses": len(businesses),
         "offers": offer_count,
@@ -349,6 +354,9 @@ def seed(
         "proposals": proposal_count,
         **picture_counts,
     }
+    if outcomes:
+        counts |= seed_outcomes(session, random.Random(seed_value + 2), businesses, brief_list)
+    return counts
 
 
 def database_is_empty(session: Session) -> bool:
