@@ -14,7 +14,9 @@ ranks by relevance only.
 
 Exploration: one slot in every ``explore_every`` (default: the 10th, 20th, ...) is reserved
 for a *new* creator whose relevance is at least ``explore_min_relevance`` times the relevance
-of the best result. Among the eligible, one is drawn with a seeded RNG keyed by the query, so
+of the result it displaces from that slot. (It used to be "times the best result's": on real
+pages relevance falls well below 0.85 × the best by rank 10, so the slot almost never fired and
+the outcome log had no randomised slots to learn from; see ml/README.md.) Among the eligible, one is drawn with a seeded RNG keyed by the query, so
 the same brief gets the same page (stable pagination, reproducible tests) while different
 briefs rotate different newcomers. See :func:`apply_exploration`.
 """
@@ -42,7 +44,7 @@ class RankingWeights:
     w_far_over_budget: float = 0.30  # extra penalty from 2x the budget maximum on
     reputation_prior: float = 0.5
     explore_every: int = 10  # 1 slot in N for a new creator; 0 disables exploration
-    explore_min_relevance: float = 0.85  # eligible if relevance >= this x best relevance
+    explore_min_relevance: float = 0.85  # eligible if relevance >= this x the displaced one
     candidates: int = 100  # per-retriever candidate depth before re-ranking
 
 
@@ -254,8 +256,6 @@ def apply_exploration(
     n = w.explore_every
     if n <= 0 or not order or len(order) <= 1:
         return order, set()
-    best = max(relevance.get(key, 0.0) for key in order[: max(k, 1)])
-    floor = w.explore_min_relevance * best
     digest = hashlib.sha256(f"{seed}:{query_key}".encode()).digest()
     rng = random.Random(int.from_bytes(digest[:8], "big"))
     out = list(order)
@@ -264,6 +264,7 @@ def apply_exploration(
         block = out[slot - n + 1 : slot + 1]
         if any(is_new.get(key, False) for key in block):
             continue
+        floor = w.explore_min_relevance * relevance.get(out[slot], 0.0)
         pool = [
             key
             for key in out[slot + 1 :]

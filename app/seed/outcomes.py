@@ -38,8 +38,8 @@ from app.matching import services as matching
 from app.offers.models import Offer, OfferKind, OfferStatus
 
 SEED_USER_AGENT = "Mozilla/5.0 (demo seed)"
-PAST_WORK_SHARE = 0.9  # share of service creators with earlier contracts (most are established)
-RECOMMENDATIONS_SHOWN = 20  # two exploration slots per page (ranks 10 and 20)
+PAST_WORK_SHARE = 0.85  # share of service creators with earlier contracts: most, not all
+RECOMMENDATIONS_SHOWN = 30  # three exploration slots per page (ranks 10, 20 and 30)
 
 
 def past_work(session: Session, rng: random.Random, businesses: Sequence[User]) -> int:
@@ -49,9 +49,10 @@ def past_work(session: Session, rng: random.Random, businesses: Sequence[User]) 
         .where(Offer.kind == OfferKind.SERVICE, Offer.status == OfferStatus.PUBLISHED)
         .order_by(Offer.id)
     ).all()
+    established = {o.creator_id for o in offers if rng.random() < PAST_WORK_SHARE}
     made = 0
     for offer in offers:
-        if rng.random() >= PAST_WORK_SHARE or not offer.packages:
+        if offer.creator_id not in established or not offer.packages:
             continue
         buyers = [b for b in businesses if b.id != offer.creator_id]
         for business in rng.sample(buyers, rng.choice((1, 1, 2, 3))):

@@ -105,3 +105,14 @@ def test_exploration_reserves_tenth_slot_deterministically() -> None:
     assert apply_exploration(order, rel, {**new, 3: True}, 10, 1, "logo")[0] == order
     off = RankingWeights(explore_every=0)
     assert apply_exploration(order, rel, new, 10, 1, "logo", off)[0] == order
+
+
+def test_exploration_floor_follows_the_displaced_result_and_reports_the_pool() -> None:
+    order = list(range(40))
+    rel = {k: 1.0 if k < 3 else 0.5 - k * 0.001 for k in order}  # a steep drop after 3
+    new = {k: k in (20, 25, 39) for k in order}
+    rel[39] = 0.2  # far below what it would displace: never eligible
+    pools: dict[int, list[int]] = {}
+    out, explored = apply_exploration(order, rel, new, 10, 1, "logo", pools=pools)
+    assert len(explored) == 1 and out[9] in (20, 25)  # 0.48 >= 0.85 x 0.491, best is 1.0
+    assert pools == {out[9]: [20, 25]}  # the uniform draw's pool: propensity 1/2
