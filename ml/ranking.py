@@ -16,7 +16,8 @@ Exploration: one slot in every ``explore_every`` (default: the 10th, 20th, ...) 
 for a *new* creator whose relevance is at least ``explore_min_relevance`` times the relevance
 of the result it displaces from that slot. (It used to be "times the best result's": on real
 pages relevance falls well below 0.85 × the best by rank 10, so the slot almost never fired and
-the outcome log had no randomised slots to learn from; see ml/README.md.) Among the eligible, one is drawn with a seeded RNG keyed by the query, so
+the outcome log had no randomised slots to learn from; see ml/README.md.)
+Among the eligible, one is drawn with a seeded RNG keyed by the query, so
 the same brief gets the same page (stable pagination, reproducible tests) while different
 briefs rotate different newcomers. See :func:`apply_exploration`.
 """

@@ -2,6 +2,7 @@
 
 import json
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -64,6 +65,6 @@ def test_demo_seed_logs_outcomes_and_the_trainer_judges_a_reranker(
     assert np.isfinite(report.evaluation.delta)
     if report.evaluation.wins:
         path = learning.write_proposal(report, tmp_path)
-        assert json.loads(open(path).read())["model"]["kind"] == "logistic"
+        assert json.loads(Path(path).read_text())["model"]["kind"] == "logistic"
     else:
         assert "not larger than its standard error" in report.reason
