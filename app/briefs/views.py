@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from app import countries
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
-from app.briefs import queries, services
+from app.briefs import assistant_form, queries, services
 from app.briefs.forms import KIND_LABELS, BoardFilterForm, BriefForm, ProposalForm
 from app.briefs.models import Brief, BriefStatus, Proposal, ProposalStatus
 from app.briefs.states import EDITABLE_BRIEF_STATUSES
@@ -23,6 +23,7 @@ from app.db import MAX_ID
 from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors, split_list
+from app.matching import assistant
 from app.web import attempt
 
 bp = Blueprint("briefs", __name__)
@@ -143,9 +144,32 @@ def detail(brief_id: int) -> Page:
     return _render_detail(services.get_visible_brief(db.session(), brief_id, user), user)
 
 
+def _assistant_page(brief: Brief | None) -> Page | None:
+    """The form again with the brief assistant's suggestions (asked for, or applied); nothing
+    is saved. None when the form was submitted to save or publish."""
+    action = request.form.get("action")
+    if request.method != "POST" or action not in assistant_form.ACTIONS:
+        return None
+    data = assistant_form.applied(request.form) if action == "apply" else request.form
+    form = BriefForm(formdata=data)
+    context: dict[str, Any] = {"form": form, "brief": brief, "assistance": None}
+    if not current_app.config["MATCHING_ENABLED"]:
+        context["assistant_error"] = "Suggestions are switched off on this server."
+    else:
+        try:
+            context["assistance"] = assistant.assist(
+                db.session(), assistant_form.draft(data), current()
+            )
+        except ValidationFailed as error:
+            context["assistant_error"] = " ".join(m for ms in error.errors.values() for m in ms)
+    return render_template("briefs/form.html", **context), 200
+
+
 @bp.route("/briefs/new", methods=["GET", "POST"])
 @role_required(Role.BUSINESS)
 def new() -> Page | Response:
+    if (page := _assistant_page(None)) is not None:
+        return page
     form = BriefForm()
     if form.validate_on_submit():
         publish = request.form.get("action") == "publish"
@@ -178,6 +202,8 @@ def edit(brief_id: int) -> Page | Response:
     if brief.status not in EDITABLE_BRIEF_STATUSES:
         flash(f"A {brief.status} brief can no longer be edited.", "error")
         return redirect(url_for("briefs.detail", brief_id=brief.id))
+    if (page := _assistant_page(brief)) is not None:
+        return page
     form = BriefForm(data=_form_data(brief))
     if form.validate_on_submit():
         try:

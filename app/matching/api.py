@@ -1,15 +1,18 @@
-"""GET /api/v1/briefs/<id>/matches: ranked creators for a brief, for its owner only."""
+"""GET /api/v1/briefs/<id>/matches: ranked creators for a brief, for its owner only;
+POST /api/v1/brief-assistant: suggestions for a brief being written."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Response, current_app, jsonify, request
 
 from app.accounts.models import Role
-from app.api import api_user, bp
+from app.api import api_user, bp, json_body
 from app.briefs.models import Brief
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
-from app.matching import services
+from app.matching import assistant, services
 
 
 def _limit() -> int:
@@ -59,5 +62,67 @@ def brief_matches(brief_id: int) -> Response:
                 }
                 for rank, r in enumerate(results, start=1)
             ],
+        }
+    )
+
+
+def _strings(body: dict[str, Any], name: str, errors: dict[str, list[str]]) -> tuple[str, ...]:
+    value = body.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errors[name] = ["Send a list of strings."]
+        return ()
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def draft_from_json(body: dict[str, Any]) -> assistant.Draft:
+    """The draft brief of an assistant request; raises ValidationFailed on wrong types."""
+    errors: dict[str, list[str]] = {}
+    text = {}
+    for name in ("title", "description", "category", "currency"):
+        value = body.get(name, "USD" if name == "currency" else "")
+        if not isinstance(value, str):
+            errors[name] = ["Send a string."]
+            value = ""
+        text[name] = value.strip()
+    skills, kinds = _strings(body, "skills", errors), _strings(body, "offer_kinds", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    draft = assistant.Draft(
+        text["title"],
+        text["description"],
+        skills,
+        text["category"],
+        text["currency"].upper(),
+        kinds,
+    )
+    return assistant.check_draft(draft)
+
+
+def _range(r: assistant.Range | None, money: str | None) -> dict[str, Any] | None:
+    if r is None:
+        return None
+    suffix = "_minor" if money else ""
+    out: dict[str, Any] = {"currency": money} if money else {}
+    out |= {f"low{suffix}": r.low, f"typical{suffix}": r.typical, f"high{suffix}": r.high}
+    return out | {"data_points": r.data_points, "source": r.source, "why": r.why}
+
+
+@bp.post("/brief-assistant")
+def brief_assistant() -> Response:
+    user = api_user(Role.BUSINESS)
+    draft = draft_from_json(json_body())
+    if not current_app.config["MATCHING_ENABLED"]:
+        raise services.MatchingUnavailable("Matching is switched off on this server.")
+    help_ = assistant.assist(db.session(), draft, user)
+    return jsonify(
+        {
+            "skills": [{"value": s.value, "why": s.why} for s in help_.skills],
+            "category": help_.category
+            and {"value": help_.category.value, "why": help_.category.why},
+            "budget": _range(help_.budget, draft.currency),
+            "delivery_days": _range(help_.delivery_days, None),
+            "matching_creators": {"count": help_.matching_creators, "why": help_.matching_why},
+            "similar_offers": help_.similar_offers,
+            "notes": help_.notes,
         }
     )

@@ -1,10 +1,65 @@
-"""OpenAPI description of the matching endpoint."""
+"""OpenAPI description of the matching endpoints."""
 
 from typing import Any
 
 from app.api.openapi import problem_response
 
+_WHY = {"type": "string", "description": "Where the suggestion comes from"}
+_SUGGESTION = {
+    "type": "object",
+    "required": ["value", "why"],
+    "properties": {"value": {"type": "string"}, "why": _WHY},
+}
+
+
+def _range(prefix: str, suffix: str) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        f"{name}{suffix}": {"type": "integer"} for name in ("low", "typical", "high")
+    }
+    if prefix:
+        props["currency"] = {"type": "string"}
+    props |= {
+        "data_points": {"type": "integer", "minimum": 0},
+        "source": {"type": "string", "enum": ["contracts", "offers"]},
+        "why": _WHY,
+    }
+    return {"type": ["object", "null"], "properties": props}
+
+
 PATHS: dict[str, Any] = {
+    "/brief-assistant": {
+        "post": {
+            "summary": "Suggestions for a brief being written: skills, category, budget, delivery",
+            "description": "Skills and category used by similar offers and briefs; a budget "
+            "range from agreed prices of similar past work in the brief's currency (at least "
+            "3 data points, else the similar offers' starting prices); typical delivery time; "
+            "how many available creators match well. Each with an explanation; nothing is "
+            "saved.",
+            "tags": ["matching"],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/DraftBrief"}}
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "Suggestions",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/BriefAssistance"}
+                        }
+                    },
+                },
+                "400": problem_response("Body is not a JSON object"),
+                "401": problem_response("Missing or invalid token"),
+                "403": problem_response("Not a business account"),
+                "415": problem_response("Not JSON"),
+                "422": problem_response("Too little text, or fields of the wrong type"),
+                "503": problem_response("Matching is switched off"),
+            },
+        }
+    },
     "/briefs/{brief_id}/matches": {
         "get": {
             "summary": "Creators ranked for one of your briefs, with scores and reasons",
@@ -34,10 +89,37 @@ PATHS: dict[str, Any] = {
                 "503": problem_response("Matching is switched off"),
             },
         }
-    }
+    },
 }
 
 SCHEMAS: dict[str, Any] = {
+    "DraftBrief": {
+        "type": "object",
+        "properties": {
+            "title": {"type": "string", "maxLength": 120},
+            "description": {"type": "string", "maxLength": 5000},
+            "skills": {"type": "array", "items": {"type": "string"}, "maxItems": 20},
+            "category": {"type": "string"},
+            "currency": {"type": "string", "enum": ["USD", "EUR", "GBP"], "default": "USD"},
+            "offer_kinds": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "BriefAssistance": {
+        "type": "object",
+        "required": ["skills", "category", "budget", "delivery_days", "matching_creators"],
+        "properties": {
+            "skills": {"type": "array", "items": _SUGGESTION},
+            "category": {**_SUGGESTION, "type": ["object", "null"]},
+            "budget": _range("currency", "_minor"),
+            "delivery_days": _range("", ""),
+            "matching_creators": {
+                "type": "object",
+                "properties": {"count": {"type": "integer", "minimum": 0}, "why": _WHY},
+            },
+            "similar_offers": {"type": "array", "items": {"type": "string"}},
+            "notes": {"type": "array", "items": {"type": "string"}},
+        },
+    },
     "BriefMatches": {
         "type": "object",
         "required": ["brief_id", "matches"],

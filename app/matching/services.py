@@ -213,7 +213,7 @@ _brief_vectors: dict[tuple[int, str], np.ndarray] = {}
 _brief_vectors_lock = threading.Lock()
 
 
-def _brief_vector(brief: Brief) -> np.ndarray:
+def brief_vector(brief: Brief) -> np.ndarray:
     """Embedding of a brief, cached per process until the brief is edited."""
     key = (brief.id, brief.updated_at.isoformat())
     with _brief_vectors_lock:
@@ -267,7 +267,7 @@ def briefs_for_creator(
     creator_terms = set(tokenize(" ".join(texts)))
     suggestions = []
     for brief in briefs:
-        similarity = float(np.max(creator_vectors @ _brief_vector(brief)))
+        similarity = float(np.max(creator_vectors @ brief_vector(brief)))
         terms = matched_terms(query_lexical_text(brief_query(brief)), creator_terms)
         score = similarity + 0.02 * min(len(terms), 5) + (1.0 if brief.id in invited_ids else 0.0)
         suggestions.append(BriefSuggestion(brief, score, terms, brief.id in invited_ids))
