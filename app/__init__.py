@@ -83,13 +83,14 @@ def configure_kernel(app: Flask) -> None:
     from app.campaigns import wiring as campaigns
     from app.contests import wiring as contests
     from app.disputes import wiring as disputes
+    from app.matching import wiring as matching
     from app.media import wiring as media
     from app.negotiation import wiring as negotiation
     from app.payments import wiring as payments
     from app.reviews import wiring as reviews
 
     settlement.wire()
-    for domain in (payments, media, contests, campaigns, negotiation, disputes, reviews):
+    for domain in (payments, media, contests, campaigns, negotiation, disputes, reviews, matching):
         domain.register()
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from app import events
 from app.accounts import services
 from app.accounts.auth import current
 from app.accounts.errors import InvalidCredentials
@@ -25,7 +26,6 @@ from app.accounts.models import ApiToken, User
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors, split_list
-from app.matching import outcomes as recommendation_outcomes
 from app.media import gallery
 from app.money import parse_major
 from app.offers.models import Offer, OfferStatus
@@ -220,8 +220,8 @@ def public_profile(user_id: int) -> str:
         )
         .order_by(Offer.published_at.desc())
     ).all()
-    if current_user.is_authenticated and current().is_business:
-        recommendation_outcomes.creator_viewed(session, current().id, user.id)
+    if current_user.is_authenticated:
+        events.publish(session, "profile.viewed", user, actor_id=current().id)
     return render_template(
         "accounts/public_profile.html",
         creator=user,

@@ -36,7 +36,6 @@ from app.contracts import services as contracts
 from app.contracts.models import Contract
 from app.db import MAX_ID
 from app.errors import NotFound, PermissionDenied, ValidationFailed
-from app.matching import outcomes as recommendation_outcomes
 from app.money import MoneyError, check_amount, check_currency
 from app.offers.models import CATEGORIES, OfferKind
 from app.workflow import lock
@@ -363,7 +362,6 @@ def invite_creator(session: Session, brief: Brief, creator: User, actor: User) -
             raise
         return existing
     BRIEF.record(session, brief, "creator_invited", actor_id=actor.id, creator_id=creator.id)
-    recommendation_outcomes.creator_invited(session, brief.id, creator.id)
     session.expire(brief, ["invitations"])
     session.flush()
     return invitation
@@ -429,7 +427,6 @@ def submit_proposal(session: Session, brief: Brief, creator: User, data: Proposa
             raise
         raise duplicate from None
     PROPOSAL.record(session, proposal, "submitted", actor_id=creator.id, brief_id=brief.id)
-    recommendation_outcomes.creator_proposed(session, brief.id, creator.id)
     session.expire(brief, ["proposals"])
     session.flush()
     return proposal
@@ -502,5 +499,4 @@ def accept_proposal(session: Session, proposal: Proposal, actor: User) -> Contra
         raise BriefNotOpen("This brief is not open any more.")
     PROPOSAL.move(session, proposal, "accept", actor_id=actor.id, brief_id=proposal.brief_id)
     BRIEF.move(session, brief, "start", actor_id=actor.id)
-    recommendation_outcomes.creator_hired(session, brief.id, proposal.creator_id)
     return contracts.create_from_proposal(session, proposal, actor=actor)

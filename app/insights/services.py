@@ -17,13 +17,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, events
 from app.accounts.models import User
 from app.audit import AuditEvent
 from app.briefs.models import Brief, BriefStatus, Proposal, Visibility
 from app.contracts.models import Contract
 from app.insights.models import OfferView
-from app.matching import outcomes as recommendation_outcomes
 from app.offers.models import Offer, OfferStatus
 
 BOT_PATTERN = re.compile(
@@ -50,8 +49,8 @@ def record_view(
         return None
     view = OfferView(offer_id=offer.id, viewer_id=viewer.id if viewer else None)
     session.add(view)
-    if viewer is not None and viewer.is_business:
-        recommendation_outcomes.creator_viewed(session, viewer.id, offer.creator_id)
+    if viewer is not None:
+        events.publish(session, "offer.viewed", offer, actor_id=viewer.id)
     return view
 
 

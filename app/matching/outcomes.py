@@ -1,14 +1,13 @@
 """Outcome log of recommendations: what a business was shown for a brief, and what followed.
 
-Each step is recorded by one small call at the place it happens, so moving them onto domain
-events later is a matter of subscribing these functions:
+``record_shown`` is called by the recommendations page and API (first showing of each
+creator); the later steps arrive as domain events (``app.matching.wiring``):
 
-* ``record_shown``       — the recommendations page/API showed ranked creators (first showing);
-* ``creator_viewed``     — the business opened the creator's offer or profile;
-* ``creator_invited``    — ``briefs.services.invite_creator``;
-* ``creator_proposed``   — ``briefs.services.submit_proposal``;
-* ``creator_hired``      — ``briefs.services.accept_proposal``;
-* ``creator_reviewed``   — ``reviews.services.submit_review`` by the business.
+* ``creator_viewed``     — "offer.viewed" / "profile.viewed" by a business;
+* ``creator_invited``    — "brief.creator_invited" (``briefs.services.invite_creator``);
+* ``creator_proposed``   — "proposal.submitted" (``briefs.services.submit_proposal``);
+* ``creator_hired``      — "proposal.accept" (the proposal state machine);
+* ``creator_reviewed``   — "review.submitted" by the contract's business.
 
 Outcome calls only update existing impressions (a creator who found the brief on the board
 has none), set each timestamp once (the first time it happened), and flush nothing of their

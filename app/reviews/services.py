@@ -9,12 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import audit, clock
+from app import audit, clock, events
 from app.accounts.models import User
 from app.contracts.models import Contract
 from app.db import MAX_ID
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.matching import outcomes as recommendation_outcomes
 from app.reviews import reputation
 from app.reviews.models import Review, Side
 from app.reviews.window import Window, is_revealed, revealed_clause, schedule_reveal, window_for
@@ -135,10 +134,7 @@ def submit_review(
         review_id=review.id,
         rating=data.rating,
     )
-    if reviewer.id == contract.business_id and contract.brief_id is not None:
-        recommendation_outcomes.creator_reviewed(
-            session, contract.brief_id, contract.creator_id, data.rating
-        )
+    events.publish(session, "review.submitted", review, actor_id=reviewer.id)
     session.flush()
     reputation.recompute_parties(session, contract)
     return review
