@@ -270,7 +270,7 @@ def assist(session: Session, draft: Draft, author: User) -> Assistance:
     ]
     offers = [o for o, _ in scored_offers]
     briefs = [b for b, _ in _similar_briefs(session, draft, author.id)]
-    help_ = Assistance(similar_offers=[o.title for o in offers[:3]])
+    help_ = Assistance(similar_offers=list(dict.fromkeys(o.title for o in offers))[:3])
     if not offers and not briefs:
         help_.notes.append("Nothing similar on the marketplace yet: no suggestions to make.")
         return help_
