@@ -33,9 +33,17 @@ FEATURES: tuple[str, ...] = (
     "delivery_fit",
     "available",
     "reputation",
+    "far_over_budget",
+    "audience_fit",
 )
 # What a missing component means: no constraint = perfect fit, no reviews = neutral prior.
-NEUTRAL = {"price_fit": 1.0, "kind_fit": 1.0, "delivery_fit": 1.0, "available": 1.0}
+NEUTRAL = {
+    "price_fit": 1.0,
+    "kind_fit": 1.0,
+    "delivery_fit": 1.0,
+    "available": 1.0,
+    "audience_fit": 1.0,
+}
 NEUTRAL_REPUTATION = 0.5
 # Utility of what followed a showing (the best step reached counts).
 REWARDS = {"hired": 1.0, "proposed": 0.5, "invited": 0.3, "viewed": 0.1}

@@ -4,8 +4,8 @@ One row per (brief, creator) with the ranking features, exploration flag and pro
 the outcome timestamps (viewed, invited, proposed, hired) and review score, for learning a
 re-ranker from outcomes (app.matching.learning).
 
-Revision ID: 0009_recommendation_impressions
-Revises: 0008_kernel
+Revision ID: 0010_recommendation_impressions
+Revises: 0009_images_audience
 Create Date: 2026-12-01 02:41:52.987158
 """
 
@@ -17,8 +17,8 @@ from sqlalchemy.dialects import postgresql
 
 import app.db
 
-revision = "0009_recommendation_impressions"
-down_revision = "0008_kernel"
+revision = "0010_recommendation_impressions"
+down_revision = "0009_images_audience"
 branch_labels = None
 depends_on = None
 
