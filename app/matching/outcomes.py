@@ -20,19 +20,31 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.accounts.models import User
 from app.briefs.models import Brief
 from app.matching.models import RecommendationImpression as Impression
+from app.offers.models import Offer
 from ml.ranking import RankingWeights
 
-if TYPE_CHECKING:
-    from app.matching.services import Recommendation
+
+class Shown(Protocol):
+    """What is logged of one shown recommendation (``services.Recommendation`` has it)."""
+
+    creator: User
+    offer: Offer
+    score: float
+    components: dict[str, float]
+    explored: bool
+    propensity: float
+    explore_pool: list[dict[str, Any]]
+
 
 SURFACES = ("page", "api", "seed")
 
@@ -50,7 +62,7 @@ def _rounded(values: dict[str, Any]) -> dict[str, float]:
 def record_shown(
     session: Session,
     brief: Brief,
-    results: Sequence[Recommendation],
+    results: Sequence[Shown],
     *,
     surface: str,
     policy: str,
