@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app import clock, jobs
 from app.accounts.models import User
-from app.campaigns import AUTO_CONFIRM_JOB
+from app.campaigns import AUTO_CONFIRM_TIMER
 from app.campaigns.content import check_post_url, normalized, require_disclosure
 from app.campaigns.models import Campaign, CampaignState, CampaignViolation, ViolationKind
 from app.contracts import services as contracts
@@ -274,14 +274,7 @@ def submit_post(
     # The campaign's own confirmation timer (below) replaces the milestone's review window, so
     # the payments auto-accept job finds no review due date and does nothing.
     milestone.review_due_at = None
-    jobs.schedule(
-        session,
-        kind=AUTO_CONFIRM_JOB,
-        subject_type="campaign",
-        subject_id=campaign.id,
-        due_at=campaign.confirm_due_at,
-        key=f"campaign-{campaign.id}-auto-confirm",
-    )
+    AUTO_CONFIRM_TIMER.set(session, campaign.id, campaign.confirm_due_at)
     return campaign
 
 

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import clock, jobs
+from app import clock
 from app.accounts.models import User
-from app.contests import CLOSE_JOB, SETTLE_JOB, escrow
+from app.contests import CLOSE_TIMER, SETTLE_TIMER, escrow
 from app.contests.models import Contest, ContestEntry, ContestState
 from app.contests.states import CONTEST, lock_contest
 from app.contests.timers import judging_ends
@@ -201,18 +201,8 @@ def confirm_funding(
         ],
         memo=intent.id,
     )
-    for kind, due_at, purpose in (
-        (CLOSE_JOB, contest.deadline, "close"),
-        (SETTLE_JOB, judging_ends(contest), "settle"),
-    ):
-        jobs.schedule(
-            session,
-            kind=kind,
-            subject_type="contest",
-            subject_id=contest.id,
-            due_at=due_at,
-            key=f"contest-{contest.id}-{purpose}",
-        )
+    CLOSE_TIMER.set(session, contest.id, contest.deadline)
+    SETTLE_TIMER.set(session, contest.id, judging_ends(contest))
     return contest
 
 

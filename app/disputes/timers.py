@@ -32,32 +32,27 @@ from app.payments.gateway import PaymentGateway
 RESPONSE = "dispute_response"
 REVIEW = "dispute_review"
 FINAL = "dispute_final"
+TIMERS = {
+    kind: jobs.Timer(kind, "dispute", "dispute-{id}-" + purpose)
+    for kind, purpose in ((RESPONSE, "response"), (REVIEW, "review"), (FINAL, "final"))
+}
 
 
-def _schedule(
-    session: Session, dispute: Dispute, kind: str, purpose: str, due_at: datetime | None
-) -> None:
+def _schedule(session: Session, dispute: Dispute, kind: str, due_at: datetime | None) -> None:
     assert due_at is not None
-    jobs.schedule(
-        session,
-        kind=kind,
-        subject_type="dispute",
-        subject_id=dispute.id,
-        due_at=due_at,
-        key=f"dispute-{dispute.id}-{purpose}",
-    )
+    TIMERS[kind].set(session, dispute.id, due_at)
 
 
 def schedule_response(session: Session, dispute: Dispute) -> None:
-    _schedule(session, dispute, RESPONSE, "response", dispute.response_due_at)
+    _schedule(session, dispute, RESPONSE, dispute.response_due_at)
 
 
 def schedule_review(session: Session, dispute: Dispute) -> None:
-    _schedule(session, dispute, REVIEW, "review", dispute.review_due_at)
+    _schedule(session, dispute, REVIEW, dispute.review_due_at)
 
 
 def schedule_final(session: Session, dispute: Dispute) -> None:
-    _schedule(session, dispute, FINAL, "final", dispute.final_due_at)
+    _schedule(session, dispute, FINAL, dispute.final_due_at)
 
 
 def _due(moment: datetime | None) -> bool:

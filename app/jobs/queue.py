@@ -119,6 +119,34 @@ def schedule(
     return job
 
 
+@dataclass(frozen=True)
+class Timer:
+    """A durable timer declared once per purpose: the job ``kind`` about one ``subject_type``
+    row, keyed by ``key`` (formatted with the row's ``id`` and any extra parts) so that at most
+    one is live per subject and purpose. ``set`` adds it or moves the live one."""
+
+    kind: str
+    subject_type: str
+    key: str
+
+    def key_for(self, subject_id: int, **parts: Any) -> str:
+        return self.key.format(id=subject_id, **parts)
+
+    def set(self, session: Session, subject_id: int, due_at: datetime, **parts: Any) -> Job:
+        key = self.key_for(subject_id, **parts)
+        return schedule(
+            session,
+            kind=self.kind,
+            subject_type=self.subject_type,
+            subject_id=subject_id,
+            due_at=due_at,
+            key=key,
+        )
+
+    def cancel(self, session: Session, subject_id: int, **parts: Any) -> bool:
+        return cancel(session, self.key_for(subject_id, **parts))
+
+
 def cancel(session: Session, key: str) -> bool:
     """Drop the pending job ``key`` (its purpose went away); True if one was pending."""
     job = session.scalar(select(Job).where(Job.key == key, Job.status == JobStatus.PENDING))

@@ -24,7 +24,7 @@ from app.contracts.models import Contract
 from app.db import MAX_ID
 from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from app.money import MoneyError, check_amount
-from app.negotiation import EXPIRE_JOB
+from app.negotiation import EXPIRE_TIMER
 from app.negotiation.models import (
     Negotiation,
     NegotiationRound,
@@ -137,14 +137,7 @@ def _add_round(
     session.add(rnd)
     session.flush()
     negotiation.rounds.append(rnd)
-    jobs.schedule(
-        session,
-        kind=EXPIRE_JOB,
-        subject_type="negotiation_round",
-        subject_id=rnd.id,
-        due_at=rnd.expires_at,
-        key=f"negotiation-round-{rnd.id}-expire",
-    )
+    EXPIRE_TIMER.set(session, rnd.id, rnd.expires_at)
     ROUND.record(
         session,
         rnd,

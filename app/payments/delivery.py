@@ -20,6 +20,7 @@ from app.payments.settings import review_window
 from app.payments.states import MILESTONE, lock_milestone
 
 AUTO_ACCEPT = "auto_accept"
+AUTO_ACCEPT_TIMER = jobs.Timer(AUTO_ACCEPT, "milestone", "milestone-{id}-auto-accept-{purpose}")
 
 MAX_FILES = 20
 MAX_MESSAGE = 5000
@@ -60,14 +61,7 @@ def deliver(
 def schedule_auto_accept(session: Session, milestone: Milestone, purpose: str) -> None:
     """Silence accepts the delivery at ``milestone.review_due_at`` (one timer per review)."""
     assert milestone.review_due_at is not None
-    jobs.schedule(
-        session,
-        kind=AUTO_ACCEPT,
-        subject_type="milestone",
-        subject_id=milestone.id,
-        due_at=milestone.review_due_at,
-        key=f"milestone-{milestone.id}-auto-accept-{purpose}",
-    )
+    AUTO_ACCEPT_TIMER.set(session, milestone.id, milestone.review_due_at, purpose=purpose)
 
 
 def request_changes(session: Session, milestone_id: int, *, business: User, note: str) -> Milestone:

@@ -30,6 +30,7 @@ from app.reviews.models import Review
 
 WINDOW = timedelta(days=14)
 REVEAL = "reviews_reveal"
+REVEAL_TIMER = jobs.Timer(REVEAL, "contract", "contract-{id}-reviews-reveal")
 _ENDED = frozenset({MilestoneState.PAID_OUT, MilestoneState.REFUNDED, MilestoneState.CANCELLED})
 
 
@@ -83,14 +84,7 @@ def is_revealed(review: Review, now: datetime | None = None) -> bool:
 
 def schedule_reveal(session: Session, contract: Contract, due_at: datetime) -> jobs.Job:
     """The durable timer that reveals the contract's reviews at ``due_at`` (one per contract)."""
-    return jobs.schedule(
-        session,
-        kind=REVEAL,
-        subject_type="contract",
-        subject_id=contract.id,
-        due_at=due_at,
-        key=f"contract-{contract.id}-reviews-reveal",
-    )
+    return REVEAL_TIMER.set(session, contract.id, due_at)
 
 
 def reveal(session: Session, contract_id: int) -> int:

@@ -48,6 +48,8 @@ MACHINE = StateMachine(
     },
 )
 JOB = "payout"
+PAY_OUT_TIMER = jobs.Timer(JOB, "payout", "payout-{id}")
+RETRY_TIMER = jobs.Timer(JOB, "payout", "payout-{id}-retry-{at}")
 # A blocked payout is tried again after this; the events that unblock it (onboarding done,
 # reinstatement, a dispute released) make it due at once.
 WAIT_WHILE_BLOCKED = timedelta(hours=6)
@@ -162,14 +164,7 @@ def payout_for(session: Session, subject_type: str, subject_id: int) -> Payout |
 
 
 def _schedule(session: Session, payout: Payout, due_at: datetime) -> None:
-    jobs.schedule(
-        session,
-        kind=JOB,
-        subject_type="payout",
-        subject_id=payout.id,
-        due_at=due_at,
-        key=f"payout-{payout.id}",
-    )
+    PAY_OUT_TIMER.set(session, payout.id, due_at)
 
 
 def make_due(session: Session, payout: Payout) -> None:
@@ -295,7 +290,7 @@ def take_back(
         MACHINE.move(session, payout, "reverse", actor_id=None, reversal=reversal_id, note=reason)
         return ledger.creator_paid(payout.creator_id), reversal_id
     MACHINE.move(session, payout, "cancel", actor_id=None, note=reason)
-    jobs.cancel(session, f"payout-{payout.id}")
+    PAY_OUT_TIMER.cancel(session, payout.id)
     return ledger.creator_pending(payout.creator_id), None
 
 
@@ -332,14 +327,7 @@ def retry(session: Session, payout_id: int) -> Payout:
     payout, _subject, _kind = _lock_with_subject(session, payout_id)
     MACHINE.move(session, payout, "retry", actor_id=None)
     payout.blocked_reason = ""
-    jobs.schedule(
-        session,
-        kind=JOB,
-        subject_type="payout",
-        subject_id=payout.id,
-        due_at=clock.now(),
-        key=f"payout-{payout.id}-retry-{clock.now():%Y%m%d%H%M%S}",
-    )
+    RETRY_TIMER.set(session, payout.id, clock.now(), at=f"{clock.now():%Y%m%d%H%M%S}")
     return payout
 
 
