@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -233,22 +234,19 @@ def _brief_action(brief_id: int, action: Callable[..., Any], done: str) -> Page 
     return redirect(url_for("briefs.detail", brief_id=brief.id))
 
 
-@bp.post("/briefs/<int:brief_id>/publish")
-@login_required
-def publish(brief_id: int) -> Page | Response:
-    return _brief_action(brief_id, services.publish_brief, "Brief published.")
-
-
-@bp.post("/briefs/<int:brief_id>/close")
-@login_required
-def close(brief_id: int) -> Page | Response:
-    return _brief_action(brief_id, services.close_brief, "Brief closed.")
-
-
-@bp.post("/briefs/<int:brief_id>/cancel")
-@login_required
-def cancel(brief_id: int) -> Page | Response:
-    return _brief_action(brief_id, services.cancel_brief, "Brief cancelled.")
+# endpoint -> (service, what the flash says); POST /briefs/<id>/<endpoint>, owner only.
+_BRIEF_ACTIONS = {
+    "publish": (services.publish_brief, "Brief published."),
+    "close": (services.close_brief, "Brief closed."),
+    "cancel": (services.cancel_brief, "Brief cancelled."),
+}
+for _name, (_service, _done) in _BRIEF_ACTIONS.items():
+    bp.add_url_rule(
+        f"/briefs/<int:brief_id>/{_name}",
+        endpoint=_name,
+        methods=["POST"],
+        view_func=login_required(partial(_brief_action, action=_service, done=_done)),
+    )
 
 
 @bp.post("/briefs/<int:brief_id>/invite/<int:creator_id>")
@@ -302,30 +300,20 @@ def _proposal_action(proposal_id: int, action: Callable[..., Any], done: str) ->
     return redirect(url_for("briefs.detail", brief_id=proposal.brief_id))
 
 
-@bp.post("/proposals/<int:proposal_id>/shortlist")
-@login_required
-def shortlist_proposal(proposal_id: int) -> Page | Response:
-    return _proposal_action(proposal_id, services.shortlist_proposal, "Proposal shortlisted.")
-
-
-@bp.post("/proposals/<int:proposal_id>/decline")
-@login_required
-def decline_proposal(proposal_id: int) -> Page | Response:
-    return _proposal_action(proposal_id, services.decline_proposal, "Proposal declined.")
-
-
-@bp.post("/proposals/<int:proposal_id>/accept")
-@login_required
-def accept_proposal(proposal_id: int) -> Page | Response:
-    return _proposal_action(
-        proposal_id, services.accept_proposal, "Proposal accepted: the contract is ready."
+# POST /proposals/<id>/<action> (endpoint "<action>_proposal") -> (service, flash message)
+_PROPOSAL_ACTIONS = {
+    "shortlist": (services.shortlist_proposal, "Proposal shortlisted."),
+    "decline": (services.decline_proposal, "Proposal declined."),
+    "accept": (services.accept_proposal, "Proposal accepted: the contract is ready."),
+    "withdraw": (services.withdraw_proposal, "Proposal withdrawn."),
+}
+for _name, (_proposal_service, _done) in _PROPOSAL_ACTIONS.items():
+    bp.add_url_rule(
+        f"/proposals/<int:proposal_id>/{_name}",
+        endpoint=f"{_name}_proposal",
+        methods=["POST"],
+        view_func=login_required(partial(_proposal_action, action=_proposal_service, done=_done)),
     )
-
-
-@bp.post("/proposals/<int:proposal_id>/withdraw")
-@login_required
-def withdraw_proposal(proposal_id: int) -> Page | Response:
-    return _proposal_action(proposal_id, services.withdraw_proposal, "Proposal withdrawn.")
 
 
 @bp.get("/my/briefs")

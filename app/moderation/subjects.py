@@ -7,6 +7,7 @@ reported when the messaging package is installed, and are handled by suspending 
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,37 +48,25 @@ class Subject:
         return getattr(self.obj, "hidden_at", None) is not None
 
 
+# type -> (model, row -> (id, row, owner id, title, public url))
+_HIDEABLE_LOADERS: dict[str, tuple[type, Callable[[Any], tuple[int, Any, int, str, str]]]] = {
+    "offer": (Offer, lambda o: (o.id, o, o.creator_id, o.title, f"/offers/{o.id}")),
+    "brief": (Brief, lambda b: (b.id, b, b.business_id, b.title, f"/briefs/{b.id}")),
+    "profile": (
+        CreatorProfile,
+        lambda p: (p.user_id, p, p.user_id, p.user.display_name, f"/creators/{p.user_id}"),
+    ),
+}
+
+
 def load(session: Session, subject_type: str, subject_id: int) -> Subject | None:
     """The subject whatever its visibility (moderators see everything); None if missing."""
     if not 0 < subject_id <= MAX_ID or subject_type not in subject_types():
         return None
-    if subject_type == "offer":
-        offer = session.get(Offer, subject_id)
-        if offer is None:
-            return None
-        return Subject(
-            "offer", offer.id, offer, offer.creator_id, offer.title, f"/offers/{offer.id}"
-        )
-    if subject_type == "brief":
-        brief = session.get(Brief, subject_id)
-        if brief is None:
-            return None
-        return Subject(
-            "brief", brief.id, brief, brief.business_id, brief.title, f"/briefs/{brief.id}"
-        )
-    if subject_type == "profile":
-        profile = session.get(CreatorProfile, subject_id)
-        if profile is None:
-            return None
-        name = profile.user.display_name
-        return Subject(
-            "profile",
-            profile.user_id,
-            profile,
-            profile.user_id,
-            name,
-            f"/creators/{profile.user_id}",
-        )
+    if subject_type in _HIDEABLE_LOADERS:
+        model, describe = _HIDEABLE_LOADERS[subject_type]
+        obj = session.get(model, subject_id)
+        return None if obj is None else Subject(subject_type, *describe(obj))
     from app.messaging.models import Message
 
     message = session.get(Message, subject_id)

@@ -5,22 +5,5 @@ Python, ``run_in_subprocess(state_file)``. This package's top level imports only
 library; the server modules (aiohttp, localstripe) load in the subprocess.
 """
 
-from .process import (
-    EmulatorError,
-    EmulatorProcess,
-    complete_onboarding,
-    fail_next_transfers,
-    register_webhook,
-    run_in_subprocess,
-    unregister_webhook,
-)
-
-__all__ = [
-    "EmulatorError",
-    "EmulatorProcess",
-    "complete_onboarding",
-    "fail_next_transfers",
-    "register_webhook",
-    "run_in_subprocess",
-    "unregister_webhook",
-]
+from .process import *  # noqa: F403 (the public names are process.__all__)
+from .process import __all__  # noqa: F401
