@@ -101,11 +101,15 @@ def submit(
     then: Callable[[Any], str] | str,
     render: Callable[[int], P],
     code: int = 303,
+    on_error: Callable[[Any, DomainError], None] = apply_errors,
 ) -> P | BaseResponse:
-    """The POST half of every form view and action button: validate ``form`` (None for a
-    button: its CSRF token is checked for every POST), run ``action`` in ``attempt()``, then
-    flash ``done`` and redirect (``then`` is a URL or a function of the action's result); on
-    a domain error put it on the form (or flash it) and re-render with ``render(status)``."""
+    """Every form view and action button: a form page not yet submitted renders with 200;
+    otherwise validate ``form`` (None for a button: its CSRF token is checked for every POST),
+    run ``action`` in ``attempt()``, then flash ``done`` and redirect (``then`` is a URL or a
+    function of the action's result); on a domain error put it on the form with ``on_error``
+    (or flash it) and re-render with ``render(status)``."""
+    if form is not None and not form.is_submitted():
+        return render(200)
     if form is not None and not form.validate_on_submit():
         return render(FORM_ERROR_STATUS)
     try:
@@ -113,7 +117,7 @@ def submit(
             result = action()
     except DomainError as error:
         if form is not None:
-            apply_errors(form, error)
+            on_error(form, error)
         else:
             flash(error.message, "error")
         return render(status_for(error))

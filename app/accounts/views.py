@@ -29,7 +29,7 @@ from app.forms import FORM_ERROR_STATUS, apply_errors, split_list
 from app.media import gallery
 from app.money import parse_major
 from app.offers.models import Offer, OfferStatus
-from app.web import attempt, keep, safe_next
+from app.web import attempt, keep, safe_next, submit
 
 bp = Blueprint("accounts", __name__)
 
@@ -178,7 +178,8 @@ def profile_settings() -> str | Response | tuple[str, int]:
         form.portfolio_links.data = "\n".join(profile.portfolio_links)
         if profile.hourly_rate_minor is not None:
             form.hourly_rate.data = Decimal(profile.hourly_rate_minor) / 100
-    if form.validate_on_submit():
+
+    def save() -> None:
         rate = form.hourly_rate.data
         data = services.ProfileInput(
             headline=form.headline.data or "",
@@ -191,16 +192,16 @@ def profile_settings() -> str | Response | tuple[str, int]:
             currency=form.currency.data or "USD",
             availability=form.availability.data or "",
         )
-        try:
-            with attempt():
-                services.update_profile(db.session(), user, data)
-        except DomainError as error:
-            apply_errors(form, error)
-        else:
-            flash("Profile saved.", "success")
-            return redirect(url_for("accounts.public_profile", user_id=user.id))
-    status = FORM_ERROR_STATUS if form.is_submitted() else 200
-    return render_template("accounts/profile_form.html", form=form), status
+        services.update_profile(db.session(), user, data)
+
+    return submit(
+        form,
+        save,
+        done="Profile saved.",
+        then=url_for("accounts.public_profile", user_id=user.id),
+        render=lambda status: (render_template("accounts/profile_form.html", form=form), status),
+        code=302,
+    )
 
 
 @bp.get("/creators/<int:user_id>")

@@ -25,7 +25,7 @@ from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors, split_list
 from app.matching import assistant
-from app.web import attempt
+from app.web import attempt, submit
 
 bp = Blueprint("briefs", __name__)
 
@@ -206,19 +206,20 @@ def edit(brief_id: int) -> Page | Response:
     if (page := _assistant_page(brief)) is not None:
         return page
     form = BriefForm(data=_form_data(brief))
-    if form.validate_on_submit():
-        try:
-            with attempt():
-                services.update_brief(session, brief, user, _brief_input(form))
-                if request.form.get("action") == "publish":
-                    services.publish_brief(session, brief, user)
-        except DomainError as error:
-            apply_errors(form, error)
-        else:
-            flash("Brief saved.", "success")
-            return redirect(url_for("briefs.detail", brief_id=brief.id))
-    status = FORM_ERROR_STATUS if form.is_submitted() else 200
-    return render_template("briefs/form.html", form=form, brief=brief), status
+
+    def save() -> None:
+        services.update_brief(session, brief, user, _brief_input(form))
+        if request.form.get("action") == "publish":
+            services.publish_brief(session, brief, user)
+
+    return submit(
+        form,
+        save,
+        done="Brief saved.",
+        then=url_for("briefs.detail", brief_id=brief.id),
+        render=lambda status: (render_template("briefs/form.html", form=form, brief=brief), status),
+        code=302,
+    )
 
 
 def _brief_action(brief_id: int, action: Callable[..., Any], done: str) -> Page | Response:

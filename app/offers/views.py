@@ -11,7 +11,6 @@ from werkzeug.wrappers import Response
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
 from app.contracts.services import create_from_package
-from app.errors import ValidationFailed
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS
 from app.matching import services as matching
@@ -20,7 +19,7 @@ from app.offers import services
 from app.offers.catalog import creator_offers, search_catalog
 from app.offers.forms import FORMS, CatalogFilterForm, apply_offer_errors
 from app.offers.models import OfferKind
-from app.web import attempt
+from app.web import submit
 
 bp = Blueprint("offers", __name__)
 
@@ -115,17 +114,18 @@ def new() -> str:
 def create(kind: str) -> Response | tuple[str, int]:
     offer_kind = _kind_or_404(kind)
     form = FORMS[offer_kind]()
-    if form.validate_on_submit():
-        try:
-            with attempt():
-                offer = services.create_offer(db.session(), current(), form.to_input())
-        except ValidationFailed as error:
-            apply_offer_errors(form, error)
-        else:
-            flash("Draft saved. Publish it when you are ready.", "success")
-            return redirect(url_for("offers.detail", offer_id=offer.id))
-    status = FORM_ERROR_STATUS if form.is_submitted() else 200
-    return render_template("offers/form.html", form=form, kind=offer_kind, offer=None), status
+    return submit(
+        form,
+        lambda: services.create_offer(db.session(), current(), form.to_input()),
+        done="Draft saved. Publish it when you are ready.",
+        then=lambda offer: url_for("offers.detail", offer_id=offer.id),
+        render=lambda status: (
+            render_template("offers/form.html", form=form, kind=offer_kind, offer=None),
+            status,
+        ),
+        code=302,
+        on_error=apply_offer_errors,
+    )
 
 
 @bp.route("/offers/<int:offer_id>/edit", methods=["GET", "POST"])
@@ -136,17 +136,18 @@ def edit(offer_id: int) -> Response | tuple[str, int]:
     form = FORMS[OfferKind(offer.kind)]()
     if not form.is_submitted():
         form.fill(services.current_input(offer))
-    if form.validate_on_submit():
-        try:
-            with attempt():
-                services.update_offer(session, offer, current(), form.to_input())
-        except ValidationFailed as error:
-            apply_offer_errors(form, error)
-        else:
-            flash("Offer saved.", "success")
-            return redirect(url_for("offers.detail", offer_id=offer.id))
-    status = FORM_ERROR_STATUS if form.is_submitted() else 200
-    return render_template("offers/form.html", form=form, kind=offer.kind, offer=offer), status
+    return submit(
+        form,
+        lambda: services.update_offer(session, offer, current(), form.to_input()),
+        done="Offer saved.",
+        then=url_for("offers.detail", offer_id=offer.id),
+        render=lambda status: (
+            render_template("offers/form.html", form=form, kind=offer.kind, offer=offer),
+            status,
+        ),
+        code=302,
+        on_error=apply_offer_errors,
+    )
 
 
 @bp.post("/offers/<int:offer_id>/<any(publish, pause, remove):action>")
