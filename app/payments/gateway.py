@@ -119,7 +119,9 @@ class PaymentGateway(Protocol):
 def _error_message(error: Any) -> str | None:
     if not error:
         return None
-    message = error.get("message") if hasattr(error, "get") else None
+    message = getattr(error, "message", None)
+    if message is None and isinstance(error, dict):
+        message = error.get("message")
     return str(message)[:300] if message else "The last payment attempt failed."
 
 

@@ -172,7 +172,7 @@ def confirm_with_publishable_key(payment_intent_id: str, params: dict[str, Any])
     try:
         intent._confirm(on_failure_now=intent._report_failure)
     except UserError as exc:
-        if exc.status == 402:
+        if exc.code == 402:
             raise _declined(intent, exc) from exc
         raise
     exported: dict[str, Any] = intent._export()
