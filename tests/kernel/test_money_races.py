@@ -30,6 +30,7 @@ from app.payments import ledger
 from app.payments import services as payments
 from app.payments.gateway import PaymentGateway
 from app.payments.models import Milestone
+from tests.checkout_support import pay_milestone
 from tests.factories import PASSWORD, make_business, make_creator, make_user
 from tests.payments.helpers import make_contract, onboard, stripe_client
 
@@ -82,9 +83,7 @@ def _world(
     needed |= {m3} if "decide" in pair else set()
     needed |= {m4} if "pay_out" in pair else set()
     for milestone in sorted(needed, key=lambda m: m.id):
-        payments.pay_with_test_card(
-            session, gateway, milestone.id, business=business, card_number=VISA
-        )
+        pay_milestone(session, gateway, milestone.id, business, VISA)
         payments.deliver(session, milestone.id, creator=creator, message="Here it is.")
     if m3 in needed:
         dispute = disputes.open_dispute(session, m3.id, user=business, reason="Not as agreed.")
