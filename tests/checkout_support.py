@@ -30,8 +30,10 @@ DECLINED = "4000000000009995"  # insufficient funds, declined when charged
 DECLINED_AT_CHARGE = "4000000000000341"
 
 
-def _emulator(path: str, params: dict[str, str], *, method: str = "POST") -> dict[str, Any]:
-    base = str(current_app.config["STRIPE_API_BASE"]).rstrip("/")
+def _emulator(
+    path: str, params: dict[str, str], *, method: str = "POST", api_base: str | None = None
+) -> dict[str, Any]:
+    base = (api_base or str(current_app.config["STRIPE_API_BASE"])).rstrip("/")
     data = urllib.parse.urlencode(params).encode()
     url = f"{base}{path}" + (f"?{data.decode()}" if method == "GET" else "")
     request = urllib.request.Request(url, data=None if method == "GET" else data, method=method)
@@ -48,6 +50,7 @@ def stripe_js_confirm(
     *,
     publishable_key: str | None = None,
     three_d_secure: bool | None = True,
+    api_base: str | None = None,
 ) -> dict[str, Any]:
     """confirmCardPayment as Stripe.js does it; ``three_d_secure`` answers the challenge when
     one is asked for (True passes, False fails, None abandons it). Returns the PaymentIntent,
@@ -62,11 +65,12 @@ def stripe_js_confirm(
         "payment_method_data[card][cvc]": "123",
     }
     params = {"key": key, "client_secret": client_secret, **card_params}
-    body = _emulator(f"/v1/payment_intents/{intent_id}/confirm", params)
+    body = _emulator(f"/v1/payment_intents/{intent_id}/confirm", params, api_base=api_base)
     if body.get("status") == "requires_action" and three_d_secure is not None:
         body = _emulator(
             f"/v1/payment_intents/{intent_id}/_authenticate",
             {"key": key, "client_secret": client_secret, "success": str(three_d_secure).lower()},
+            api_base=api_base,
         )
     return body
 
@@ -128,15 +132,27 @@ def page_checkout(page_html: str) -> dict[str, str]:
         match = re.search(_ATTRIBUTE.format(name=name), page_html)
         assert match, f"no {name} on the page"
         found[name] = html.unescape(match.group(1))
+    # Stripe.js talks to the origin it was loaded from (the emulator, in tests).
+    script = re.search(r'<script src="([^"]+)/js\.stripe\.com/v3/"', page_html)
+    assert script, "no Stripe.js on the page"
+    found["api_base"] = html.unescape(script.group(1))
     return found
 
 
 def pay_page(
-    client: FlaskClient, url: str, card: str = VISA, three_d_secure: bool | None = True
+    client: FlaskClient,
+    url: str,
+    card: str = VISA,
+    three_d_secure: bool | None = True,
+    *,
+    strict: bool = True,
 ) -> Any:
     """Open a purchase page, pay with ``card`` as Stripe.js would, then follow the browser to
-    the return page; returns the return page's response (a 303 to where the buyer lands)."""
+    the return page; returns the return page's response (a 303 to where the buyer lands).
+    ``strict=False`` (races): a page that is not a checkout is returned as it is."""
     page = client.get(url)
+    if not strict and page.status_code != 200:
+        return page
     assert page.status_code == 200, page.status_code
     data = page_checkout(page.get_data(as_text=True))
     stripe_js_confirm(
@@ -144,5 +160,20 @@ def pay_page(
         card,
         publishable_key=data["data-publishable-key"],
         three_d_secure=three_d_secure,
+        api_base=data["api_base"],
     )
     return client.get(data["data-return-url"])
+
+
+def api_pay_milestone(
+    client: FlaskClient, milestone_id: int, headers: dict[str, str], card: str = VISA
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An integrator paying a milestone: the API's PaymentIntent, Stripe.js's confirmation,
+    then POST /payments/{id}/sync. Returns (the FundingIntent, the sync answer)."""
+    started = client.post(f"/api/v1/milestones/{milestone_id}/fund", headers=headers)
+    assert started.status_code == 200, started.get_json()
+    intent = started.get_json()
+    stripe_js_confirm(intent["client_secret"], card, publishable_key=intent["publishable_key"])
+    synced = client.post(f"/api/v1/payments/{intent['payment_intent_id']}/sync", headers=headers)
+    assert synced.status_code == 200, synced.get_json()
+    return intent, synced.get_json()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.accounts import services as accounts
 from app.contracts import services as contracts
 from app.db import Base
-from tests.checkout_support import pay_contest, pay_milestone
+from tests.checkout_support import VISA, pay_contest, pay_milestone
 from tests.factories import (
     api_token,
     login,
@@ -101,7 +101,7 @@ def _world(session: Session, gateway: Any, storage: Any) -> dict[str, Any]:
     contract = contracts.create_from_package(session, published, "basic", business=owner_business)
     token, _secret = accounts.create_api_token(session, owner_business, name="private")
     milestone = payments.milestones_of(session, contract.id)[0]
-    visa = "4242424242424242"
+    visa = VISA
     pay_milestone(session, gateway, milestone.id, owner_business, visa)
     delivered = uploads.store(
         "deliveries", milestone.id, [_upload("logo.txt")], max_files=1, max_bytes=99
