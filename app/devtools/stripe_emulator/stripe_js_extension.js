@@ -34,6 +34,16 @@
       input.setAttribute('autocomplete', 'off');
       input.dataset.stripeField = name;
     });
+    // localstripe jumps to the expiry after 16 characters, spaces included, so "4242 4242
+    // 4242 4242" typed as printed lost its last digits; jump after 16 digits instead.
+    const number = this._inputs && this._inputs.number;
+    if (number) {
+      const changed = number.oninput;
+      number.oninput = (event) => {
+        const digits = number.value.replace(/\D/g, '').length;
+        changed(digits >= 16 ? event : {target: null});
+      };
+    }
     const hint = document.createElement('small');
     hint.className = 'stripe-test-cards';
     hint.textContent = TEST_CARDS;
