@@ -34,8 +34,8 @@
       input.setAttribute('autocomplete', 'off');
       input.dataset.stripeField = name;
     });
-    // localstripe jumps to the expiry after 16 characters, spaces included, so "4242 4242
-    // 4242 4242" typed as printed lost its last digits; jump after 16 digits instead.
+    // localstripe jumps to the expiry after 16 characters, spaces included, so a number typed
+    // in groups of four, as printed, lost its last digits; jump after 16 digits instead.
     const number = this._inputs && this._inputs.number;
     if (number) {
       const changed = number.oninput;
