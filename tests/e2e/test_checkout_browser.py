@@ -225,3 +225,21 @@ def test_double_click_and_back_button_after_paying_charge_once(
     paid = [c for c in charges if c.payment_intent == payment_intent_id and c.paid]
     assert len(paid) == 1 and paid[0].amount == 12_000, [c.id for c in paid]
     _books_balance(committed)
+
+
+def test_checkout_page_fits_a_phone_and_passes_axe(shop: Page, committed: Session) -> None:
+    from tests.e2e.test_pages_layout import DESKTOP, PHONE, _axe, _overflow, _viewport
+
+    _contract_id, milestone_id, email = _pending_milestone(committed)
+    shop.sign_in(email, PASSWORD)
+    _viewport(shop.driver, PHONE)
+    shop.open(f"/milestones/{milestone_id}/fund")
+    shop.type_card(DECLINED)
+    shop.start_paying()
+    shop.card_error()  # the page with its card field, hint and an inline error
+    size = _overflow(shop.driver)
+    assert size["scroll"] <= size["viewport"], size
+    violations = _axe(shop.driver)
+    shop.screenshot("checkout-05-phone")
+    _viewport(shop.driver, DESKTOP)
+    assert violations == [], violations
