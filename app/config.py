@@ -47,6 +47,9 @@ DEFAULTS: dict[str, Any] = {
     "STRIPE_PUBLISHABLE_KEY": "pk_test_local_emulator",
     "STRIPE_API_BASE": None,  # None -> real Stripe; set to the local emulator in development
     "STRIPE_WEBHOOK_SECRET": "whsec_local_emulator",
+    # Where pages load Stripe.js from. None -> https://js.stripe.com/v3/ with real Stripe, the
+    # emulator's Stripe.js-compatible script (<STRIPE_API_BASE>/js.stripe.com/v3/) locally.
+    "STRIPE_JS_URL": None,
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     "LOG_FORMAT": "json",  # one JSON object per line with the request id; "text": Python's default
     "LOG_LEVEL": "INFO",
@@ -83,6 +86,7 @@ ENV_SETTINGS: dict[str, type] = {
     "STRIPE_PUBLISHABLE_KEY": str,
     "STRIPE_API_BASE": str,
     "STRIPE_WEBHOOK_SECRET": str,
+    "STRIPE_JS_URL": str,
     "PUBLIC_BASE_URL": str,
     "LOGIN_THROTTLE_MAX_FAILURES": int,
     "LOGIN_THROTTLE_WINDOW_SECONDS": int,
@@ -119,11 +123,24 @@ def load_config(instance_path: str, override: dict[str, Any] | None = None) -> d
         settings["DATABASE_URL"] = f"sqlite:///{instance / 'marketplace.db'}"
     # The "keep me signed in" cookie is as good as a session: same transport rule.
     settings.setdefault("REMEMBER_COOKIE_SECURE", settings["SESSION_COOKIE_SECURE"])
+    settings["STRIPE_JS_URL"] = settings.get("STRIPE_JS_URL") or stripe_js_url(
+        settings.get("STRIPE_API_BASE")
+    )
     settings["MEDIA_ROOT"] = settings["MEDIA_ROOT"] or str(instance / "media")
     settings["INDEX_DIR"] = settings["INDEX_DIR"] or str(instance / "index")
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = _persistent_secret(instance / "secret_key")
     return settings
+
+
+REAL_STRIPE_JS_URL = "https://js.stripe.com/v3/"
+
+
+def stripe_js_url(api_base: str | None) -> str:
+    """Stripe.js from Stripe itself, or from the local emulator when the API is emulated."""
+    if api_base:
+        return api_base.rstrip("/") + "/js.stripe.com/v3/"
+    return REAL_STRIPE_JS_URL
 
 
 def _persistent_secret(path: Path) -> str:

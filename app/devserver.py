@@ -153,7 +153,8 @@ def main() -> None:
     for role, email in DEMO_ACCOUNTS.items():
         print(f"    {role:<10} {email}")
     print(
-        "\n  Test card: 4242 4242 4242 4242, any future date, any CVC. Ctrl-C stops everything.\n"
+        "\n  Card payments: type a test card into the card field (listed under it; README,"
+        ' "Test cards"). Ctrl-C stops everything.\n'
     )
     app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
 

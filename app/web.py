@@ -14,8 +14,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, flash, g, redirect, render_template, request
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    has_app_context,
+    redirect,
+    render_template,
+    request,
+)
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
@@ -171,9 +183,50 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+# Stripe's own Stripe.js also calls api.stripe.com and opens 3-D Secure frames on
+# hooks.stripe.com (Stripe's documented CSP); the emulator serves all of it from one origin.
+_STRIPE_HOSTED_EXTRA = {
+    "connect-src": "https://api.stripe.com",
+    "frame-src": "https://hooks.stripe.com",
+}
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(stripe_js_url: str | None = None) -> str:
+    """The site's CSP; with ``stripe_js_url`` (default: the app's STRIPE_JS_URL) its origin,
+    and nothing else, is allowed in script-src, frame-src and connect-src."""
+    if stripe_js_url is None:
+        stripe_js_url = current_app.config.get("STRIPE_JS_URL") if has_app_context() else None
+    if not stripe_js_url:
+        return CONTENT_SECURITY_POLICY
+    stripe = origin_of(stripe_js_url)
+    extra = _STRIPE_HOSTED_EXTRA if stripe == "https://js.stripe.com" else {}
+
+    def sources(directive: str, *base: str) -> str:
+        return " ".join([directive, *base, stripe, *filter(None, [extra.get(directive)])])
+
+    return "; ".join(
+        [
+            "default-src 'self'",
+            sources("script-src", "'self'"),
+            "style-src 'self'",
+            "img-src 'self' data:",
+            sources("connect-src", "'self'"),
+            sources("frame-src"),
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'self'",
+            "object-src 'none'",
+        ]
+    )
+
 
 def set_security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("Content-Security-Policy", content_security_policy())
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.accounts import services as accounts
 from app.contracts import services as contracts
 from app.db import Base
+from tests.checkout_support import VISA, pay_contest, pay_milestone
 from tests.factories import (
     api_token,
     login,
@@ -100,10 +101,8 @@ def _world(session: Session, gateway: Any, storage: Any) -> dict[str, Any]:
     contract = contracts.create_from_package(session, published, "basic", business=owner_business)
     token, _secret = accounts.create_api_token(session, owner_business, name="private")
     milestone = payments.milestones_of(session, contract.id)[0]
-    visa = "4242424242424242"
-    payments.pay_with_test_card(
-        session, gateway, milestone.id, business=owner_business, card_number=visa
-    )
+    visa = VISA
+    pay_milestone(session, gateway, milestone.id, owner_business, visa)
     delivered = uploads.store(
         "deliveries", milestone.id, [_upload("logo.txt")], max_files=1, max_bytes=99
     )
@@ -130,9 +129,7 @@ def _world(session: Session, gateway: Any, storage: Any) -> dict[str, Any]:
         owner_business,
         ["post"],
     )
-    payments.pay_with_test_card(
-        session, gateway, campaign.milestone_id, business=owner_business, card_number=visa
-    )
+    pay_milestone(session, gateway, campaign.milestone_id, owner_business, visa)
     session.commit()  # the next step is another request (it locks the campaign afresh)
     campaigns.submit_draft(
         session,
@@ -154,7 +151,7 @@ def _world(session: Session, gateway: Any, storage: Any) -> dict[str, Any]:
             deadline=clock.now() + timedelta(days=3),
         ),
     )
-    contests.pay_with_test_card(session, gateway, contest.id, owner_business, visa)
+    pay_contest(session, gateway, contest.id, owner_business, visa)
     entry = contests.enter(session, contest.id, owner_creator, text="Mine", file_name=None)
     entry.file_name = uploads.store_one(
         "contest_entries", contest.id, _upload("e.txt"), max_bytes=99

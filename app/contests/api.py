@@ -16,11 +16,9 @@ from app.api import api_user, bp, created, json_body
 from app.contests import services
 from app.contests.models import Contest, ContestState
 from app.contests.timers import judging_ends
-from app.errors import ValidationFailed
 from app.extensions import db
 from app.negotiation.api_input import fields
 from app.payments.gateway import gateway_for
-from app.payments.settings import local_test_cards
 
 
 def contest_json(contest: Contest, user: User) -> dict[str, Any]:
@@ -110,15 +108,8 @@ def fund_contest(contest_id: int) -> Response:
     user = api_user(Role.BUSINESS)
     services.visible(db.session(), contest_id, user)
     raw = json_body() if request.get_data(cache=True) else {}
-    values = fields(raw, {"test_card": ("str", False)})
+    fields(raw, {})  # no parameters: the card is confirmed with Stripe.js, never sent here
     session, gateway = db.session(), gateway_for(current_app)
-    if "test_card" in values:
-        if not local_test_cards():
-            raise ValidationFailed({"test_card": ["Test cards work only in local/test mode."]})
-        contest = services.pay_with_test_card(
-            session, gateway, contest_id, user, values["test_card"]
-        )
-        return jsonify(contest_json(contest, user))
     intent_id = services.fund(session, gateway, contest_id, user)
     intent = gateway.retrieve_payment_intent(intent_id)
     return jsonify(

@@ -9,6 +9,7 @@ from app.api.openapi import id_param, problems, ref
 from app.contests.models import AwardState, ContestState
 from app.negotiation.api_spec import body, ok, op
 from app.offers.models import CATEGORIES
+from app.payments.api_spec import STRIPE_JS_CONFIRM
 
 TEXT = {
     400: "Malformed request (body not a JSON object)",
@@ -72,14 +73,15 @@ PATHS: dict[str, Any] = {
     "/contests/{contest_id}/fund": {
         "post": op(
             "Pay the prize into escrow (the contest's business). Returns the PaymentIntent to "
-            "confirm with Stripe.js, or with `test_card` (local/test mode) the open contest",
+            "confirm with Stripe.js (the same one on every call)",
             {
-                **ok({"anyOf": [ref("Contest"), ref("ContestFunding")]}),
-                **_problems(400, 401, 402, 403, 404, 409, 415, 422, 502),
+                **ok(ref("ContestFunding")),
+                **_problems(400, 401, 403, 404, 409, 415, 422, 502),
             },
             "contests",
             parameters=CONTEST,
             requestBody={**body("ContestFundInput"), "required": False},
+            description=STRIPE_JS_CONFIRM,
         )
     },
     "/contests/{contest_id}/confirm-funding": _post(
@@ -145,7 +147,7 @@ SCHEMAS: dict[str, Any] = {
     "ContestFundInput": {
         "type": "object",
         "additionalProperties": False,
-        "properties": {"test_card": STR},
+        "properties": {},
     },
     "EntryInput": {
         "type": "object",

@@ -73,18 +73,6 @@ class ContestForm(FlaskForm):
     error_fields = {"prize_minor": "prize"}
 
 
-class TestCardForm(FlaskForm):
-    __test__ = False  # not a pytest class
-
-    card_number = StringField(
-        "Card number",
-        validators=[DataRequired(message="Enter a card number."), Length(max=32), _storable_check],
-        render_kw={"inputmode": "numeric", "autocomplete": "off"},
-    )
-
-    error_fields = {"test_card": "card_number"}
-
-
 class EntryForm(FlaskForm):
     text = TextAreaField(
         "Your entry",

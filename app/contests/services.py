@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,8 +25,8 @@ from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, 
 from app.money import MoneyError, check_amount, check_currency
 from app.offers.models import CATEGORIES
 from app.payments import ledger
-from app.payments.funding import TEST_CARDS
-from app.payments.gateway import CardDeclined, PaymentGateway
+from app.payments.gateway import PaymentGateway
+from app.payments.purchases import Landing
 
 C = ContestState
 MAX_DEADLINE_DAYS = 45  # deadline + judging + hold stay inside Stripe's ~90 day window
@@ -141,20 +142,18 @@ def fund(session: Session, gateway: PaymentGateway, contest_id: int, business: U
     return contest.payment_intent_id
 
 
-def pay_with_test_card(
-    session: Session, gateway: PaymentGateway, contest_id: int, business: User, card_number: str
-) -> Contest:
-    """Local/test mode: pay the prize with one of Stripe's test cards (CardDeclined: 402)."""
-    number = card_number.replace(" ", "")
-    if number not in TEST_CARDS:
-        raise ValidationFailed({"test_card": ["Use one of Stripe's test card numbers."]})
-    intent_id = fund(session, gateway, contest_id, business)
-    confirmed = gateway.confirm_payment_intent(
-        intent_id, payment_method=TEST_CARDS[number][0], idempotency_key=f"contest-{contest_id}-pay"
+def landing(session: Session, payment_intent_id: str) -> Landing | None:
+    """Where the business pays this prize and lands once paid (None: not a contest's)."""
+    contest = session.scalar(select(Contest).where(Contest.payment_intent_id == payment_intent_id))
+    if contest is None:
+        return None
+    return Landing(
+        kind="contest",
+        buyer_id=contest.business_id,
+        pay_url=url_for("contests.fund", contest_id=contest.id),
+        done_url=url_for("contests.detail", contest_id=contest.id),
+        paid_message="Prize paid: the contest is open for entries.",
     )
-    if confirmed.status != "succeeded":
-        raise CardDeclined("The card was declined. Try another card.")
-    return confirm_funding(session, gateway, contest_id, business)
 
 
 def confirm_from_webhook(

@@ -32,18 +32,15 @@ from app.contests.forms import (
     ContestForm,
     EntryForm,
     FinalistsForm,
-    TestCardForm,
     WinnerForm,
 )
 from app.contests.models import Contest, ContestState
 from app.contests.timers import judging_ends
-from app.errors import DomainError
 from app.extensions import db
-from app.forms import FORM_ERROR_STATUS, apply_errors, select_choices
-from app.payments.funding import TEST_CARDS
+from app.forms import select_choices
+from app.payments.checkout import checkout_for
 from app.payments.services import gateway_for
-from app.payments.settings import local_test_cards
-from app.web import attempt, status_for, submit
+from app.web import submit
 
 bp = Blueprint("contests", __name__)
 
@@ -159,38 +156,18 @@ def _own(contest_id: int, user: User) -> Contest:
 # --- funding the prize ------------------------------------------------------------------------
 
 
-@bp.route("/contests/<int:contest_id>/fund", methods=["GET", "POST"])
+@bp.get("/contests/<int:contest_id>/fund")
 @login_required
-def fund(contest_id: int) -> Page | Response:
+def fund(contest_id: int) -> str | Response:
     user = current()
     contest = _own(contest_id, user)
     if contest.state is not C.DRAFT:
         flash(f"This contest is already {contest.state.value}.", "info")
         return redirect(url_for("contests.detail", contest_id=contest.id))
-    form, local, status = TestCardForm(), local_test_cards(), 200
-    if local and form.validate_on_submit():
-        try:
-            with attempt():
-                services.pay_with_test_card(
-                    db.session(),
-                    gateway_for(current_app),
-                    contest.id,
-                    user,
-                    form.card_number.data or "",
-                )
-        except DomainError as error:
-            apply_errors(form, error)
-            status = status_for(error)
-        else:
-            flash("Prize paid: the contest is open for entries.", "success")
-            return redirect(url_for("contests.detail", contest_id=contest.id), 303)
-    elif form.is_submitted():
-        if not local:
-            flash("Card payments on this server need the Stripe.js integration.", "error")
-        status = FORM_ERROR_STATUS if local else 400
-    test_cards = {n: label for n, (_pm, label) in TEST_CARDS.items()} if local else {}
-    context = {"contest": contest, "form": form, "local": local, "test_cards": test_cards}
-    return render_template("contests/fund.html", **context), status
+    gateway = gateway_for(current_app)
+    intent = gateway.retrieve_payment_intent(services.fund(db.session(), gateway, contest.id, user))
+    context = {"contest": contest, "checkout": checkout_for(intent, gateway)}
+    return render_template("contests/fund.html", **context)
 
 
 # --- entries ----------------------------------------------------------------------------------

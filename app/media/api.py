@@ -20,7 +20,6 @@ from app.media import licensing, services
 from app.media.models import LicenseStatus, MediaAsset, MediaKind, MediaLicense
 from app.payments.forms import storable
 from app.payments.gateway import gateway_for
-from app.payments.settings import local_test_cards
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -125,46 +124,31 @@ def list_media_licenses(asset_id: int) -> Response:
 
 def _purchase_body() -> dict[str, str]:
     body = json_body()
-    errors = {key: ["Unknown field."] for key in body if key not in {"license_type", "test_card"}}
+    errors = {key: ["Unknown field."] for key in body if key != "license_type"}
     if "license_type" not in body:
         errors["license_type"] = ["This field is required."]
-    for name in ("license_type", "test_card"):
-        if name in body and (not isinstance(body[name], str) or not storable(body[name])):
-            errors[name] = ["Must be a string."]
+    elif not isinstance(body["license_type"], str) or not storable(body["license_type"]):
+        errors["license_type"] = ["Must be a string."]
     if errors:
         raise ValidationFailed(errors)
-    return {key: body[key] for key in ("license_type", "test_card") if key in body}
+    return {"license_type": body["license_type"]}
 
 
 @bp.post("/media/<int:asset_id>/licenses")
 def buy_media_license(asset_id: int) -> tuple[Response, int, dict[str, str]]:
-    """Buy a licence. With ``test_card`` (local/test mode) it is paid at once and active;
-    otherwise it is pending and ``client_secret`` is for Stripe.js to confirm the payment."""
+    """Buy a licence: it is pending until the PaymentIntent (``client_secret``, for Stripe.js
+    with ``publishable_key``) succeeds; the payment_intent.succeeded webhook activates it.
+    Calling it again resumes the same pending licence and PaymentIntent."""
     user = api_user(Role.BUSINESS)
     values = _purchase_body()
     session, gateway = db.session(), gateway_for(current_app)
-    client_secret = None
-    if "test_card" in values:
-        if not local_test_cards():
-            raise ValidationFailed({"test_card": ["Test cards work only in local/test mode."]})
-        try:
-            licence = licensing.pay_with_test_card(
-                session,
-                gateway,
-                asset_id,
-                business=user,
-                license_type=values["license_type"],
-                card_number=values["test_card"],
-            )
-        except ValidationFailed as error:
-            if "card_number" not in error.errors:
-                raise
-            raise ValidationFailed({"test_card": error.errors["card_number"]}) from error
-    else:
-        licence, intent = licensing.start_purchase(
-            session, gateway, asset_id, business=user, license_type=values["license_type"]
-        )
-        client_secret = intent.client_secret
-    payload = {**license_json(licence, user), "client_secret": client_secret}
+    licence, intent = licensing.start_purchase(
+        session, gateway, asset_id, business=user, license_type=values["license_type"]
+    )
+    payload = {
+        **license_json(licence, user),
+        "client_secret": intent.client_secret,
+        "publishable_key": gateway.publishable_key,
+    }
     location = url_for("api.list_media_licenses", asset_id=licence.asset_id)
     return jsonify(payload), 201, {"Location": location}

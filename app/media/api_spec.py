@@ -11,6 +11,7 @@ from typing import Any
 from app.api import MAX_PAGE
 from app.api.openapi import id_param, problems, query_param, ref
 from app.media.models import LicenseStatus, LicenseType, MediaKind, MediaState
+from app.payments.api_spec import STRIPE_JS_CONFIRM
 
 _PROBLEM_TEXT = {
     400: "Malformed request (body not a JSON object, bad page parameters)",
@@ -87,9 +88,9 @@ PATHS: dict[str, Any] = {
             "responses": {**_ok(ref("MediaLicenseList")), **_problems(401, 404)},
         },
         "post": {
-            "summary": "Buy a licence (business accounts). With `test_card` (local/test mode) "
-            "it is paid at once and active; otherwise it is pending and `client_secret` is for "
-            "Stripe.js.",
+            "summary": "Buy a licence (business accounts): it is pending until the PaymentIntent "
+            "(`client_secret` with `publishable_key`, for Stripe.js) succeeds.",
+            "description": STRIPE_JS_CONFIRM,
             "tags": ["media"],
             "parameters": ASSET,
             "requestBody": {
@@ -98,7 +99,7 @@ PATHS: dict[str, Any] = {
             },
             "responses": {
                 **_ok(ref("MediaLicensePurchase"), "201", "The licence"),
-                **_problems(400, 401, 402, 403, 404, 409, 415, 422, 502),
+                **_problems(400, 401, 403, 404, 409, 415, 422, 502),
             },
         },
     },
@@ -168,6 +169,7 @@ SCHEMAS: dict[str, Any] = {
                 **NULLABLE_STRING,
                 "description": "PaymentIntent client secret for Stripe.js (pending licences).",
             },
+            "publishable_key": {**STRING, "description": "For Stripe(...) in the browser."},
         }
     ),
     "MediaLicenseInput": {
@@ -176,7 +178,6 @@ SCHEMAS: dict[str, Any] = {
         "required": ["license_type"],
         "properties": {
             "license_type": {"type": "string", "enum": [t.value for t in LicenseType]},
-            "test_card": {"type": "string", "description": "A Stripe test card (local/test mode)."},
         },
     },
 }

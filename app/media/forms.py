@@ -1,5 +1,5 @@
 """Forms for the media pages. Field names equal the services' error keys (``file``, ``title``,
-``offer_id``, ``release_document``, ``reason``, ``license_type``, ``card_number``)."""
+``offer_id``, ``release_document``, ``reason``, ``license_type``)."""
 
 from __future__ import annotations
 
@@ -70,12 +70,6 @@ class ActionForm(FlaskForm):
 class LicenseForm(FlaskForm):
     license_type = SelectField(
         "Licence", choices=select_choices([("standard", "Standard"), ("enhanced", "Enhanced")])
-    )
-    card_number = StringField(
-        "Test card number",
-        default="4242 4242 4242 4242",
-        validators=[DataRequired(message="Enter a card number."), Length(max=32), _storable_check],
-        render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
 
 

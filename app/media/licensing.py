@@ -12,7 +12,7 @@ settlement path (app.settlement): the creator's clearance hold, then the transfe
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,8 +26,8 @@ from app.media.models import LicenseStatus, LicenseType, MediaAsset, MediaLicens
 from app.media.services import is_listed, prices
 from app.media.states import LICENSE, lock_license
 from app.payments import ledger
-from app.payments.funding import TEST_CARDS
-from app.payments.gateway import CardDeclined, PaymentGateway, PaymentIntentInfo
+from app.payments.gateway import PaymentGateway, PaymentIntentInfo
+from app.payments.purchases import Landing
 
 DOWNLOAD_SALT = "media-original-download"
 DOWNLOAD_MAX_AGE = 600  # seconds a download link stays valid
@@ -121,33 +121,34 @@ def start_purchase(
     return licence, intent
 
 
-def pay_with_test_card(
-    session: Session,
-    gateway: PaymentGateway,
-    asset_id: int,
-    *,
-    business: User,
-    license_type: str,
-    card_number: str,
-) -> MediaLicense:
-    """Local/test mode: buy a licence with one of Stripe's test cards (immediate sale).
+def resume_purchase(
+    session: Session, gateway: PaymentGateway, license_id: int, *, business: User
+) -> tuple[MediaLicense, PaymentIntentInfo]:
+    """A business's pending licence and its PaymentIntent, to pay on the checkout page.
 
-    Raises what ``start_purchase`` raises, ValidationFailed (not a test card), CardDeclined.
+    Raises NotFound (not theirs, or no PaymentIntent), GatewayError. An active licence is
+    returned with its (succeeded) PaymentIntent: the caller tells the buyer it is paid.
     """
-    number = card_number.replace(" ", "")
-    if number not in TEST_CARDS:
-        raise ValidationFailed({"card_number": ["Use one of Stripe's test card numbers."]})
-    licence, intent = start_purchase(
-        session, gateway, asset_id, business=business, license_type=license_type
+    licence = session.get(MediaLicense, license_id) if 0 < license_id <= MAX_ID else None
+    if licence is None or licence.licensee_id != business.id or not licence.payment_intent_id:
+        raise NotFound("No such licence.")
+    return licence, gateway.retrieve_payment_intent(licence.payment_intent_id)
+
+
+def landing(session: Session, payment_intent_id: str) -> Landing | None:
+    """Where the business pays this licence and lands once paid (None: not a licence's)."""
+    licence = session.scalar(
+        select(MediaLicense).where(MediaLicense.payment_intent_id == payment_intent_id)
     )
-    confirmed = gateway.confirm_payment_intent(
-        intent.id, payment_method=TEST_CARDS[number][0], idempotency_key=f"license-{licence.id}-pay"
+    if licence is None:
+        return None
+    return Landing(
+        kind="media_license",
+        buyer_id=licence.licensee_id,
+        pay_url=url_for("media.pay_license", license_id=licence.id),
+        done_url=url_for("media.my_licenses"),
+        paid_message="Licence bought. Download the original from My licences.",
     )
-    if confirmed.status != "succeeded":
-        raise CardDeclined("The card was declined. Try another card.")
-    result = confirm_purchase(session, gateway, confirmed.id)
-    assert result is not None
-    return result
 
 
 def confirm_purchase(

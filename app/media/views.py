@@ -31,11 +31,11 @@ from app.extensions import db, login_manager
 from app.forms import FORM_ERROR_STATUS, apply_errors
 from app.media import licensing, matching, royalties, services
 from app.media.forms import ActionForm, LicenseForm, RejectForm, UploadForm
-from app.media.models import MediaAsset
+from app.media.models import LicenseStatus, MediaAsset
 from app.media.storage import StorageError, storage_for
 from app.offers.models import Offer, OfferKind, OfferStatus
+from app.payments.checkout import checkout_for
 from app.payments.gateway import gateway_for
-from app.payments.settings import local_test_cards
 from app.web import attempt, get_owned_or_404, status_for
 
 bp = Blueprint("media", __name__)
@@ -87,7 +87,6 @@ def detail(asset_id: int) -> Page:
         can_buy=can_buy,
         owned=owned,
         form=LicenseForm() if can_buy else None,
-        local_cards=local_test_cards(),
         action_form=ActionForm(),
     )
 
@@ -191,29 +190,26 @@ def withdraw(asset_id: int) -> Response:
 @bp.post("/media/<int:asset_id>/license")
 @role_required(Role.BUSINESS)
 def buy(asset_id: int) -> Page | Response:
+    """Choose the licence; its PaymentIntent is made (once) and the card asked on the next page."""
     user = current()
     session = db.session()
     asset = services.visible_asset(session, asset_id, user)
     form = LicenseForm()
-    if not local_test_cards():
-        abort(404, description="Card payments on this page work in local/test mode only.")
     if form.validate_on_submit():
         try:
             with attempt():
-                licensing.pay_with_test_card(
+                licence, _intent = licensing.start_purchase(
                     session,
                     gateway_for(current_app),
                     asset.id,
                     business=user,
                     license_type=form.license_type.data or "",
-                    card_number=form.card_number.data or "",
                 )
         except DomainError as error:
             apply_errors(form, error)
             status = status_for(error)
         else:
-            flash("Licence bought. Download the original from My licences.", "success")
-            return redirect(url_for("media.my_licenses"))
+            return redirect(url_for("media.pay_license", license_id=licence.id), code=303)
     else:
         status = FORM_ERROR_STATUS
     context: dict[str, Any] = {
@@ -224,10 +220,27 @@ def buy(asset_id: int) -> Page | Response:
         "can_buy": True,
         "owned": [],
         "form": form,
-        "local_cards": True,
         "action_form": ActionForm(),
     }
     return render_template("media/detail.html", **context), status
+
+
+@bp.get("/licenses/<int:license_id>/pay")
+@role_required(Role.BUSINESS)
+def pay_license(license_id: int) -> Page | Response:
+    gateway = gateway_for(current_app)
+    licence, intent = licensing.resume_purchase(
+        db.session(), gateway, license_id, business=current()
+    )
+    if licence.status == LicenseStatus.ACTIVE:
+        flash("This licence is already paid. Download the original from My licences.", "info")
+        return redirect(url_for("media.my_licenses"))
+    context = {
+        "licence": licence,
+        "asset": licence.asset,
+        "checkout": checkout_for(intent, gateway),
+    }
+    return render_template("media/pay.html", **context)
 
 
 @bp.get("/my/licenses")

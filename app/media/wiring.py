@@ -9,4 +9,4 @@ from app.payments import purchases
 
 def register() -> None:
     settlement.register(payouts.LicensePayouts())
-    purchases.register("media_license", licensing.confirm_from_webhook)
+    purchases.register("media_license", licensing.confirm_from_webhook, licensing.landing)

@@ -19,10 +19,9 @@ from app.contracts.models import Contract
 from app.db import MAX_ID
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
-from app.payments import services
+from app.payments import checkout, services
 from app.payments.forms import storable
 from app.payments.models import Milestone
-from app.payments.settings import local_test_cards
 
 # --- serialisation --------------------------------------------------------------------------
 
@@ -184,25 +183,14 @@ def list_milestones(contract_id: int) -> Response:
 
 @bp.post("/milestones/<int:milestone_id>/fund")
 def fund_milestone(milestone_id: int) -> Response:
-    """The PaymentIntent to confirm with Stripe.js; or, with a test card, the funded milestone."""
+    """The PaymentIntent to confirm with Stripe.js (the same one on every call)."""
     user = api_user(Role.BUSINESS)
     body = json_body() if request.get_data(cache=True) else {}
-    values = _text_fields(body, {"test_card"}, set())
+    _text_fields(body, set(), set())  # no parameters: card details go to Stripe, never here
     milestone = _milestone(milestone_id, user)
-    session, gateway = db.session(), services.gateway_for(current_app)
-    if "test_card" in values:
-        if not local_test_cards():
-            raise ValidationFailed({"test_card": ["Test cards work only in local/test mode."]})
-        try:
-            funded = services.pay_with_test_card(
-                session, gateway, milestone.id, business=user, card_number=values["test_card"]
-            )
-        except ValidationFailed as error:
-            if error.field != "card_number":
-                raise
-            raise ValidationFailed({"test_card": [error.message]}) from error
-        return jsonify(milestone_json(funded))
-    intent = services.fund(session, gateway, milestone.id, business=user)
+    intent = services.fund(
+        db.session(), services.gateway_for(current_app), milestone.id, business=user
+    )
     return jsonify(
         milestone_id=intent.milestone_id,
         payment_intent_id=intent.payment_intent_id,
@@ -210,8 +198,20 @@ def fund_milestone(milestone_id: int) -> Response:
         publishable_key=intent.publishable_key,
         amount_minor=intent.amount_minor,
         currency=intent.currency,
-        test_cards=intent.test_cards,
     )
+
+
+@bp.post("/payments/<payment_intent_id>/sync")
+def sync_payment(payment_intent_id: str) -> Response:
+    """After confirming with Stripe.js: apply the PaymentIntent to its purchase now (what the
+    webhook does too; idempotent), and say whether it is paid."""
+    outcome = checkout.finish(
+        db.session(),
+        services.gateway_for(current_app),
+        payment_intent_id,
+        buyer=api_user(),
+    )
+    return jsonify(payment_intent_id=payment_intent_id, paid=outcome.paid, message=outcome.message)
 
 
 @bp.post("/milestones/<int:milestone_id>/deliver")

@@ -44,6 +44,30 @@ def _body(schema: str, *, required: bool = True) -> dict[str, Any]:
     return {"required": required, "content": {"application/json": {"schema": _ref(schema)}}}
 
 
+# How an integrator pays any purchase whose endpoint returns client_secret + publishable_key.
+STRIPE_JS_CONFIRM = """Card details never reach this API: confirm the PaymentIntent in the browser
+with Stripe.js (3-D Secure included), then tell us (or wait for Stripe's webhook):
+
+```js
+// <script src="https://js.stripe.com/v3/"></script>
+const stripe = Stripe(body.publishable_key);
+const card = stripe.elements().create('card');
+card.mount('#card-element');
+const {paymentIntent, error} = await stripe.confirmCardPayment(body.client_secret, {
+  payment_method: {card},
+});
+if (error) {
+  showError(error.message);  // declined, or 3-D Secure failed: try another card
+} else {
+  await fetch(`/api/v1/payments/${paymentIntent.id}/sync`, {
+    method: 'POST', headers: {Authorization: `Bearer ${token}`},
+  });  // -> {"paid": true, ...}; the payment_intent.succeeded webhook does the same
+}
+```
+
+Calling the endpoint again returns the same PaymentIntent (never a second charge)."""
+
+
 def _op(
     summary: str,
     responses: dict[str, Any],
@@ -51,8 +75,11 @@ def _op(
     params: list[dict[str, Any]] | None = None,
     body: dict[str, Any] | None = None,
     tag: str = "contracts",
+    description: str | None = None,
 ) -> dict[str, Any]:
     operation: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": responses}
+    if description:
+        operation["description"] = description
     if params:
         operation["parameters"] = params
     if body:
@@ -90,19 +117,38 @@ PATHS: dict[str, Any] = {
     },
     "/milestones/{milestone_id}/fund": {
         "post": _op(
-            "Start paying a pending milestone (the contract's business). Returns the "
-            "PaymentIntent to confirm with Stripe.js; in local/test mode, `test_card` (one of "
-            "Stripe's test card numbers) pays at once and returns the funded milestone.",
+            "Start (or resume) paying a pending milestone (the contract's business). Returns "
+            "the PaymentIntent to confirm with Stripe.js.",
             {
-                **_ok(
-                    {"anyOf": [_ref("FundingIntent"), _ref("Milestone")]},
-                    "A FundingIntent, or the funded Milestone when `test_card` was sent",
-                ),
-                **_problems(400, 401, 402, 403, 404, 409, 415, 422, 502),
+                **_ok(_ref("FundingIntent"), "The milestone's PaymentIntent"),
+                **_problems(400, 401, 403, 404, 409, 415, 422, 502),
             },
             params=MILESTONE,
             body=_body("FundInput", required=False),
             tag="milestones",
+            description=STRIPE_JS_CONFIRM,
+        )
+    },
+    "/payments/{payment_intent_id}/sync": {
+        "post": _op(
+            "After confirming with Stripe.js: apply the PaymentIntent to its purchase "
+            "(milestone, licence or contest prize) now and say whether it is paid. "
+            "Idempotent, like the webhook that does the same.",
+            {
+                **_ok(_ref("PaymentSync")),
+                **_problems(401, 404, 409, 502),
+            },
+            params=[
+                {
+                    "name": "payment_intent_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "description": "The PaymentIntent id from the purchase endpoint.",
+                }
+            ],
+            tag="milestones",
+            description=STRIPE_JS_CONFIRM,
         )
     },
     "/milestones/{milestone_id}/deliver": {
@@ -251,22 +297,19 @@ SCHEMAS: dict[str, Any] = {
             "publishable_key": STRING,
             "amount_minor": INT,
             "currency": STRING,
-            "test_cards": {
-                "type": "object",
-                "description": "Local/test mode only: test card number -> expected outcome.",
-                "additionalProperties": STRING,
-            },
         }
     ),
-    "FundInput": _input(
+    "FundInput": _input({}, []),
+    "PaymentSync": _object(
         {
-            "test_card": {
+            "payment_intent_id": STRING,
+            "paid": {"type": "boolean"},
+            "message": {
                 "type": "string",
-                "description": "Local/test mode only: a Stripe test card number, e.g. "
-                "4242424242424242 (succeeds) or 4000000000000341 (declined).",
-            }
-        },
-        [],
+                "description": "What the buyer is told (a decline or 3-D Secure failure says "
+                "so; nothing was charged then).",
+            },
+        }
     ),
     "DeliverInput": _input(
         {

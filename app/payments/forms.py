@@ -1,5 +1,5 @@
 """Forms for the payment pages. Field names equal the services' error keys (``note``,
-``message``, ``card_number``), so domain errors land next to the right field."""
+``message``), so domain errors land next to the right field."""
 
 from __future__ import annotations
 
@@ -36,16 +36,6 @@ def _storable_check(form: Any, field: Any) -> None:
 
 class ActionForm(FlaskForm):
     """A button that only needs its CSRF token (accept, set up payouts)."""
-
-
-class TestCardForm(FlaskForm):
-    __test__ = False  # not a pytest class
-
-    card_number = StringField(
-        "Card number",
-        validators=[DataRequired(message="Enter a card number."), Length(max=32), _storable_check],
-        render_kw={"inputmode": "numeric", "autocomplete": "off"},
-    )
 
 
 class DeliverForm(FlaskForm):

@@ -1,15 +1,16 @@
 """Funding a milestone: a PaymentIntent on the platform account, then ``confirm_funding``.
 
-The business pays with Stripe.js (or, in local mode, one of Stripe's test cards confirmed by
-the server). The milestone becomes funded in ``confirm_funding``, reached from the confirmed
-response and from the payment_intent.succeeded webhook; both may run, in any order, and book
-the money once (row lock + idempotent transition + unique ledger key).
+The business pays with Stripe.js in the browser (app.payments.checkout). The milestone becomes
+funded in ``confirm_funding``, reached from the return page and from the
+payment_intent.succeeded webhook; both may run, in any order, and book the money once (row
+lock + idempotent transition + unique ledger key).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,16 +20,10 @@ from app.contracts.models import ContractStatus
 from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from app.money import MoneyError, check_amount, check_currency
 from app.payments import ledger
-from app.payments.gateway import CardDeclined, PaymentGateway, PaymentIntentInfo
+from app.payments.gateway import PaymentGateway, PaymentIntentInfo
 from app.payments.models import Milestone, MilestoneState
+from app.payments.purchases import Landing
 from app.payments.states import MILESTONE, lock_milestone
-
-# Stripe's documented test cards and the test PaymentMethods they correspond to.
-TEST_CARDS: dict[str, tuple[str, str]] = {
-    "4242424242424242": ("pm_card_visa", "Visa, succeeds"),
-    "4000000000000002": ("pm_card_visa_chargeDeclined", "Visa, declined"),
-    "4000000000000341": ("pm_card_chargeCustomerFail", "Attaches, then the charge fails"),
-}
 
 
 @dataclass(frozen=True)
@@ -41,7 +36,6 @@ class FundingIntent:
     publishable_key: str
     amount_minor: int
     currency: str
-    test_cards: dict[str, str] = field(default_factory=dict)
 
 
 def transfer_group(contract_id: int) -> str:
@@ -74,6 +68,21 @@ def fund(
     pending), ValidationFailed (bad amount/currency), GatewayError. Stores the PaymentIntent id
     on the milestone; calling it again returns the same PaymentIntent.
     """
+    milestone, intent = start(session, gateway, milestone_id, business=business)
+    return FundingIntent(
+        milestone_id=milestone.id,
+        payment_intent_id=intent.id,
+        client_secret=intent.client_secret,
+        publishable_key=gateway.publishable_key,
+        amount_minor=intent.amount,
+        currency=intent.currency,
+    )
+
+
+def start(
+    session: Session, gateway: PaymentGateway, milestone_id: int, *, business: User
+) -> tuple[Milestone, PaymentIntentInfo]:
+    """The pending milestone and its PaymentIntent, created once (raises what ``fund`` does)."""
     milestone = _owned_pending(session, milestone_id, business)
     if milestone.payment_intent_id:
         intent = gateway.retrieve_payment_intent(milestone.payment_intent_id)
@@ -95,49 +104,7 @@ def fund(
         )
         milestone.payment_intent_id = intent.id
         session.flush()
-    from app.payments.settings import local_test_cards
-
-    return FundingIntent(
-        milestone_id=milestone.id,
-        payment_intent_id=intent.id,
-        client_secret=intent.client_secret,
-        publishable_key=gateway.publishable_key,
-        amount_minor=intent.amount,
-        currency=intent.currency,
-        test_cards={n: label for n, (_pm, label) in TEST_CARDS.items()}
-        if local_test_cards()
-        else {},
-    )
-
-
-def pay_with_test_card(
-    session: Session,
-    gateway: PaymentGateway,
-    milestone_id: int,
-    *,
-    business: User,
-    card_number: str,
-) -> Milestone:
-    """Local/test mode: confirm the milestone's PaymentIntent with a Stripe test card.
-
-    Raises what ``fund`` raises, ValidationFailed (not a test card), CardDeclined (402; the
-    milestone stays pending and can be paid again). On success the milestone is funded.
-    """
-    number = card_number.replace(" ", "")
-    if number not in TEST_CARDS:
-        raise ValidationFailed("Use one of Stripe's test card numbers.", field="card_number")
-    intent = fund(session, gateway, milestone_id, business=business)
-    payment_method = TEST_CARDS[number][0]
-    confirmed = gateway.confirm_payment_intent(
-        intent.payment_intent_id,
-        payment_method=payment_method,
-        idempotency_key=f"milestone-{milestone_id}-pay",
-    )
-    if confirmed.status != "succeeded":
-        raise CardDeclined("The card was declined. Try another card.")
-    milestone = confirm_funding(session, gateway, confirmed.id)
-    assert milestone is not None
-    return milestone
+    return milestone, intent
 
 
 def confirm_from_webhook(
@@ -151,6 +118,22 @@ def confirm_from_webhook(
         return None
     milestone = confirm_funding(session, gateway, payment_intent_id)
     return None if milestone is None else f"milestone {milestone.id} {milestone.state}"
+
+
+def landing(session: Session, payment_intent_id: str) -> Landing | None:
+    """Where the business pays this milestone and lands once paid (None: not a milestone's)."""
+    milestone = session.scalar(
+        select(Milestone).where(Milestone.payment_intent_id == payment_intent_id)
+    )
+    if milestone is None:
+        return None
+    return Landing(
+        kind="milestone",
+        buyer_id=milestone.contract.business_id,
+        pay_url=url_for("payments.fund", milestone_id=milestone.id),
+        done_url=url_for("contracts.detail", contract_id=milestone.contract_id),
+        paid_message=f"Payment received: “{milestone.title}” is funded.",
+    )
 
 
 def _milestone_for(session: Session, intent: PaymentIntentInfo) -> Milestone | None:

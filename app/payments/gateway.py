@@ -41,6 +41,8 @@ class PaymentIntentInfo:
     client_secret: str | None
     charge_id: str | None
     metadata: dict[str, str]
+    # Why the last attempt failed (a decline, a failed 3-D Secure), as Stripe words it.
+    last_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,10 +79,6 @@ class PaymentGateway(Protocol):
 
     def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo: ...
 
-    def confirm_payment_intent(
-        self, payment_intent_id: str, *, payment_method: str, idempotency_key: str
-    ) -> PaymentIntentInfo: ...
-
     def cancel_payment_intent(
         self, payment_intent_id: str, *, idempotency_key: str
     ) -> PaymentIntentInfo: ...
@@ -116,6 +114,15 @@ class PaymentGateway(Protocol):
     def create_transfer_reversal(
         self, transfer_id: str, *, amount: int, metadata: dict[str, str], idempotency_key: str
     ) -> str: ...
+
+
+def _error_message(error: Any) -> str | None:
+    if not error:
+        return None
+    message = getattr(error, "message", None)
+    if message is None and isinstance(error, dict):
+        message = error.get("message")
+    return str(message)[:300] if message else "The last payment attempt failed."
 
 
 def _charge_id(value: Any) -> str | None:
@@ -176,6 +183,7 @@ class StripeGateway:
             client_secret=getattr(pi, "client_secret", None),
             charge_id=_charge_id(getattr(pi, "latest_charge", None)),
             metadata={k: str(v) for k, v in (pi.metadata.to_dict() if pi.metadata else {}).items()},
+            last_error=_error_message(getattr(pi, "last_payment_error", None)),
         )
 
     @staticmethod
@@ -216,23 +224,6 @@ class StripeGateway:
 
     def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo:
         return self._intent(self._call(self.client.v1.payment_intents.retrieve, payment_intent_id))
-
-    def confirm_payment_intent(
-        self, payment_intent_id: str, *, payment_method: str, idempotency_key: str
-    ) -> PaymentIntentInfo:
-        # Attach the method, then confirm (what Stripe.js does in the browser).
-        self._call(
-            self.client.v1.payment_intents.update,
-            payment_intent_id,
-            {"payment_method": payment_method},
-            options={"idempotency_key": idempotency_key + "-method-" + payment_method},
-        )
-        pi = self._call(
-            self.client.v1.payment_intents.confirm,
-            payment_intent_id,
-            options={"idempotency_key": idempotency_key + "-confirm-" + payment_method},
-        )
-        return self._intent(pi)
 
     def cancel_payment_intent(
         self, payment_intent_id: str, *, idempotency_key: str

@@ -1,11 +1,12 @@
 """Everything the platform charges a card for (milestone funding, licences, contest prizes),
-registered by its domain at start-up, so a Stripe event about a PaymentIntent reaches its
-owner without payments importing the domains built on it.
+registered by its domain at start-up, so a Stripe event about a PaymentIntent, and the browser
+coming back from Stripe.js, reach its owner without payments importing the domains built on it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -14,11 +15,29 @@ from app.payments.gateway import PaymentGateway
 # (session, gateway, PaymentIntent id) -> a short outcome, or None when the PaymentIntent is
 # not one of this kind's (looked up in our database first, so a foreign one costs no call).
 Confirm = Callable[[Session, PaymentGateway, str], "str | None"]
+
+
+@dataclass(frozen=True)
+class Landing:
+    """Where a purchase's buyer pays and where they land once it is paid."""
+
+    kind: str
+    buyer_id: int
+    pay_url: str
+    done_url: str
+    paid_message: str
+
+
+# (session, PaymentIntent id) -> its purchase's Landing, or None when not this kind's.
+Locate = Callable[[Session, str], "Landing | None"]
 _confirmers: dict[str, Confirm] = {}
+_locators: dict[str, Locate] = {}
 
 
-def register(kind: str, confirm: Confirm) -> None:
+def register(kind: str, confirm: Confirm, locate: Locate | None = None) -> None:
     _confirmers[kind] = confirm
+    if locate is not None:
+        _locators[kind] = locate
 
 
 def confirm(session: Session, gateway: PaymentGateway, payment_intent_id: str) -> str:
@@ -28,3 +47,12 @@ def confirm(session: Session, gateway: PaymentGateway, payment_intent_id: str) -
         if outcome is not None:
             return outcome
     return "not ours"
+
+
+def locate(session: Session, payment_intent_id: str) -> Landing | None:
+    """The purchase a PaymentIntent of ours pays for, or None (unknown to us)."""
+    for locate_kind in _locators.values():
+        landing = locate_kind(session, payment_intent_id)
+        if landing is not None:
+            return landing
+    return None

@@ -9,14 +9,8 @@ from __future__ import annotations
 
 from app.payments.delivery import accept, auto_accept, deliver, release, request_changes
 from app.payments.fees import Terms, terms_for, terms_for_score
-from app.payments.funding import (
-    TEST_CARDS,
-    FundingIntent,
-    cancel,
-    confirm_funding,
-    fund,
-    pay_with_test_card,
-)
+from app.payments.funding import FundingIntent, cancel, confirm_funding, fund
+from app.payments.funding import start as start_funding
 from app.payments.gateway import CardDeclined, GatewayError, PaymentGateway, gateway_for
 from app.payments.milestones import MilestonePlan, create_for_contract, milestones_of, split
 from app.payments.payouts import (
@@ -30,7 +24,6 @@ from app.payments.refunds import refund
 from app.payments.reports import Earnings, PaymentRow, earnings, payment_history
 
 __all__ = [
-    "TEST_CARDS",
     "CardDeclined",
     "Earnings",
     "FundingIntent",
@@ -52,13 +45,13 @@ __all__ = [
     "gateway_for",
     "milestones_of",
     "pay_out",
-    "pay_with_test_card",
     "payment_history",
     "refresh_account",
     "refund",
     "release",
     "request_changes",
     "split",
+    "start_funding",
     "start_onboarding",
     "terms_for",
     "terms_for_score",

@@ -11,7 +11,6 @@ DEFAULTS: dict[str, Any] = {
     "PAYMENTS_REVIEW_WINDOW_DAYS": 7,
     "PAYMENTS_MAX_REVISIONS": 3,
     "PAYMENTS_TRANSFER_MAX_ATTEMPTS": 8,
-    "PAYMENTS_LOCAL_TEST_CARDS": None,  # None -> on when STRIPE_API_BASE is set (emulator)
 }
 
 
@@ -25,10 +24,3 @@ def review_window() -> timedelta:
     days = float(setting("PAYMENTS_REVIEW_WINDOW_DAYS"))
     # Review window + longest hold must stay well inside Stripe's ~90 day window.
     return timedelta(days=min(max(days, 0.0), 30.0))
-
-
-def local_test_cards() -> bool:
-    value = setting("PAYMENTS_LOCAL_TEST_CARDS")
-    if value is None:
-        return has_app_context() and bool(current_app.config.get("STRIPE_API_BASE"))
-    return bool(value)

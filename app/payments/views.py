@@ -30,19 +30,11 @@ from app.accounts.models import Role, User
 from app.contracts.models import Contract, ContractStatus
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
-from app.forms import FORM_ERROR_STATUS, apply_errors
-from app.payments import services
-from app.payments.forms import (
-    ActionForm,
-    ChangesForm,
-    DeliverForm,
-    RefundForm,
-    SplitForm,
-    TestCardForm,
-)
+from app.forms import FORM_ERROR_STATUS
+from app.payments import checkout, services
+from app.payments.forms import ActionForm, ChangesForm, DeliverForm, RefundForm, SplitForm
 from app.payments.models import ConnectedAccount, Milestone, MilestoneState
-from app.payments.settings import local_test_cards
-from app.web import CONTENT_SECURITY_POLICY, attempt, load_or_404, status_for, submit
+from app.web import attempt, content_security_policy, load_or_404, status_for, submit
 
 bp = Blueprint("payments", __name__)
 
@@ -143,7 +135,7 @@ def split(contract_id: int) -> Page | Response:
 # --- funding --------------------------------------------------------------------------------
 
 
-@bp.route("/milestones/<int:milestone_id>/fund", methods=["GET", "POST"])
+@bp.get("/milestones/<int:milestone_id>/fund")
 @login_required
 def fund(milestone_id: int) -> Page | Response:
     user = current()
@@ -151,39 +143,25 @@ def fund(milestone_id: int) -> Page | Response:
     if milestone.state != S.PENDING:
         flash(f"This milestone is already {milestone.state}.", "info")
         return _back(milestone)
-    form = TestCardForm()
-    local = local_test_cards()
-    intent = None
-    status = 200
-    if local:
-        test_cards = {n: label for n, (_pm, label) in services.TEST_CARDS.items()}
-        if form.validate_on_submit():
-            try:
-                with attempt():
-                    services.pay_with_test_card(
-                        db.session(),
-                        services.gateway_for(current_app),
-                        milestone.id,
-                        business=user,
-                        card_number=form.card_number.data or "",
-                    )
-            except DomainError as error:
-                apply_errors(form, error)
-            else:
-                flash("Payment received: the milestone is funded.", "success")
-                return _back(milestone)
-        status = FORM_ERROR_STATUS if form.is_submitted() else 200
-    else:
-        # Real Stripe: the card is collected by Stripe.js with this PaymentIntent's secret.
-        test_cards = {}
-        if request.method == "POST":
-            flash("Card payments on this server need the Stripe.js integration.", "error")
-            status = 400
-        intent = services.fund(
-            db.session(), services.gateway_for(current_app), milestone.id, business=user
-        )
-    context = {"milestone": milestone, "form": form, "local": local, "intent": intent}
-    return render_template("payments/fund.html", test_cards=test_cards, **context), status
+    gateway = services.gateway_for(current_app)
+    _funded, intent = services.start_funding(db.session(), gateway, milestone.id, business=user)
+    context = {"milestone": milestone, "checkout": checkout.checkout_for(intent, gateway)}
+    return render_template("payments/fund.html", **context)
+
+
+@bp.get("/payments/return")
+@login_required
+def checkout_return() -> Response:
+    """Where Stripe.js sends the buyer of any purchase: book it (if the webhook has not) and
+    land on the purchase's page with the outcome."""
+    outcome = checkout.finish(
+        db.session(),
+        services.gateway_for(current_app),
+        request.args.get("payment_intent", ""),
+        buyer=current(),
+    )
+    flash(outcome.message, outcome.level)
+    return redirect(outcome.url, code=303)
 
 
 # --- delivered files ------------------------------------------------------------------------
@@ -345,7 +323,7 @@ def earnings() -> Response:
     response = current_app.make_response(page)
     # "Set up payouts" posts here and is redirected to the account link; browsers apply
     # form-action to that redirect, so this page allows the link's origin as well.
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+    response.headers["Content-Security-Policy"] = content_security_policy().replace(
         "form-action 'self'", f"form-action 'self' {_onboarding_origin()}"
     )
     return response

@@ -16,10 +16,10 @@ from app.errors import ValidationFailed
 from app.jobs import run_due
 from app.payments import ledger
 from app.payments.models import Milestone, MilestoneState
+from tests.checkout_support import VISA, api_pay_milestone
 from tests.factories import api_token, make_business, make_user, published_influencer_offer
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-VISA = "4242424242424242"
 GOOD = "New roast is out ☕ #ad"
 URL = "https://www.instagram.com/p/Cx123abc/"
 
@@ -46,13 +46,8 @@ def _setup(session: Session, client) -> dict:
 
 
 def _fund(client, ctx) -> None:
-    response = client.post(
-        f"/api/v1/milestones/{ctx['c']['milestone_id']}/fund",
-        json={"test_card": VISA},
-        headers=ctx["biz"],
-    )
-    assert response.status_code == 200, response.json
-    assert response.json["state"] == "funded" and response.json["amount_minor"] == 55_000
+    intent, synced = api_pay_milestone(client, ctx["c"]["milestone_id"], ctx["biz"], VISA)
+    assert synced["paid"] is True and intent["amount_minor"] == 55_000
 
 
 def _draft(client, ctx, caption: str = GOOD) -> None:

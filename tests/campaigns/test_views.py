@@ -14,10 +14,10 @@ from app.audit import AuditEvent
 from app.campaigns.models import Campaign, CampaignViolation
 from app.payments import ledger
 from app.payments.models import Milestone
+from tests.checkout_support import VISA, pay_page
 from tests.factories import login, make_business, make_user, published_influencer_offer
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-VISA = "4242424242424242"
 GOOD = "New roast is out ☕ #ad"
 URL = "https://www.instagram.com/p/Cx123abc/"
 
@@ -61,8 +61,8 @@ def _funded_with_draft(session: Session, client, caption: str = GOOD) -> dict:
     c = ctx["c"]
     page = client.get(f"/campaigns/{c.id}")
     assert f'href="/milestones/{c.milestone_id}/fund"' in page.text
-    funded = client.post(f"/milestones/{c.milestone_id}/fund", data={"card_number": VISA})
-    assert funded.status_code == 302, funded.text[:500]
+    funded = pay_page(client, f"/milestones/{c.milestone_id}/fund", VISA)
+    assert funded.status_code == 303, funded.text[:500]
     _switch(client, ctx["creator"])
     drafted = client.post(
         f"/campaigns/{c.id}/draft",

@@ -13,12 +13,12 @@ from app import clock
 from app.contests.models import Contest, ContestAward
 from app.jobs import run_due
 from app.payments import ledger
+from tests.checkout_support import VISA, stripe_js_confirm
 from tests.factories import api_token, make_business, make_creator
 from tests.payments.helpers import onboard
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DEADLINE = T0 + timedelta(days=10)
-VISA = "4242424242424242"
 
 
 @pytest.fixture()
@@ -45,9 +45,10 @@ def _contest(session: Session, client, prize: int = 30_000) -> tuple[dict, dict,
     )
     assert response.status_code == 201, response.json
     contest = response.json
-    funded = client.post(
-        f"/api/v1/contests/{contest['id']}/fund", json={"test_card": VISA}, headers=biz
-    )
+    started = client.post(f"/api/v1/contests/{contest['id']}/fund", headers=biz)
+    assert started.status_code == 200, started.json
+    assert stripe_js_confirm(started.json["client_secret"], VISA)["status"] == "succeeded"
+    funded = client.post(f"/api/v1/contests/{contest['id']}/confirm-funding", headers=biz)
     assert funded.status_code == 200, funded.json
     assert funded.json["state"] == "open"
     assert ledger.balance(session, ledger.escrow_contest(contest["id"]), "USD") == prize
@@ -204,12 +205,7 @@ def test_non_parties_get_404_and_nothing_changes(session, client, gateway, froze
         headers=api_token(session, business),
     ).json
     assert client.get(f"/api/v1/contests/{draft['id']}", headers=headers).status_code == 404
-    assert (
-        client.post(
-            f"/api/v1/contests/{draft['id']}/fund", json={"test_card": VISA}, headers=headers
-        ).status_code
-        == 404
-    )
+    assert client.post(f"/api/v1/contests/{draft['id']}/fund", headers=headers).status_code == 404
     session.expire_all()
     assert (ledger.snapshot(session), len(_awards(session, cid))) == before
     assert session.scalar(select(func.count()).select_from(ContestAward)) == 0

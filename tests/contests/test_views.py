@@ -14,11 +14,10 @@ from app import clock
 from app.audit import AuditEvent
 from app.contests.models import Contest, ContestAward, ContestEntry
 from app.payments import ledger
+from tests.checkout_support import DECLINED, VISA, pay_page
 from tests.factories import login, make_business, make_creator
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-VISA = "4242424242424242"
-DECLINED = "4000000000000341"
 
 
 @pytest.fixture()
@@ -62,9 +61,10 @@ def _open_contest(session: Session, client) -> tuple[Contest, object]:
     assert created.status_code == 303, created.text[:800]
     contest = session.scalars(select(Contest).where(Contest.business_id == business.id)).one()
     assert created.headers["Location"].endswith(f"/contests/{contest.id}/fund")
-    assert "4242 4242 4242 4242" in client.get(f"/contests/{contest.id}/fund").text
-    paid = client.post(f"/contests/{contest.id}/fund", data={"card_number": VISA})
+    assert 'id="card-element"' in client.get(f"/contests/{contest.id}/fund").text
+    paid = pay_page(client, f"/contests/{contest.id}/fund", VISA)
     assert paid.status_code == 303, paid.text[:800]
+    assert paid.headers["Location"].endswith(f"/contests/{contest.id}")
     session.expire_all()
     assert session.get(Contest, contest.id).state == "open"
     assert ledger.balance(session, ledger.escrow_contest(contest.id), "USD") == 30_000
@@ -134,10 +134,13 @@ def test_declined_card_and_bad_input_change_nothing(session, client, frozen) -> 
     client.post("/contests/new", data=FORM)
     contest = session.scalars(select(Contest).where(Contest.business_id == business.id)).one()
     before = _counts(session)
-    declined = client.post(f"/contests/{contest.id}/fund", data={"card_number": DECLINED})
-    assert declined.status_code == 422 and "declined" in declined.text
-    unknown = client.post(f"/contests/{contest.id}/fund", data={"card_number": "1234"})
-    assert unknown.status_code == 422 and 'id="card_number-error"' in unknown.text
+    declined = pay_page(client, f"/contests/{contest.id}/fund", DECLINED)
+    assert declined.headers["Location"].endswith(f"/contests/{contest.id}/fund")
+    assert "declined" in client.get(declined.headers["Location"]).text
+    # No card is ever posted to us.
+    assert (
+        client.post(f"/contests/{contest.id}/fund", data={"card_number": VISA}).status_code == 405
+    )
     session.expire_all()
     assert session.get(Contest, contest.id).state == "draft"
     assert _counts(session) == before
@@ -159,7 +162,7 @@ def test_drafts_are_private_and_non_owners_get_404(session, client, frozen) -> N
     before = _counts(session)
     assert client.get(f"/contests/{draft.id}").status_code == 404
     assert client.get(f"/contests/{draft.id}/fund").status_code == 404
-    assert client.post(f"/contests/{draft.id}/fund", data={"card_number": VISA}).status_code == 404
+    assert client.get(f"/contests/{draft.id}/fund").status_code == 404
     assert client.post(f"/contests/{draft.id}/entries", data={"text": "x"}).status_code == 404
     page = client.get(f"/contests/{contest.id}")
     assert page.status_code == 200 and "Mine" not in page.text  # entries stay private

@@ -66,6 +66,73 @@ class Page:
 
         WebDriverWait(self.driver, 15).until(left_old_page)
 
+    # --- the Stripe.js card field (the emulator's Element: plain inputs in #card-element) ----
+
+    def type_card(self, number: str, month: str = "12", year: str = "34", cvc: str = "123") -> None:
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        def field(name: str) -> Any:
+            selector = f"#card-element input[data-stripe-field='{name}']"
+            return WebDriverWait(self.driver, 10).until(
+                lambda d: d.find_element("css selector", selector)
+            )
+
+        for name, value in (("number", number), ("exp_month", month), ("exp_year", year)):
+            field(name).clear()
+            field(name).send_keys(value)
+        field("cvc").clear()
+        field("cvc").send_keys(cvc)
+
+    def pay(self) -> None:
+        """Press the checkout's Pay button and wait for the page the payment lands on."""
+        self._click_and_wait(self._pay_button())
+
+    def start_paying(self, *, double_click: bool = False) -> None:
+        """Press Pay (twice, quickly, if asked) without waiting: 3-D Secure or an inline
+        error keeps the browser on this page."""
+        button = self._pay_button()
+        if double_click:
+            from selenium.webdriver import ActionChains
+
+            ActionChains(self.driver).double_click(button).perform()
+        else:
+            button.click()
+
+    def _pay_button(self) -> Any:
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        return WebDriverWait(self.driver, 10).until(
+            lambda d: (b := d.find_element("id", "pay-button")).is_enabled() and b
+        )
+
+    def answer_three_d_secure(self, complete: bool) -> None:
+        """The 3-D Secure challenge: complete it (the browser then lands on the next page) or
+        fail it (the page stays, with the error under the card field)."""
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        label = "Complete authentication" if complete else "Fail authentication"
+        button = WebDriverWait(self.driver, 10).until(
+            lambda d: d.find_element("xpath", f"//button[normalize-space()='{label}']")
+        )
+        if complete:
+            self._click_and_wait(button)
+        else:
+            button.click()
+
+    def card_error(self) -> str:
+        """The inline error under the card field, once there is one."""
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        return str(
+            WebDriverWait(self.driver, 15).until(
+                lambda d: (
+                    d.find_element("id", "card-errors").text.strip()
+                    and d.find_element("id", "pay-button").is_enabled()
+                    and d.find_element("id", "card-errors").text.strip()
+                )
+            )
+        )
+
     @property
     def text(self) -> str:
         return self.driver.find_element("tag name", "body").text

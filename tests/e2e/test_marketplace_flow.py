@@ -2,8 +2,9 @@
 
 Creator signs up and publishes an offer; a business signs up, posts a brief, sees the
 creator recommended, invites them, accepts their proposal, funds the milestone with a test
-card; the creator delivers, the business accepts, and the creator's earnings page shows the
-clearance hold. Screenshots of the main pages land in test-artifacts/screenshots/.
+card typed into the Stripe.js field; the creator delivers, the business accepts, and the
+creator's earnings page shows the clearance hold. Screenshots of the main pages land in
+test-artifacts/screenshots/.
 """
 
 from __future__ import annotations
@@ -95,8 +96,8 @@ def test_hire_fund_deliver_accept_in_a_browser(
     assert page.path.startswith("/contracts/"), page.path
     contract_path = page.path
     page.press_containing("Fund")
-    page.fill("card_number", "4242 4242 4242 4242")
-    page.press_containing("Pay")
+    page.type_card("4242 4242 4242 4242")  # into the Stripe.js card field
+    page.pay()
     assert "funded" in page.text.lower()
     page.screenshot("04-milestone-funded")
 

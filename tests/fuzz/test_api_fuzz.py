@@ -33,6 +33,7 @@ from app.contracts import services as contracts
 from app.payments import ledger
 from app.payments import services as payments
 from app.payments.gateway import PaymentGateway
+from tests.checkout_support import pay_milestone
 from tests.factories import make_brief, make_business, make_creator, make_offer, make_proposal
 from tests.payments.helpers import VISA
 
@@ -86,7 +87,7 @@ def build_world(session: Session, gateway: PaymentGateway) -> dict[str, Any]:
     )
     ordered = contracts.create_from_package(session, offers[0], "standard", business=business)
     funded = payments.milestones_of(session, ordered.id)[0]
-    payments.pay_with_test_card(session, gateway, funded.id, business=business, card_number=VISA)
+    pay_milestone(session, gateway, funded.id, business, VISA)
     tokens: dict[str, dict[str, str]] = {"anonymous": {}}
     for role, user in (("business", business), ("creator", creator), ("stranger", stranger)):
         _token, secret = accounts.create_api_token(session, user, name="fuzz")

@@ -17,12 +17,12 @@ from app.campaigns import services as campaigns
 from app.contests import services as contests
 from app.devtools.stripe_emulator import EmulatorProcess
 from app.errors import InvalidTransition
-from app.media import licensing
 from app.moderation import services as moderation
 from app.payments import ledger
 from app.payments import services as payments
 from app.payments.gateway import PaymentGateway
 from app.settlement.models import Payout, PayoutState
+from tests.checkout_support import pay_contest, pay_licence, pay_milestone
 from tests.factories import make_business, make_creator, make_user, published_influencer_offer
 from tests.media.helpers import VISA, published_asset
 from tests.payments.helpers import assert_ledger_ok, delivered_milestone, onboard, stripe_client
@@ -43,14 +43,7 @@ def _milestone_sale(session: Session, gateway: PaymentGateway, creator: User) ->
 
 def _licence_sale(session: Session, gateway: PaymentGateway, creator: User, storage: Any) -> None:
     asset = published_asset(session, storage, creator=creator)
-    licensing.pay_with_test_card(
-        session,
-        gateway,
-        asset.id,
-        business=make_business(session),
-        license_type="standard",
-        card_number=VISA,
-    )
+    pay_licence(session, gateway, asset.id, make_business(session), "standard", VISA)
 
 
 def _contest_award(session: Session, gateway: PaymentGateway, creator: User) -> None:
@@ -68,7 +61,7 @@ def _contest_award(session: Session, gateway: PaymentGateway, creator: User) -> 
             judging_days=3,
         ),
     )
-    contests.pay_with_test_card(session, gateway, contest.id, business, VISA)
+    pay_contest(session, gateway, contest.id, business, VISA)
     entry = contests.enter(session, contest.id, creator, text="A fox in a cup")
     contests.pick_finalists(session, contest.id, business, [entry.id])
     clock.advance(timedelta(days=2, minutes=1))
@@ -80,9 +73,7 @@ def _campaign_order(session: Session, gateway: PaymentGateway, creator: User) ->
     offer = published_influencer_offer(session, creator=creator)
     business = make_business(session)
     campaign = campaigns.order(session, offer, business, ["post"])
-    payments.pay_with_test_card(
-        session, gateway, campaign.milestone_id, business=business, card_number=VISA
-    )
+    pay_milestone(session, gateway, campaign.milestone_id, business, VISA)
     session.commit()
     caption = "Our new roast #ad"
     campaigns.submit_draft(session, campaign.id, creator, text="Reel", caption=caption)

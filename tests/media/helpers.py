@@ -18,9 +18,10 @@ from app.db import Base
 from app.media import services
 from app.media.models import MediaAsset
 from app.media.storage import MediaStorage
+from tests import checkout_support
 from tests.factories import make_creator, make_offer, make_user
 
-VISA = "4242424242424242"
+VISA = checkout_support.VISA
 
 
 def picture(seed: int = 1, size: tuple[int, int] = (640, 480)) -> Image.Image:

@@ -13,6 +13,7 @@ from app.errors import Conflict, NotFound, PermissionDenied
 from app.media import licensing, services
 from app.media.models import LicenseStatus, MediaLicense
 from app.payments import ledger
+from tests.checkout_support import DECLINED, pay_licence, pay_page
 from tests.factories import api_token, login, make_business, make_creator, make_user
 from tests.media.helpers import (
     VISA,
@@ -68,10 +69,10 @@ def test_upload_review_publish_license_download(app, session, storage, gateway):
     buyer = _client(app)
     login(buyer, business)
     before = ledger.snapshot(session)
-    response = buyer.post(
-        f"/media/{asset.id}/license", data={"license_type": "standard", "card_number": VISA}
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    chosen = buyer.post(f"/media/{asset.id}/license", data={"license_type": "standard"})
+    assert chosen.status_code == 303, chosen.get_data(as_text=True)[:1500]
+    response = pay_page(buyer, chosen.headers["Location"], VISA)
+    assert response.status_code == 303 and response.headers["Location"].endswith("/my/licenses")
     session.expire_all()
     licence = session.query(MediaLicense).one()
     assert (licence.status, licence.licensee_id, licence.license_type) == (
@@ -105,9 +106,7 @@ def test_upload_review_publish_license_download(app, session, storage, gateway):
 def test_download_links_expire_and_cannot_be_forged(app, session, storage, gateway):
     asset = published_asset(session, storage)
     business = make_business(session)
-    licence = licensing.pay_with_test_card(
-        session, gateway, asset.id, business=business, license_type="enhanced", card_number=VISA
-    )
+    licence = pay_licence(session, gateway, asset.id, business, "enhanced", VISA)
     assert licence.price_minor == 9_900
     client = _client(app)
     login(client, business)
@@ -121,13 +120,8 @@ def test_download_links_expire_and_cannot_be_forged(app, session, storage, gatew
         assert expired.status_code == 403
         assert b"expired" in expired.get_data()
     # A token for this licence does not open another one, and tampering is refused.
-    second = licensing.pay_with_test_card(
-        session,
-        gateway,
-        published_asset(session, storage, seed=2).id,
-        business=business,
-        license_type="standard",
-        card_number=VISA,
+    second = pay_licence(
+        session, gateway, published_asset(session, storage, seed=2).id, business, "standard", VISA
     )
     token = licensing.download_token(licence, business)
     assert client.get(f"/media/licenses/{second.id}/download/{token}").status_code == 404
@@ -165,23 +159,9 @@ def test_purchase_guards_change_nothing(session, storage, gateway):
     business = make_business(session)
     before = counts(session)
     with pytest.raises(PermissionDenied):
-        licensing.pay_with_test_card(
-            session,
-            gateway,
-            asset.id,
-            business=asset.creator,
-            license_type="standard",
-            card_number=VISA,
-        )
+        pay_licence(session, gateway, asset.id, asset.creator, "standard", VISA)
     with pytest.raises(NotFound):
-        licensing.pay_with_test_card(
-            session,
-            gateway,
-            asset.id + 999,
-            business=business,
-            license_type="standard",
-            card_number=VISA,
-        )
+        pay_licence(session, gateway, asset.id + 999, business, "standard", VISA)
     pending = services.upload(
         session,
         storage,
@@ -191,24 +171,13 @@ def test_purchase_guards_change_nothing(session, storage, gateway):
     )
     after_upload = counts(session)
     with pytest.raises(NotFound):
-        licensing.pay_with_test_card(
-            session,
-            gateway,
-            pending.id,
-            business=business,
-            license_type="standard",
-            card_number=VISA,
-        )
+        pay_licence(session, gateway, pending.id, business, "standard", VISA)
     assert counts(session) == after_upload
     assert after_upload["media_licenses"] == before["media_licenses"] == 0
-    licensing.pay_with_test_card(
-        session, gateway, asset.id, business=business, license_type="standard", card_number=VISA
-    )
+    pay_licence(session, gateway, asset.id, business, "standard", VISA)
     snapshot = ledger.snapshot(session)
     with pytest.raises(Conflict):
-        licensing.pay_with_test_card(
-            session, gateway, asset.id, business=business, license_type="standard", card_number=VISA
-        )
+        pay_licence(session, gateway, asset.id, business, "standard", VISA)
     assert ledger.snapshot(session) == snapshot
 
 
@@ -217,23 +186,23 @@ def test_declined_card_books_nothing(app, client, session, storage):
     business = make_business(session)
     login(client, business)
     before, entries = counts(session), ledger.snapshot(session)
-    response = client.post(
-        f"/media/{asset.id}/license",
-        data={"license_type": "standard", "card_number": "4000000000000341"},
-    )
-    # A declined card is a form error on the page, like every purchase page (422).
-    assert response.status_code == 422
-    assert "declined" in response.get_data(as_text=True)
+    chosen = client.post(f"/media/{asset.id}/license", data={"license_type": "standard"})
+    response = pay_page(client, chosen.headers["Location"], DECLINED)
+    # Back on the payment page, which says why; the licence stays pending, nothing booked.
+    assert response.headers["Location"] == chosen.headers["Location"]
+    page = client.get(chosen.headers["Location"]).get_data(as_text=True)
+    assert "declined" in page and "Nothing was charged" in page
     session.expire_all()
-    assert counts(session) == before and ledger.snapshot(session) == entries
+    licences = session.query(MediaLicense).all()
+    assert [licence.status for licence in licences] == [LicenseStatus.PENDING]
+    assert counts(session)["media_licenses"] == before["media_licenses"] + 1
+    assert ledger.snapshot(session) == entries
 
 
 def test_withdrawn_media_stays_downloadable_for_licensees(app, session, storage, gateway):
     asset = published_asset(session, storage)
     business = make_business(session)
-    licence = licensing.pay_with_test_card(
-        session, gateway, asset.id, business=business, license_type="standard", card_number=VISA
-    )
+    licence = pay_licence(session, gateway, asset.id, business, "standard", VISA)
     services.withdraw(session, asset.id, creator=asset.creator)
     headers = api_token(session, business)
     client = _client(app)

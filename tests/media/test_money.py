@@ -9,12 +9,13 @@ import pytest
 from app import clock
 from app.errors import Conflict
 from app.jobs import Job, JobStatus, run_due
-from app.media import licensing, royalties
+from app.media import royalties
 from app.media.models import MediaLicense
 from app.payments import ledger
 from app.payments.fees import terms_for
 from app.payments.payouts import PayoutBlocked
 from app.settlement import pay_out_subject
+from tests.checkout_support import pay_licence
 from tests.factories import make_business, make_creator
 from tests.media.helpers import VISA, published_asset
 from tests.payments.helpers import onboard
@@ -46,9 +47,7 @@ def test_tiers_fall_monotonically_and_are_published():
 
 
 def _sell(session, gateway, asset, business, kind="standard"):
-    return licensing.pay_with_test_card(
-        session, gateway, asset.id, business=business, license_type=kind, card_number=VISA
-    )
+    return pay_licence(session, gateway, asset.id, business, kind, VISA)
 
 
 def test_tier_counts_sales_in_the_calendar_year(session, storage, gateway, monkeypatch):

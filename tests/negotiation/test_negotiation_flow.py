@@ -14,10 +14,10 @@ from app.contracts.models import Contract
 from app.jobs import run_due
 from app.negotiation.models import Negotiation, NegotiationRound
 from app.payments import ledger
+from tests.checkout_support import VISA, api_pay_milestone
 from tests.factories import api_token, make_business, make_creator, make_offer
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-VISA = "4242424242424242"
 
 
 @pytest.fixture()
@@ -74,10 +74,9 @@ def test_counter_then_accept_makes_a_contract_that_funds(session, client, frozen
     )
     milestones = client.get(f"/api/v1/contracts/{contract.id}/milestones", headers=ctx["biz"])
     milestone_id = milestones.json["items"][0]["id"]
-    funded = client.post(
-        f"/api/v1/milestones/{milestone_id}/fund", json={"test_card": VISA}, headers=ctx["biz"]
-    )
-    assert funded.status_code == 200 and funded.json["funded_minor"] == 9_000
+    intent, synced = api_pay_milestone(client, milestone_id, ctx["biz"], VISA)
+    assert synced["paid"] is True and intent["amount_minor"] == 9_000
+    assert ledger.balance(session, ledger.escrow(milestone_id), "USD") == 9_000
     assert ledger.check(session).ok
 
 

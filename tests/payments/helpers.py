@@ -1,5 +1,5 @@
 """Builders for payments tests: contracts through the real contracts service, funding through
-the real Stripe flow (test cards on the emulator)."""
+the real Stripe flow (a test card confirmed on the emulator as Stripe.js does)."""
 
 from __future__ import annotations
 
@@ -19,12 +19,13 @@ from app.offers.models import Offer, OfferKind, OfferStatus, ServicePackage
 from app.payments import ledger, services
 from app.payments.gateway import PaymentGateway
 from app.payments.models import Milestone
+from tests import checkout_support
 from tests.factories import make_business, make_creator
 
 _n = itertools.count(1)
-VISA = "4242424242424242"
-# localstripe declines 4000000000000002 only when attaching; 0341 fails at charge time.
-DECLINED = "4000000000000341"
+VISA = checkout_support.VISA
+DECLINED = checkout_support.DECLINED_AT_CHARGE
+pay_milestone = checkout_support.pay_milestone
 
 
 def make_contract(
@@ -61,9 +62,7 @@ def first_milestone(session: Session, contract: Contract) -> Milestone:
 def funded_milestone(session: Session, gateway: PaymentGateway, **kwargs: Any) -> Milestone:
     contract = make_contract(session, **kwargs)
     milestone = first_milestone(session, contract)
-    services.pay_with_test_card(
-        session, gateway, milestone.id, business=contract.business, card_number=VISA
-    )
+    pay_milestone(session, gateway, milestone.id, contract.business, VISA)
     return milestone
 
 

@@ -12,6 +12,7 @@ from app.api.openapi import build_spec
 from app.payments import ledger
 from app.payments.gateway import PaymentGateway
 from app.payments.models import Milestone, MilestoneState
+from tests.checkout_support import stripe_js_confirm
 from tests.factories import api_token, make_business, make_creator
 
 from .helpers import (
@@ -153,11 +154,12 @@ def test_fund_returns_the_payment_intent(client: FlaskClient, session: Session) 
     body = response.get_json()
     assert response.status_code == 200, body
     assert body["client_secret"] and body["payment_intent_id"].startswith("pi_")
-    assert body["amount_minor"] == 7_500 and VISA in body["test_cards"]
+    assert body["amount_minor"] == 7_500 and body["publishable_key"].startswith("pk_")
+    assert "test_cards" not in body
     assert _state(session, milestone) == S.PENDING
 
 
-def test_fund_with_test_card_pays_at_once(
+def test_fund_confirm_with_stripe_js_then_sync(
     client: FlaskClient, session: Session, gateway: PaymentGateway
 ) -> None:
     contract = make_contract(session)
@@ -165,32 +167,41 @@ def test_fund_with_test_card_pays_at_once(
     headers = api_token(session, contract.business)
     url = f"/api/v1/milestones/{milestone.id}/fund"
     before = ledger.snapshot(session)
-    declined = client.post(url, json={"test_card": DECLINED}, headers=headers)
-    documented(declined, "post", "/milestones/{milestone_id}/fund")
-    assert declined.status_code == 402 and declined.get_json()["code"] == "card_declined"
+    intent = client.post(url, headers=headers).get_json()
+    sync = f"/api/v1/payments/{intent['payment_intent_id']}/sync"
+    declined = stripe_js_confirm(intent["client_secret"], DECLINED)
+    assert declined["status"] == 402 and declined["error"]["code"] == "card_declined"
+    response = client.post(sync, headers=headers)
+    documented(response, "post", "/payments/{payment_intent_id}/sync")
+    assert response.status_code == 200 and response.get_json()["paid"] is False
+    assert "declined" in response.get_json()["message"]
     assert _state(session, milestone) == S.PENDING and ledger.snapshot(session) == before
-    # (The emulator cannot retry a PaymentIntent after a failed charge; a new milestone pays.)
-    milestone = first_milestone(session, make_contract(session, business=contract.business))
-    url = f"/api/v1/milestones/{milestone.id}/fund"
-    response = client.post(url, json={"test_card": "4242 4242 4242 4242"}, headers=headers)
-    documented(response, "post", "/milestones/{milestone_id}/fund")
-    assert response.status_code == 200, response.get_json()
+    # The same PaymentIntent, paid with another card.
     assert (
-        response.get_json()["state"] == "funded" and response.get_json()["funded_minor"] == 10_000
+        client.post(url, headers=headers).get_json()["payment_intent_id"]
+        == intent["payment_intent_id"]
     )
+    assert stripe_js_confirm(intent["client_secret"], VISA)["status"] == "succeeded"
+    response = client.post(sync, headers=headers)
+    documented(response, "post", "/payments/{payment_intent_id}/sync")
+    assert response.status_code == 200 and response.get_json()["paid"] is True
     assert ledger.balance(session, ledger.escrow(milestone.id), "USD") == 10_000
-    again = client.post(url, json={"test_card": VISA}, headers=headers)
+    again = client.post(url, headers=headers)
     documented(again, "post", "/milestones/{milestone_id}/fund")
     assert again.status_code == 409
+    # Someone else's payment: 404, nothing learnt.
+    stranger = api_token(session, make_business(session))
+    response = client.post(sync, headers=stranger)
+    documented(response, "post", "/payments/{payment_intent_id}/sync")
+    assert response.status_code == 404
     assert_ledger_ok(session)
 
 
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"test_card": 4242424242424242}, "test_card"),
-        ({"test_card": None}, "test_card"),
-        ({"test_card": "1234"}, "test_card"),
+        ({"test_card": VISA}, "test_card"),  # no card path of any kind
+        ({"card_number": VISA}, "card_number"),
         ({"card": VISA}, "card"),
     ],
 )

@@ -11,6 +11,7 @@ from app.errors import InvalidTransition, NotFound, PermissionDenied, Validation
 from app.payments import ledger, services
 from app.payments.gateway import PaymentGateway
 from app.payments.models import Milestone, MilestoneState
+from tests.checkout_support import pay_milestone
 from tests.factories import make_business
 from tests.stripe_support import event_payload, sign
 
@@ -67,9 +68,7 @@ def test_fund_someone_elses_milestone(session: Session, gateway: PaymentGateway)
     stranger = make_business(session)
     before = ledger.snapshot(session)
     with pytest.raises(PermissionDenied):
-        services.pay_with_test_card(
-            session, gateway, milestone.id, business=stranger, card_number=VISA
-        )
+        pay_milestone(session, gateway, milestone.id, stranger, VISA)
     assert milestone.payment_intent_id is None  # no PaymentIntent was created
     assert milestone.state == MilestoneState.PENDING and ledger.snapshot(session) == before
     with pytest.raises(NotFound):

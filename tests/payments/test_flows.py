@@ -16,6 +16,7 @@ from app.payments import ledger, services
 from app.payments.gateway import CardDeclined, PaymentGateway
 from app.payments.models import MilestoneState
 from app.settlement import payout_for
+from tests.checkout_support import pay_milestone
 
 from .helpers import (
     DECLINED,
@@ -46,16 +47,14 @@ def test_fund_deliver_accept_hold_transfer(
     assert milestone.state == MilestoneState.PENDING and milestone.amount_minor == 20_000
 
     intent = services.fund(session, gateway, milestone.id, business=contract.business)
-    assert intent.client_secret and intent.amount_minor == 20_000 and VISA in intent.test_cards
+    assert intent.client_secret and intent.amount_minor == 20_000
     again = services.fund(session, gateway, milestone.id, business=contract.business)
     assert again.payment_intent_id == intent.payment_intent_id  # no second PaymentIntent
     pi = stripe_client(emulator).v1.payment_intents.retrieve(intent.payment_intent_id)
     assert pi.transfer_group == f"contract-{contract.id}"
     assert pi.metadata["milestone_id"] == str(milestone.id)
 
-    services.pay_with_test_card(
-        session, gateway, milestone.id, business=contract.business, card_number=VISA
-    )
+    pay_milestone(session, gateway, milestone.id, contract.business, VISA)
     assert milestone.state == MilestoneState.FUNDED
     assert ledger.balance(session, ledger.escrow(milestone.id), "USD") == 20_000
     # The webhook path arriving afterwards is a no-op.
@@ -146,9 +145,7 @@ def test_declined_card_leaves_milestone_pending(session: Session, gateway: Payme
     milestone = first_milestone(session, contract)
     before = ledger.snapshot(session)
     with pytest.raises(CardDeclined):
-        services.pay_with_test_card(
-            session, gateway, milestone.id, business=contract.business, card_number=DECLINED
-        )
+        pay_milestone(session, gateway, milestone.id, contract.business, DECLINED)
     assert milestone.state == MilestoneState.PENDING
     assert ledger.snapshot(session) == before
 
@@ -235,9 +232,7 @@ def test_split_into_milestones_before_funding(session: Session, gateway: Payment
         10_000,
         20_000,
     ]
-    services.pay_with_test_card(
-        session, gateway, created[0].id, business=contract.business, card_number=VISA
-    )
+    pay_milestone(session, gateway, created[0].id, contract.business, VISA)
     with pytest.raises(Conflict):
         services.split(session, contract.id, parts, actor=contract.business)
     assert_ledger_ok(session)

@@ -16,6 +16,7 @@ from app.devtools.stripe_emulator import EmulatorProcess
 from app.payments import ledger, services
 from app.payments.gateway import PaymentGateway
 from app.payments.models import ConnectedAccount, Milestone, MilestoneState
+from tests.checkout_support import pay_page
 from tests.factories import INLINE_SCRIPT, login, make_business, make_creator
 
 from .helpers import (
@@ -79,9 +80,9 @@ def test_fund_deliver_accept_through_the_pages(
     fund_page = business.get(f"/milestones/{milestone.id}/fund")
     body = _html(fund_page)
     assert fund_page.status_code == 200
-    assert "4242 4242 4242 4242" in body and "0000 0000 0341" in body  # the declined one too
-    response = business.post(f"/milestones/{milestone.id}/fund", data={"card_number": VISA})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    assert 'id="card-element"' in body and "Test mode" in body
+    response = pay_page(business, f"/milestones/{milestone.id}/fund", VISA)
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
     assert _state(session, milestone) == S.FUNDED
     assert ledger.balance(session, ledger.escrow(milestone.id), "USD") == 25_000
 
@@ -122,19 +123,17 @@ def test_declined_card_shows_an_error_and_changes_nothing(
     milestone = first_milestone(session, contract)
     business = _client_for(app, contract.business)
     before = ledger.snapshot(session)
-    response = business.post(f"/milestones/{milestone.id}/fund", data={"card_number": DECLINED})
-    assert response.status_code == 422
-    assert "declined" in _html(response).lower()
+    response = pay_page(business, f"/milestones/{milestone.id}/fund", DECLINED)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/milestones/{milestone.id}/fund")
+    page = _html(business.get(response.headers["Location"]))
+    assert "declined" in page.lower() and "Nothing was charged" in page
     assert _state(session, milestone) == S.PENDING
     assert ledger.snapshot(session) == before
-    # Not a test card at all: a form error, nothing sent anywhere.
-    response = business.post(f"/milestones/{milestone.id}/fund", data={"card_number": "1234"})
-    assert response.status_code == 422 and "test card" in _html(response)
-    assert _state(session, milestone) == S.PENDING and ledger.snapshot(session) == before
     assert_ledger_ok(session)
     # As on Stripe, the same payment can then be completed with another card.
-    response = business.post(f"/milestones/{milestone.id}/fund", data={"card_number": VISA})
-    assert response.status_code in (302, 303)
+    response = pay_page(business, f"/milestones/{milestone.id}/fund", VISA)
+    assert response.status_code == 303
     assert _state(session, milestone) == S.FUNDED
     assert_ledger_ok(session)
 
@@ -147,8 +146,8 @@ def test_only_the_business_may_open_the_fund_page(
     for user in (contract.creator, make_business(session)):
         other = _client_for(app, user)
         assert other.get(f"/milestones/{milestone.id}/fund").status_code == 404
-        response = other.post(f"/milestones/{milestone.id}/fund", data={"card_number": VISA})
-        assert response.status_code == 404
+        # No card is ever posted to us: the page only takes GET.
+        assert other.post(f"/milestones/{milestone.id}/fund").status_code == 405
     assert _state(session, milestone) == S.PENDING
     assert client.get(f"/milestones/{milestone.id}/fund").status_code == 302  # to the login
 
@@ -367,22 +366,24 @@ def test_posts_need_a_csrf_token(
     assert _state(session, milestone) == S.DELIVERED
 
 
-def test_fund_page_with_real_stripe_keys_explains_stripe_js(
+def test_fund_page_with_real_stripe_keys_loads_stripes_own_stripe_js(
     app: Flask, client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     contract = make_contract(session)
     milestone = first_milestone(session, contract)
-    monkeypatch.setitem(app.config, "PAYMENTS_LOCAL_TEST_CARDS", False)
+    monkeypatch.setitem(app.config, "STRIPE_JS_URL", "https://js.stripe.com/v3/")
     business = _client_for(app, contract.business)
     response = business.get(f"/milestones/{milestone.id}/fund")
     body = _html(response)
     assert response.status_code == 200
-    assert "Stripe.js" in body and "js.stripe.com" in body and "4242" not in body
+    assert '<script src="https://js.stripe.com/v3/"></script>' in body and "4242" not in body
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self' https://js.stripe.com;" in csp
     session.expire_all()
     stored = session.get(Milestone, milestone.id)
     assert stored is not None and stored.payment_intent_id and stored.payment_intent_id in body
     assert 'data-client-secret="pi_' in body
-    # No card can be taken on the server in this mode; nothing is paid.
+    # No card can be posted to the server in any mode; nothing is paid.
     response = business.post(f"/milestones/{milestone.id}/fund", data={"card_number": VISA})
-    assert response.status_code == 400
+    assert response.status_code == 405
     assert _state(session, milestone) == S.PENDING

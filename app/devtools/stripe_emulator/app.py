@@ -14,8 +14,9 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from localstripe import server as ls_server
+from localstripe.server import get_post_data
 
-from . import accounts, balance, faults, transfers, webhooks
+from . import accounts, balance, faults, stripejs, transfers, webhooks
 from .context import RequestInfo, current_request, new_request_id
 from .events import patch_localstripe_events
 from .idempotency import idempotency_middleware
@@ -47,8 +48,13 @@ async def request_context_middleware(request: web.Request, handler: Handler) -> 
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """localstripe's API-key check, except on the onboarding pages a browser opens."""
+    """localstripe's API-key check, except on the onboarding pages a browser opens and the
+    PaymentIntent calls Stripe.js makes with a publishable key (checked by their handlers
+    against the client secret)."""
     if request.path.startswith(_PUBLIC_PREFIXES):
+        return await handler(request)
+    data = await get_post_data(request, remove_auth=False) if request.method == "POST" else None
+    if stripejs.is_publishable_request(request, data):
         return await handler(request)
     response: web.StreamResponse = await ls_server.auth_middleware(request, handler)
     return response
@@ -70,6 +76,12 @@ def build_app() -> web.Application:
     app.on_response_prepare.append(ls_server.add_cors_headers)
     for module in (accounts, transfers, balance, faults, webhooks):
         module.add_routes(app.router)
+    localstripe_routes = {
+        (route.method, route.resource.canonical): _as_async(route.handler)
+        for route in ls_server.app.router.routes()
+        if route.resource is not None
+    }
+    stripejs.add_routes(app.router, localstripe_routes)
     ours = {
         (route.method, route.resource.canonical)
         for route in app.router.routes()
