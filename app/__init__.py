@@ -64,8 +64,10 @@ def configure_auth(app: Flask) -> None:
 
 def configure_security(app: Flask) -> None:
     from app.extensions import csrf
+    from app.security import init_security
     from app.web import set_security_headers
 
+    init_security(app)
     csrf.init_app(app)
     app.after_request(set_security_headers)
 

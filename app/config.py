@@ -47,7 +47,15 @@ DEFAULTS: dict[str, Any] = {
     "STRIPE_PUBLISHABLE_KEY": "pk_test_local_emulator",
     "STRIPE_API_BASE": None,  # None -> real Stripe; set to the local emulator in development
     "STRIPE_WEBHOOK_SECRET": "whsec_local_emulator",
-    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",  # the only source of absolute URLs (mails)
+    # Host headers answered; None -> PUBLIC_BASE_URL's host plus loopback (app.security).
+    "TRUSTED_HOSTS": None,
+    # Reverse proxies in front of the app that append to X-Forwarded-For/-Proto (0: none).
+    "PROXY_COUNT": 0,
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",  # redis://host:6379/0 shares limits across workers
+    "RATELIMITS": {},  # per-rule overrides of app.security.ratelimit.DEFAULT_RULES
+    "LOGIN_THROTTLE_MAX_DELAY_SECONDS": 60,
     "LOG_FORMAT": "json",  # one JSON object per line with the request id; "text": Python's default
     "LOG_LEVEL": "INFO",
     "METRICS_TOKEN": None,  # /metrics answers localhost, or anyone sending this bearer token
@@ -84,6 +92,11 @@ ENV_SETTINGS: dict[str, type] = {
     "STRIPE_API_BASE": str,
     "STRIPE_WEBHOOK_SECRET": str,
     "PUBLIC_BASE_URL": str,
+    "TRUSTED_HOSTS": list,
+    "PROXY_COUNT": int,
+    "RATELIMIT_ENABLED": bool,
+    "RATELIMIT_STORAGE_URI": str,
+    "LOGIN_THROTTLE_MAX_DELAY_SECONDS": int,
     "LOGIN_THROTTLE_MAX_FAILURES": int,
     "LOGIN_THROTTLE_WINDOW_SECONDS": int,
     "LOG_FORMAT": str,
@@ -102,6 +115,8 @@ ENV_SETTINGS: dict[str, type] = {
 def _parse(raw: str, kind: type) -> Any:
     if kind is bool:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if kind is list:
+        return [item.strip() for item in raw.split(",") if item.strip()]
     return kind(raw)
 
 

@@ -23,7 +23,14 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app import uploads
 from app.db import MAX_ID
-from app.errors import TITLES, DomainError, domain_error_response, problem, wants_json
+from app.errors import (
+    TITLES,
+    DomainError,
+    domain_error_response,
+    problem,
+    retry_after_headers,
+    wants_json,
+)
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors
 
@@ -211,7 +218,8 @@ def init_error_handlers(app: Flask) -> None:
             if error.status == 401:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
             return response
-        return page(error.status, error.message)
+        body, status = page(error.status, error.message)
+        return body, status, retry_after_headers(error)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:

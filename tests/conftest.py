@@ -227,6 +227,15 @@ def is_postgres(database_url: str) -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rate_limits(request: pytest.FixtureRequest) -> None:
+    """Rate limits count per process (memory storage): each test starts with none used."""
+    if "app" in request.fixturenames:
+        from app.security.ratelimit import limits_of
+
+        limits_of(request.getfixturevalue("app")).reset()
+
+
+@pytest.fixture(autouse=True)
 def _package_fixtures(request: pytest.FixtureRequest) -> None:
     package = request.node.path.parent.name
     if package in MONEY_PACKAGES:

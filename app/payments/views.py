@@ -42,6 +42,7 @@ from app.payments.forms import (
 )
 from app.payments.models import ConnectedAccount, Milestone, MilestoneState
 from app.payments.settings import local_test_cards
+from app.security import external_url
 from app.web import CONTENT_SECURITY_POLICY, attempt, load_or_404, status_for, submit
 
 bp = Blueprint("payments", __name__)
@@ -361,8 +362,8 @@ def start_onboarding() -> Response:
         services.gateway_for(current_app),
         creator=current(),
         # An expired link sends the creator back to the earnings page to start again.
-        refresh_url=url_for("payments.earnings", _external=True),
-        return_url=url_for("payments.onboarding_return", _external=True),
+        refresh_url=external_url("payments.earnings"),
+        return_url=external_url("payments.onboarding_return"),
     )
     return redirect(link.url, code=303)
 
