@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from flask import Flask, Response, abort, flash, g, redirect, render_template, request
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.wrappers import Response as BaseResponse
 
 from app import uploads
@@ -225,6 +225,10 @@ def init_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException) -> Any:
         discard_unit_of_work()
         status = error.code or 500
+        if isinstance(error, SecurityError):
+            # An untrusted Host header (TRUSTED_HOSTS): no URL can be built for it, so no
+            # page with links either; a plain answer that echoes nothing back.
+            return Response("Bad Request: unknown host.\n", 400, mimetype="text/plain")
         if wants_json():
             response = problem(status, TITLES.get(status, error.name), error.description)
             # Keep the headers the error carries (e.g. Allow on 405), minus its content type.

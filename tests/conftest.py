@@ -131,6 +131,7 @@ def make_test_app(database_url: str, instance_path: Path, **overrides: Any) -> F
         "WTF_CSRF_ENABLED": False,
         "MATCHING_ENABLED": False,
         "SERVER_NAME": "localhost",
+        "PUBLIC_BASE_URL": "http://localhost",
         # A lock taken out of the app's order (app.workflow) fails the test that takes it.
         "LOCK_ORDER_STRICT": True,
     }
