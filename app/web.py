@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, abort, flash, g, redirect, render_template, request
 from flask_wtf import FlaskForm
@@ -155,10 +156,20 @@ def get_owned_or_404(
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """A same-site relative path to continue to, never "//evil.example" or an absolute URL."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """A same-site relative path to continue to, never "//evil.example", an absolute URL, or
+    anything a browser could normalise into one: backslashes, whitespace and control
+    characters (browsers drop tabs and newlines from URLs), raw or percent-encoded, refuse."""
+    if not target or len(target) > 2048 or not target.startswith("/"):
+        return default
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F or ch == "\\" for ch in target):
+        return default
+    path = "".join(ch for ch in unquote(target.split("?", 1)[0]) if ch not in "\t\r\n")
+    if path.startswith(("//", "/\\")):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
 
 
 CONTENT_SECURITY_POLICY = "; ".join(

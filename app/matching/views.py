@@ -30,8 +30,9 @@ def _limit(default: int = 10) -> int:
 def recommendations(brief_id: int) -> str:
     session = db.session()
     brief = get_owned_or_404(session, Brief, brief_id, current().id, owner_attr="business_id")
+    limit = _limit()
     results = (
-        services.recommend_creators(session, brief, limit=_limit())
+        services.recommend_creators(session, brief, limit=limit)
         if current_app.config["MATCHING_ENABLED"]
         else []
     )
