@@ -149,7 +149,13 @@ def working_copy(image: Image.Image, max_side: int = WORK_MAX_SIDE) -> Image.Ima
     if factor <= 1:
         return image
     try:
-        small = image.reduce(factor)
+        if image.mode in ("RGBA", "LA"):
+            # reduce() premultiplies alpha into a second full-size image; one band at a
+            # time needs a quarter of that (previews are flattened onto white anyway).
+            bands = [image.getchannel(band).reduce(factor) for band in image.getbands()]
+            small = Image.merge(image.mode, bands)
+        else:
+            small = image.reduce(factor)
     except ValueError:  # modes reduce() does not handle (palette, 1-bit): nearest pixels
         size = (max(1, image.width // factor), max(1, image.height // factor))
         small = image.resize(size, Image.Resampling.NEAREST)
