@@ -73,6 +73,8 @@ class IntegerField(_WtfIntegerField):
     """wtforms' IntegerField read with ``app.money.parse_int`` (bounded text, BIGINT range),
     so a 5,000-digit number is a field error instead of a ValueError from ``int()``."""
 
+    data: Any
+
     def __init__(self, *args: Any, low: int = -MAX_INTEGER, high: int = MAX_INTEGER, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.low, self.high = low, high

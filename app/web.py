@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.wrappers import Response as BaseResponse
 
 from app import uploads
-from app.db import MAX_ID
+from app.db import MAX_ID, SQLITE_WRITE_INTENT
 from app.errors import (
     TITLES,
     DomainError,
@@ -52,6 +52,17 @@ def commit_unit_of_work(response: Response) -> Response:
         db.session().commit()
         uploads.forget_tracked()
     return response
+
+
+def mark_write_intent() -> None:
+    """before_request: a request that may write starts its SQLite transaction with the write
+    lock (app.db.configure_sqlite); reads stay concurrent. No effect on PostgreSQL."""
+    SQLITE_WRITE_INTENT.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+
+def clear_write_intent(_error: BaseException | None = None) -> None:
+    """teardown_request: the thread's next transaction (a test, a CLI step) is a plain one."""
+    SQLITE_WRITE_INTENT.set(False)
 
 
 def discard_unit_of_work() -> None:

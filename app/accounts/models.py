@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import cast
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
@@ -64,7 +65,7 @@ class User(UserMixin, IdMixin, TimestampMixin, Base):
 
     # The signed-in session this object was loaded for (not a column): set by login and by
     # the session loader (app.accounts.auth), and part of ``get_id``.
-    auth_session_id = None
+    auth_session_id = cast("str | None", None)
 
     def get_id(self) -> str:
         """What flask-login keeps in the session and the remember-me cookie: the user, the

@@ -11,6 +11,7 @@ client's to forge), so throttling keys on the real client, not the proxy.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -58,7 +59,7 @@ def init_security(app: Flask) -> None:
     init_rate_limits(app)
 
 
-def check_configuration(config: dict) -> None:  # type: ignore[type-arg]
+def check_configuration(config: Mapping[str, Any]) -> None:
     """Raise UnsafeConfiguration for a live Stripe key with the default webhook secret (anyone
     could then forge "payment succeeded" events), or a PUBLIC_BASE_URL that is not a URL."""
     key = str(config.get("STRIPE_SECRET_KEY") or "")
@@ -74,7 +75,7 @@ def check_configuration(config: dict) -> None:  # type: ignore[type-arg]
         raise UnsafeConfiguration("PUBLIC_BASE_URL must be an absolute http(s) URL.")
 
 
-def default_trusted_hosts(config: dict) -> list[str]:  # type: ignore[type-arg]
+def default_trusted_hosts(config: Mapping[str, Any]) -> list[str]:
     """PUBLIC_BASE_URL's host, plus the loopback names (health checks, the dev server)."""
     host = urlsplit(str(config["PUBLIC_BASE_URL"])).hostname or ""
     names = [host, "localhost", "127.0.0.1", "[::1]", "::1"]
@@ -83,7 +84,7 @@ def default_trusted_hosts(config: dict) -> list[str]:  # type: ignore[type-arg]
     return list(dict.fromkeys(name for name in names if name))
 
 
-def external_url(endpoint: str, **values: object) -> str:
+def external_url(endpoint: str, **values: Any) -> str:
     """An absolute URL for mails and third parties (Stripe's return URLs), built from
     PUBLIC_BASE_URL and never from the request's Host header."""
     from flask import current_app

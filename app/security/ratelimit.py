@@ -67,13 +67,17 @@ class RateLimits:
 def init_rate_limits(app: Flask) -> None:
     rules = {**DEFAULT_RULES, **(app.config.get("RATELIMITS") or {})}
     uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    storage = storage_from_string(uri)
+    if not isinstance(storage, Storage):
+        raise ValueError(f"RATELIMIT_STORAGE_URI {uri!r} names an asyncio storage.")
     app.extensions[_EXTENSION] = RateLimits(
-        storage_from_string(uri), rules, bool(app.config.get("RATELIMIT_ENABLED", True))
+        storage, rules, bool(app.config.get("RATELIMIT_ENABLED", True))
     )
 
 
 def limits_of(app: Flask) -> RateLimits:
-    return app.extensions[_EXTENSION]  # type: ignore[no-any-return]
+    limits: RateLimits = app.extensions[_EXTENSION]
+    return limits
 
 
 def hit(rule: str, key: str | None = None) -> None:

@@ -54,8 +54,11 @@ BUDGET_SECONDS = 1.0
 
 
 def _all_form_classes() -> list[type[FlaskForm]]:
+    # Forms live in forms and views modules (importing everything would run side effects
+    # such as gunicorn_conf's environment set-up).
     for module in pkgutil.walk_packages(app_package.__path__, "app."):
-        if ".devtools" not in module.name and not module.name.endswith("__main__"):
+        leaf = module.name.rsplit(".", 1)[-1]
+        if ".devtools" not in module.name and ("form" in leaf or "view" in leaf):
             importlib.import_module(module.name)
     seen: list[type[FlaskForm]] = []
     stack = list(FlaskForm.__subclasses__())
