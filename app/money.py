@@ -49,6 +49,7 @@ MAX_FRACTION_DIGITS = 6  # digits after the point (money takes 2, percentages 2)
 MAX_INTEGER = 2**63 - 1  # a BIGINT column; larger values could never be stored
 _NUMBER = re.compile(r"([+-]?)([0-9]+)(?:\.([0-9]*))?|([+-]?)\.([0-9]+)")
 NUMBER_MESSAGE = "Enter a number such as 25 or 25.50."
+AMOUNT_MESSAGE = "Enter an amount such as 25 or 25.50."
 
 
 class NumberError(MoneyError):
@@ -75,7 +76,7 @@ def parse_decimal(text: Any, *, places: int = MAX_FRACTION_DIGITS) -> Decimal:
         raise NumberError("That number is too long.")
     match = _NUMBER.fullmatch(raw.strip().replace(",", ""))
     if match is None:
-        raise NumberError(NUMBER_MESSAGE)
+        raise NumberError(AMOUNT_MESSAGE if places == 2 else NUMBER_MESSAGE)
     sign, whole, fraction = (
         (match[1], match[2], match[3] or "") if match[2] is not None else (match[4], "0", match[5])
     )

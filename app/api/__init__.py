@@ -83,8 +83,11 @@ MAX_PAGE = 10_000  # deeper offsets overflow SQLite and help nobody; narrow the 
 
 
 def page_params(default_size: int = 20, max_size: int = 100) -> tuple[int, int]:
+    raw_page = request.args.get("page", "1").strip()
+    if raw_page.isascii() and raw_page.isdigit() and len(raw_page) > len(str(MAX_PAGE)):
+        raise ValidationFailed({"page": [f"Use a page from 1 to {MAX_PAGE}."]})
     try:
-        page = parse_int(request.args.get("page", "1"))
+        page = parse_int(raw_page)
         size = parse_int(request.args.get("per_page", str(default_size)))
     except NumberError as exc:
         raise DomainError("page and per_page must be whole numbers.") from exc
