@@ -50,9 +50,11 @@ def configure_observability(app: Flask) -> None:
 
 def configure_database(app: Flask) -> None:
     from app.extensions import db
-    from app.web import commit_unit_of_work
+    from app.web import clear_write_intent, commit_unit_of_work, mark_write_intent
 
     db.init_app(app)
+    app.before_request(mark_write_intent)
+    app.teardown_request(clear_write_intent)
     app.after_request(commit_unit_of_work)
 
 
@@ -64,8 +66,10 @@ def configure_auth(app: Flask) -> None:
 
 def configure_security(app: Flask) -> None:
     from app.extensions import csrf
+    from app.security import init_security
     from app.web import set_security_headers
 
+    init_security(app)
     csrf.init_app(app)
     app.after_request(set_security_headers)
 

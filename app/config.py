@@ -50,7 +50,15 @@ DEFAULTS: dict[str, Any] = {
     # Where pages load Stripe.js from. None -> https://js.stripe.com/v3/ with real Stripe, the
     # emulator's Stripe.js-compatible script (<STRIPE_API_BASE>/js.stripe.com/v3/) locally.
     "STRIPE_JS_URL": None,
-    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",  # the only source of absolute URLs (mails)
+    # Host headers answered; None -> PUBLIC_BASE_URL's host plus loopback (app.security).
+    "TRUSTED_HOSTS": None,
+    # Reverse proxies in front of the app that append to X-Forwarded-For/-Proto (0: none).
+    "PROXY_COUNT": 0,
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",  # redis://host:6379/0 shares limits across workers
+    "RATELIMITS": {},  # per-rule overrides of app.security.ratelimit.DEFAULT_RULES
+    "LOGIN_THROTTLE_MAX_DELAY_SECONDS": 60,
     "LOG_FORMAT": "json",  # one JSON object per line with the request id; "text": Python's default
     "LOG_LEVEL": "INFO",
     "METRICS_TOKEN": None,  # /metrics answers localhost, or anyone sending this bearer token
@@ -88,6 +96,11 @@ ENV_SETTINGS: dict[str, type] = {
     "STRIPE_WEBHOOK_SECRET": str,
     "STRIPE_JS_URL": str,
     "PUBLIC_BASE_URL": str,
+    "TRUSTED_HOSTS": list,
+    "PROXY_COUNT": int,
+    "RATELIMIT_ENABLED": bool,
+    "RATELIMIT_STORAGE_URI": str,
+    "LOGIN_THROTTLE_MAX_DELAY_SECONDS": int,
     "LOGIN_THROTTLE_MAX_FAILURES": int,
     "LOGIN_THROTTLE_WINDOW_SECONDS": int,
     "LOG_FORMAT": str,
@@ -106,6 +119,8 @@ ENV_SETTINGS: dict[str, type] = {
 def _parse(raw: str, kind: type) -> Any:
     if kind is bool:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if kind is list:
+        return [item.strip() for item in raw.split(",") if item.strip()]
     return kind(raw)
 
 

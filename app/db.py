@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -143,4 +144,11 @@ def configure_sqlite(engine: Any) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A request that may write takes SQLite's write lock when its transaction starts:
+        # a second writer then *waits* (busy_timeout) instead of failing with "database is
+        # locked" when it tries to upgrade a read snapshot another writer has moved past.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if SQLITE_WRITE_INTENT.get() else "BEGIN")
+
+
+# Set by the web layer for POST/PUT/PATCH/DELETE requests (app.web.mark_write_intent).
+SQLITE_WRITE_INTENT: ContextVar[bool] = ContextVar("sqlite_write_intent", default=False)

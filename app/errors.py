@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -72,7 +73,17 @@ def domain_error_response(error: DomainError) -> Response:
         extra["errors"] = error.errors
     elif error.field:
         extra["errors"] = {error.field: [error.message]}
-    return problem(error.status, TITLES.get(error.status, "Error"), error.message, **extra)
+    response = problem(error.status, TITLES.get(error.status, "Error"), error.message, **extra)
+    response.headers.update(retry_after_headers(error))
+    return response
+
+
+def retry_after_headers(error: DomainError) -> dict[str, str]:
+    """A 429/503 error that knows when to come back says so (``retry_after`` seconds)."""
+    seconds = error.extra.get("retry_after")
+    if isinstance(seconds, int | float) and seconds > 0:
+        return {"Retry-After": str(math.ceil(seconds))}
+    return {}
 
 
 TITLES = {

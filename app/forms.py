@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from flask import flash
 from flask_wtf import FlaskForm
+from wtforms import DecimalField as _WtfDecimalField
+from wtforms import IntegerField as _WtfIntegerField
 from wtforms.fields.choices import SelectChoice
 
 from app.errors import DomainError, ValidationFailed
+from app.money import MAX_FRACTION_DIGITS, MAX_INTEGER, NumberError, parse_decimal, parse_int
 
 # A re-rendered form after a domain error answers 422, so the unit of work rolls back.
 FORM_ERROR_STATUS = 422
@@ -46,3 +50,41 @@ def split_list(text: str | None, *, sep: str = ",") -> list[str]:
 def select_choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     """(value, label) pairs as wtforms choices (plain tuples are deprecated in wtforms 3.3)."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class DecimalField(_WtfDecimalField):
+    """wtforms' DecimalField read with ``app.money.parse_decimal``: the typed text is bounded
+    (length, digits, no exponent/NaN) before it becomes a Decimal, so no later quantize or
+    arithmetic can be made slow or raise. Every form imports its number fields from here."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or valuelist[0] in ("", None):
+            self.data = None
+            return
+        places = self.places if isinstance(self.places, int) else MAX_FRACTION_DIGITS
+        try:
+            self.data = parse_decimal(valuelist[0], places=places)
+        except NumberError as exc:
+            self.data = None
+            raise ValueError(str(exc)) from exc
+
+
+class IntegerField(_WtfIntegerField):
+    """wtforms' IntegerField read with ``app.money.parse_int`` (bounded text, BIGINT range),
+    so a 5,000-digit number is a field error instead of a ValueError from ``int()``."""
+
+    data: Any
+
+    def __init__(self, *args: Any, low: int = -MAX_INTEGER, high: int = MAX_INTEGER, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.low, self.high = low, high
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or valuelist[0] in ("", None):
+            self.data = None
+            return
+        try:
+            self.data = parse_int(valuelist[0], low=self.low, high=self.high)
+        except NumberError as exc:
+            self.data = None
+            raise ValueError(str(exc)) from exc

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from typing import Any
 
 # Currencies the marketplace settles in; all have two decimal places.
 SUPPORTED_CURRENCIES: tuple[str, ...] = ("USD", "EUR", "GBP")
@@ -36,18 +38,90 @@ def check_amount(amount: int, *, allow_zero: bool = False) -> int:
     return amount
 
 
+# --- bounded number parsing ------------------------------------------------------------
+# Every number a user can type (forms, query strings, JSON) is read by the functions below,
+# which look at its *text* before any arithmetic: a length cap and a plain-digits grammar (no
+# exponent, no NaN/Infinity), so "1e999999" costs nothing instead of seconds of Decimal work.
+# These constants and functions are the one place the bounds live (API schemas reuse them).
+MAX_NUMBER_LENGTH = 32  # characters, signs, separators and surrounding spaces included
+MAX_WHOLE_DIGITS = 15  # digits before the point: beyond any amount, count or id we store
+MAX_FRACTION_DIGITS = 6  # digits after the point (money takes 2, percentages 2)
+MAX_INTEGER = 2**63 - 1  # a BIGINT column; larger values could never be stored
+_NUMBER = re.compile(r"([+-]?)([0-9]+)(?:\.([0-9]*))?|([+-]?)\.([0-9]+)")
+NUMBER_MESSAGE = "Enter a number such as 25 or 25.50."
+AMOUNT_MESSAGE = "Enter an amount such as 25 or 25.50."
+
+
+class NumberError(MoneyError):
+    """A typed number is not a plain, reasonably sized number."""
+
+
+def parse_decimal(text: Any, *, places: int = MAX_FRACTION_DIGITS) -> Decimal:
+    """A user-typed number ("1,250.5", " 12 ") as a Decimal with at most ``places`` decimals.
+
+    Raises NumberError for anything else, checked on the text before any arithmetic: longer
+    than MAX_NUMBER_LENGTH, an exponent, NaN/Infinity, more than MAX_WHOLE_DIGITS digits.
+    ``int``/``Decimal`` inputs (already parsed values) go through the same checks.
+    """
+    if isinstance(text, bool) or text is None:
+        raise NumberError(NUMBER_MESSAGE)
+    if isinstance(text, float):
+        raise NumberError(NUMBER_MESSAGE)  # binary floats are never exact amounts
+    if isinstance(text, Decimal):
+        exponent = text.as_tuple().exponent
+        if not text.is_finite() or not isinstance(exponent, int) or abs(exponent) > 64:
+            raise NumberError(NUMBER_MESSAGE)
+    raw = format(text, "f") if isinstance(text, Decimal) else str(text)
+    if len(raw) > MAX_NUMBER_LENGTH:
+        raise NumberError("That number is too long.")
+    match = _NUMBER.fullmatch(raw.strip().replace(",", ""))
+    if match is None:
+        raise NumberError(AMOUNT_MESSAGE if places == 2 else NUMBER_MESSAGE)
+    sign, whole, fraction = (
+        (match[1], match[2], match[3] or "") if match[2] is not None else (match[4], "0", match[5])
+    )
+    if len(whole.lstrip("0")) > MAX_WHOLE_DIGITS:
+        raise NumberError("That number is too large.")
+    fraction = fraction.rstrip("0")
+    if len(fraction) > places:
+        raise NumberError(
+            "Amounts have at most two decimal places."
+            if places == 2
+            else f"Use at most {places} decimal places."
+        )
+    return Decimal(f"{sign}{whole}.{fraction or '0'}")
+
+
+def parse_int(value: Any, *, low: int = -MAX_INTEGER, high: int = MAX_INTEGER) -> int:
+    """A whole number from typed text or a JSON value, within ``low``..``high``.
+
+    Raises NumberError. JSON booleans and floats are refused (``1.0`` is not an id); the text
+    is bounded before ``int()`` sees it.
+    """
+    if isinstance(value, bool | float) or value is None:
+        raise NumberError("Enter a whole number.")
+    if isinstance(value, int):
+        number = value
+    else:
+        raw = str(value).strip()
+        if len(raw) > MAX_NUMBER_LENGTH or not re.fullmatch(r"[+-]?[0-9]+", raw):
+            raise NumberError("Enter a whole number.")
+        number = int(raw)
+    if not low <= number <= high:
+        raise NumberError(f"Use a whole number from {low} to {high}.")
+    return number
+
+
 def parse_major(text: str | Decimal | int | float) -> int:
-    """Parse a user-typed major-unit amount ("12.50") into minor units (1250)."""
-    try:
-        value = Decimal(str(text).strip().replace(",", ""))
-    except InvalidOperation as exc:
-        raise MoneyError("Enter an amount such as 25 or 25.50.") from exc
-    if not value.is_finite():
-        raise MoneyError("Enter an amount such as 25 or 25.50.")
-    minor = value * MINOR_UNITS_PER_MAJOR
-    if minor != minor.to_integral_value():
-        raise MoneyError("Amounts have at most two decimal places.")
-    return int(minor)
+    """Parse a user-typed major-unit amount ("12.50") into minor units (1250).
+
+    Raises MoneyError (a NumberError) for malformed, oversized or over-precise input, before
+    any arithmetic; range checks against MAX_AMOUNT_MINOR are ``check_amount``'s job.
+    """
+    if isinstance(text, float):
+        text = repr(text)  # a float from a form library: its shortest text, still bounded
+    value = parse_decimal(text, places=2)
+    return int(value * MINOR_UNITS_PER_MAJOR)
 
 
 def format_minor(amount: int, currency: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Flask,
@@ -30,12 +30,19 @@ from flask import (
 )
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.wrappers import Response as BaseResponse
 
 from app import uploads
-from app.db import MAX_ID
-from app.errors import TITLES, DomainError, domain_error_response, problem, wants_json
+from app.db import MAX_ID, SQLITE_WRITE_INTENT
+from app.errors import (
+    TITLES,
+    DomainError,
+    domain_error_response,
+    problem,
+    retry_after_headers,
+    wants_json,
+)
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors
 
@@ -56,6 +63,17 @@ def commit_unit_of_work(response: Response) -> Response:
         db.session().commit()
         uploads.forget_tracked()
     return response
+
+
+def mark_write_intent() -> None:
+    """before_request: a request that may write starts its SQLite transaction with the write
+    lock (app.db.configure_sqlite); reads stay concurrent. No effect on PostgreSQL."""
+    SQLITE_WRITE_INTENT.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+
+def clear_write_intent(_error: BaseException | None = None) -> None:
+    """teardown_request: the thread's next transaction (a test, a CLI step) is a plain one."""
+    SQLITE_WRITE_INTENT.set(False)
 
 
 def discard_unit_of_work() -> None:
@@ -164,10 +182,20 @@ def get_owned_or_404(
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """A same-site relative path to continue to, never "//evil.example" or an absolute URL."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """A same-site relative path to continue to, never "//evil.example", an absolute URL, or
+    anything a browser could normalise into one: backslashes, whitespace and control
+    characters (browsers drop tabs and newlines from URLs), raw or percent-encoded, refuse."""
+    if not target or len(target) > 2048 or not target.startswith("/"):
+        return default
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F or ch == "\\" for ch in target):
+        return default
+    path = "".join(ch for ch in unquote(target.split("?", 1)[0]) if ch not in "\t\r\n")
+    if path.startswith(("//", "/\\")):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
 
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -268,12 +296,17 @@ def init_error_handlers(app: Flask) -> None:
             if error.status == 401:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
             return response
-        return page(error.status, error.message)
+        body, status = page(error.status, error.message)
+        return body, status, retry_after_headers(error)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:
         discard_unit_of_work()
         status = error.code or 500
+        if isinstance(error, SecurityError):
+            # An untrusted Host header (TRUSTED_HOSTS): no URL can be built for it, so no
+            # page with links either; a plain answer that echoes nothing back.
+            return Response("Bad Request: unknown host.\n", 400, mimetype="text/plain")
         if wants_json():
             response = problem(status, TITLES.get(status, error.name), error.description)
             # Keep the headers the error carries (e.g. Allow on 405), minus its content type.

@@ -131,6 +131,7 @@ def make_test_app(database_url: str, instance_path: Path, **overrides: Any) -> F
         "WTF_CSRF_ENABLED": False,
         "MATCHING_ENABLED": False,
         "SERVER_NAME": "localhost",
+        "PUBLIC_BASE_URL": "http://localhost",
         # A lock taken out of the app's order (app.workflow) fails the test that takes it.
         "LOCK_ORDER_STRICT": True,
     }
@@ -224,6 +225,15 @@ def client(app: Flask, session: Session, gateway: PaymentGateway) -> FlaskClient
 @pytest.fixture()
 def is_postgres(database_url: str) -> bool:
     return database_url.startswith("postgresql")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request: pytest.FixtureRequest) -> None:
+    """Rate limits count per process (memory storage): each test starts with none used."""
+    if "app" in request.fixturenames:
+        from app.security.ratelimit import limits_of
+
+        limits_of(request.getfixturevalue("app")).reset()
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from flask import Flask, abort
 from flask_login import current_user, login_required
 
 from app.accounts.models import Role, User
+from app.accounts.services import session_is_live
 from app.extensions import db, login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -24,13 +25,17 @@ def init_auth(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
-        ident, _, version = user_id.partition(":")
-        if not ident.isdigit():
+        ident, version, sid = (user_id.split(":") + ["", ""])[:3]
+        if not ident.isdigit() or len(ident) > 19 or not sid:
             return None
         user = db.session.get(User, int(ident))
         # A password change bumps session_version; older sessions stop working.
         if user is None or str(user.session_version) != version:
             return None
+        # Logging out revokes the server-side session, so a replayed cookie is refused.
+        if not session_is_live(db.session(), user, sid):
+            return None
+        user.auth_session_id = sid
         return user
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DecimalField,
     EmailField,
     PasswordField,
     SelectField,
@@ -13,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.accounts.models import Availability
-from app.forms import select_choices
+from app.forms import DecimalField, select_choices
 from app.money import SUPPORTED_CURRENCIES
 
 

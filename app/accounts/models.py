@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import cast
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
@@ -62,8 +63,15 @@ class User(UserMixin, IdMixin, TimestampMixin, Base):
     def is_active(self) -> bool:  # flask-login refuses inactive users
         return self.suspended_at is None
 
+    # The signed-in session this object was loaded for (not a column): set by login and by
+    # the session loader (app.accounts.auth), and part of ``get_id``.
+    auth_session_id = cast("str | None", None)
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What flask-login keeps in the session and the remember-me cookie: the user, the
+        password generation (``session_version``) and the server-side session id, so a
+        password change and a logout can each make an old cookie worthless."""
+        return f"{self.id}:{self.session_version}:{self.auth_session_id or ''}"
 
 
 class CreatorProfile(TimestampMixin, Base):
@@ -128,3 +136,18 @@ class LoginFailure(IdMixin, Base):
     email: Mapped[str] = mapped_column(String(254))
     remote_addr: Mapped[str] = mapped_column(String(64))
     attempted_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class AuthSession(Base):
+    """One signed-in browser session (and its remember-me cookie). Cookies are signed by the
+    client-side session, so only this row makes logging out final: revoked here, a copied
+    cookie stops working at once (app.accounts.auth checks it on every request)."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    revoked_at: Mapped[datetime | None]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app import audit, clock
 from app.accounts import passwords
 from app.accounts.models import User
-from app.accounts.services import find_user_by_email
+from app.accounts.services import find_user_by_email, revoke_credentials
 from app.errors import DomainError, ValidationFailed
 from app.mail import send_after_commit
 
@@ -103,12 +103,12 @@ def reset_password(
 ) -> User:
     """Set a new password. Raises InvalidResetToken or ValidationFailed (weak password).
 
-    Bumps the session version, signing out every session (an attacker's included)."""
+    Signs out every session and revokes every API token (an attacker's included)."""
     user = user_for_token(session, secret_key, token, max_age=max_age)
     if problems := passwords.password_problems(new_password, email=user.email):
         raise ValidationFailed({"password": problems})
     user.password_hash = passwords.hash_password(new_password)
-    user.session_version += 1
+    revoke_credentials(session, user)
     audit.record(
         session,
         actor_id=user.id,

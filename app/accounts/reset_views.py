@@ -12,6 +12,7 @@ from app.accounts import reset as reset_service
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors
+from app.security import external_url, ratelimit
 from app.web import attempt
 
 bp = Blueprint("password_reset", __name__)
@@ -42,11 +43,15 @@ def _max_age() -> int:
 def forgot() -> str | Response | tuple[str, int]:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        email = (form.email.data or "").strip().lower()
+        ratelimit.hit("reset.client")
+        ratelimit.hit("reset.email", email)
         reset_service.request_reset(
             db.session(),
             current_app.config["SECRET_KEY"],
-            form.email.data or "",
-            link_for=lambda token: url_for("password_reset.reset", token=token, _external=True),
+            email,
+            # PUBLIC_BASE_URL, never the Host header: a forged Host must not end up in the mail.
+            link_for=lambda token: external_url("password_reset.reset", token=token),
         )
         # The same answer for every address: the form must not reveal who has an account.
         flash(SENT_MESSAGE, "info")

@@ -7,6 +7,7 @@ Services take a Session, flush but never commit, and raise typed errors from
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,7 +19,14 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from app import clock
 from app.accounts import passwords
 from app.accounts.errors import AccountSuspended, EmailTaken, InvalidCredentials, LoginThrottled
-from app.accounts.models import ApiToken, Availability, CreatorProfile, LoginFailure, User
+from app.accounts.models import (
+    ApiToken,
+    AuthSession,
+    Availability,
+    CreatorProfile,
+    LoginFailure,
+    User,
+)
 from app.errors import NotFound, ValidationFailed
 from app.money import check_amount, check_currency
 
@@ -83,13 +91,26 @@ def register(
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
+    """Failed logins slow an *account* down with growing delays (never a lockout: anyone can
+    type a victim's email, so a hard lock would be theirs to trigger); a *client address*
+    that fails too often across accounts waits out the window."""
+
     max_failures: int
     window: timedelta
+    first_delay: timedelta = timedelta(seconds=2)
+    max_delay: timedelta = timedelta(seconds=60)
 
     @property
     def max_failures_per_address(self) -> int:
         # An address may try several accounts (shared office NAT), but not endlessly.
         return self.max_failures * 4
+
+    def delay_after(self, failures: int) -> timedelta:
+        """The wait after the latest of ``failures`` recent failures of one account: none
+        for the first few, then doubling up to ``max_delay``."""
+        if failures < self.max_failures:
+            return timedelta(0)
+        return min(self.first_delay * 2 ** min(failures - self.max_failures, 30), self.max_delay)
 
 
 def _recent_failures(
@@ -108,16 +129,32 @@ def _recent_failures(
 def check_throttle(
     session: Session, *, email: str, remote_addr: str, policy: ThrottlePolicy
 ) -> None:
-    """Raise LoginThrottled when this email or address failed too often within the window."""
-    since = clock.now() - policy.window
+    """Raise LoginThrottled (with ``retry_after`` seconds) while this account's growing delay
+    runs, or when this client address failed too often within the window."""
+    now = clock.now()
+    since = now - policy.window
     email = email.strip().lower()
+    failures, last = session.execute(
+        select(func.count(), func.max(LoginFailure.attempted_at)).where(
+            LoginFailure.email == email, LoginFailure.attempted_at >= since
+        )
+    ).one()
+    if failures and last is not None:
+        wait = (last + policy.delay_after(failures) - now).total_seconds()
+        if wait > 0:
+            seconds = math.ceil(wait)
+            raise LoginThrottled(
+                f"Too many failed attempts. Try again in {seconds} seconds.", retry_after=seconds
+            )
     if (
-        _recent_failures(session, LoginFailure.email, email, since) >= policy.max_failures
-        or _recent_failures(session, LoginFailure.remote_addr, remote_addr, since)
+        _recent_failures(session, LoginFailure.remote_addr, remote_addr, since)
         >= policy.max_failures_per_address
     ):
         minutes = int(policy.window.total_seconds() // 60)
-        raise LoginThrottled(f"Too many failed attempts. Try again in {minutes} minutes.")
+        raise LoginThrottled(
+            f"Too many failed attempts. Try again in {minutes} minutes.",
+            retry_after=int(policy.window.total_seconds()),
+        )
 
 
 def authenticate(
@@ -180,8 +217,7 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
     if problems := passwords.password_problems(new, email=user.email):
         raise ValidationFailed({"new_password": problems})
     user.password_hash = passwords.hash_password(new)
-    user.session_version += 1
-    session.flush()
+    revoke_credentials(session, user)
 
 
 MAX_LIST_ITEMS = 30
@@ -302,3 +338,48 @@ def user_for_api_token(session: Session, secret: str) -> User | None:
         return None
     token.last_used_at = clock.now()
     return token.user
+
+
+# --- signed-in sessions and revocation ------------------------------------------------------
+
+
+def start_session(session: Session, user: User) -> str:
+    """A new server-side session for ``user``; its id goes into the login cookie (get_id)."""
+    sid = secrets.token_urlsafe(24)
+    session.add(AuthSession(id=sid, user_id=user.id))
+    session.flush()
+    user.auth_session_id = sid
+    return sid
+
+
+def session_is_live(session: Session, user: User, sid: str) -> bool:
+    row = session.get(AuthSession, sid) if len(sid) <= 43 else None
+    return row is not None and row.user_id == user.id and row.revoked_at is None
+
+
+def end_session(session: Session, user: User) -> None:
+    """Logout: revoke this browser's session (other devices stay signed in)."""
+    row = session.get(AuthSession, user.auth_session_id) if user.auth_session_id else None
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = clock.now()
+        session.flush()
+
+
+def revoke_credentials(session: Session, user: User) -> int:
+    """After a password change or reset: sign out every session and remember-me cookie
+    (``session_version`` and the server-side sessions) and revoke every API token, since
+    whoever knew the old password may have made one. Returns the number of tokens revoked."""
+    now = clock.now()
+    user.session_version += 1
+    for row in session.scalars(
+        select(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+    ):
+        row.revoked_at = now
+    tokens = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in tokens:
+        token.revoked_at = now
+    user.auth_session_id = None
+    session.flush()
+    return len(tokens)

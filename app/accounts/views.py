@@ -23,12 +23,13 @@ from app.accounts.forms import (
     TokenForm,
 )
 from app.accounts.models import ApiToken, User
-from app.errors import DomainError
+from app.errors import DomainError, retry_after_headers
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors, split_list
 from app.media import gallery
 from app.money import parse_major
 from app.offers.models import Offer, OfferStatus
+from app.security import ratelimit
 from app.web import attempt, keep, safe_next, submit
 
 bp = Blueprint("accounts", __name__)
@@ -42,6 +43,7 @@ def _throttle_policy() -> services.ThrottlePolicy:
     return services.ThrottlePolicy(
         max_failures=current_app.config["LOGIN_THROTTLE_MAX_FAILURES"],
         window=timedelta(seconds=current_app.config["LOGIN_THROTTLE_WINDOW_SECONDS"]),
+        max_delay=timedelta(seconds=current_app.config["LOGIN_THROTTLE_MAX_DELAY_SECONDS"]),
     )
 
 
@@ -49,6 +51,7 @@ def _throttle_policy() -> services.ThrottlePolicy:
 def register() -> str | Response | tuple[str, int]:
     form = RegisterForm()
     if form.validate_on_submit():
+        ratelimit.hit("signup.client")
         try:
             with attempt():
                 user = services.register(
@@ -63,6 +66,7 @@ def register() -> str | Response | tuple[str, int]:
         except DomainError as error:
             apply_errors(form, error)
         else:
+            services.start_session(db.session(), user)
             login_user(user)
             flash("Welcome! Your account is ready.", "success")
             return redirect(url_for("pages.dashboard"))
@@ -71,12 +75,13 @@ def register() -> str | Response | tuple[str, int]:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response | tuple[str, int]:
+def login() -> str | Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     form = LoginForm()
     if form.validate_on_submit():
         session = db.session()
-        email, address = form.email.data or "", request.remote_addr or "unknown"
+        email, address = form.email.data or "", ratelimit.client_address()
         try:
+            ratelimit.hit("login.client")
             with attempt():
                 user = services.authenticate(
                     session,
@@ -93,7 +98,9 @@ def login() -> str | Response | tuple[str, int]:
             return render_template("accounts/login.html", form=form), error.status
         except DomainError as error:
             form.password.errors = [error.message]
-            return render_template("accounts/login.html", form=form), error.status
+            page = render_template("accounts/login.html", form=form)
+            return page, error.status, retry_after_headers(error)
+        services.start_session(session, user)
         login_user(user, remember=form.remember.data)
         return redirect(_safe_next(request.args.get("next")))
     status = FORM_ERROR_STATUS if form.is_submitted() else 200
@@ -103,6 +110,7 @@ def login() -> str | Response | tuple[str, int]:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    services.end_session(db.session(), current())
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("pages.home"))
@@ -152,8 +160,13 @@ def change_password() -> str | Response | tuple[str, int]:
         except DomainError as error:
             apply_errors(form, error)
         else:
-            login_user(user)  # re-issue this session with the new session version
-            flash("Password changed. Other sessions were signed out.", "success")
+            # Re-issue this session with the new session version and a new session id.
+            services.start_session(db.session(), user)
+            login_user(user)
+            flash(
+                "Password changed. Other sessions were signed out and API tokens revoked.",
+                "success",
+            )
             return redirect(url_for("accounts.settings"))
     account_form = AccountForm(obj=user, as_creator=user.is_creator, as_business=user.is_business)
     return render_template(

@@ -15,6 +15,9 @@ from app.accounts.models import Role, User
 from app.accounts.services import user_for_api_token
 from app.errors import DomainError, PermissionDenied, ValidationFailed
 from app.extensions import csrf, db
+from app.money import NumberError, parse_int
+from app.security import ratelimit
+from app.security.json_limits import MAX_JSON_BYTES, JsonTooLarge
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -31,9 +34,13 @@ def _authenticate() -> None:
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() == "bearer" and secret:
+        # Counted before the lookup: guessing tokens is limited like using one.
+        ratelimit.hit("api.token", ratelimit.digest(secret.strip()))
         g.api_user = user_for_api_token(db.session(), secret.strip())
         if g.api_user is None:
             raise Unauthorized("The API token is invalid or revoked.")
+    else:
+        ratelimit.hit("api.client")
 
 
 def api_user(role: Role | None = None) -> User:
@@ -54,6 +61,9 @@ def json_body() -> dict[str, Any]:
     """The request's JSON object; raises a 400/415 DomainError on anything else."""
     if not request.is_json:
         raise UnsupportedMediaType("Send a JSON body with Content-Type: application/json.")
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        raise JsonTooLarge(f"JSON bodies are limited to {MAX_JSON_BYTES // 1024} KiB.")
+    # Size and depth are checked before parsing (app.security.json_limits, 413/400).
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise DomainError("The body must be a JSON object.")
@@ -73,10 +83,13 @@ MAX_PAGE = 10_000  # deeper offsets overflow SQLite and help nobody; narrow the 
 
 
 def page_params(default_size: int = 20, max_size: int = 100) -> tuple[int, int]:
+    raw_page = request.args.get("page", "1").strip()
+    if raw_page.isascii() and raw_page.isdigit() and len(raw_page) > len(str(MAX_PAGE)):
+        raise ValidationFailed({"page": [f"Use a page from 1 to {MAX_PAGE}."]})
     try:
-        page = int(request.args.get("page", 1))
-        size = int(request.args.get("per_page", default_size))
-    except ValueError as exc:
+        page = parse_int(raw_page)
+        size = parse_int(request.args.get("per_page", str(default_size)))
+    except NumberError as exc:
         raise DomainError("page and per_page must be whole numbers.") from exc
     if page < 1 or not 1 <= size <= max_size:
         raise DomainError(f"page must be ≥ 1 and per_page between 1 and {max_size}.")

@@ -21,6 +21,7 @@ from app.briefs.models import Brief, Proposal
 from app.contracts.models import Contract
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.money import MAX_INTEGER, NumberError, parse_int
 
 Errors = dict[str, list[str]]
 MISSING = object()
@@ -31,7 +32,8 @@ DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    # A JSON integer that fits a BIGINT column (app.money bounds every typed number).
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_INTEGER
 
 
 def _as_text(value: Any) -> tuple[Any, str | None]:
@@ -117,10 +119,11 @@ def _query_int(name: str, errors: Errors) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    if not re.fullmatch(r"\d{1,12}", raw):
+    try:
+        return parse_int(raw, low=0, high=MAX_INTEGER)
+    except NumberError:
         errors[name] = ["Must be a whole number of minor units."]
         return None
-    return int(raw)
 
 
 # --- serializers ----------------------------------------------------------------------------

@@ -3,13 +3,14 @@ and apply the suggestions the business ticked (skills, category, budget range)."
 
 from __future__ import annotations
 
+from contextlib import suppress
 from decimal import Decimal
 
 from werkzeug.datastructures import MultiDict
 
 from app.forms import split_list
 from app.matching.assistant import Draft
-from app.money import MINOR_UNITS_PER_MAJOR
+from app.money import MAX_AMOUNT_MINOR, MINOR_UNITS_PER_MAJOR, NumberError, parse_int
 
 ACTIONS = frozenset({"assist", "apply"})
 
@@ -39,6 +40,10 @@ def applied(form: MultiDict[str, str]) -> MultiDict[str, str]:
     if form.get("suggest_category"):
         out["category"] = form["suggest_category"]
     low, _, high = form.get("suggest_budget", "").partition("-")
-    if low.isdigit() and high.isdigit():
-        out["budget_min_minor"], out["budget_max_minor"] = _major(int(low)), _major(int(high))
+    with suppress(NumberError):
+        bounds = (
+            parse_int(low, low=0, high=MAX_AMOUNT_MINOR),
+            parse_int(high, low=0, high=MAX_AMOUNT_MINOR),
+        )
+        out["budget_min_minor"], out["budget_max_minor"] = _major(bounds[0]), _major(bounds[1])
     return out

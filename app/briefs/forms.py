@@ -9,8 +9,6 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    DecimalField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -22,7 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.briefs.models import Visibility
 from app.briefs.services import COVER_LETTER_LENGTH, DELIVERY_DAYS, DESCRIPTION_LENGTH, TITLE_LENGTH
-from app.forms import select_choices
+from app.forms import DecimalField, IntegerField, select_choices
 from app.money import MINOR_UNITS_PER_MAJOR, SUPPORTED_CURRENCIES, MoneyError, parse_major
 from app.offers.models import CATEGORIES, OfferKind
 

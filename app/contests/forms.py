@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     DateTimeLocalField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -19,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
 from app.contests.services import MAX_TEXT, ContestInput
-from app.forms import select_choices
+from app.forms import IntegerField, select_choices
 from app.money import SUPPORTED_CURRENCIES, MoneyError, check_amount, parse_major
 from app.offers.models import CATEGORIES
 from app.payments.forms import storable

@@ -167,6 +167,8 @@ def main() -> None:
         "STRIPE_API_BASE": f"http://{HOST}:{emu_port}",
         "STRIPE_SECRET_KEY": "sk_test_local_emulator",
         "PUBLIC_BASE_URL": base,
+        # Throughput of one load generator on one address, not the abuse limits.
+        "RATELIMIT_ENABLED": "0",
         "LOG_LEVEL": "WARNING",
         "GUNICORN_ACCESS_LOG": str(work / "access.log"),
         "GUNICORN_BIND": f"{HOST}:{app_port}",

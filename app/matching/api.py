@@ -13,15 +13,16 @@ from app.briefs.models import Brief
 from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
 from app.matching import assistant, services
+from app.money import NumberError, parse_int
 
 
 def _limit() -> int:
-    raw = request.args.get("limit", "10")
-    if not raw.isdigit() or not 1 <= int(raw) <= services.MAX_LIMIT:
+    try:
+        return parse_int(request.args.get("limit", "10"), low=1, high=services.MAX_LIMIT)
+    except NumberError as exc:
         raise DomainError(
             f"limit must be a whole number from 1 to {services.MAX_LIMIT}.", field="limit"
-        )
-    return int(raw)
+        ) from exc
 
 
 @bp.get("/briefs/<int:brief_id>/matches")

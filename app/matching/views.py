@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 
 from app import fx
 from app.accounts.auth import current, role_required
@@ -10,14 +10,19 @@ from app.accounts.models import Role
 from app.briefs.models import Brief
 from app.extensions import db
 from app.matching import services
+from app.money import NumberError, parse_int
 from app.web import get_owned_or_404
 
 bp = Blueprint("matching", __name__)
 
 
 def _limit(default: int = 10) -> int:
-    raw = request.args.get("limit", str(default))
-    return max(1, min(int(raw) if raw.isdigit() else default, services.MAX_LIMIT))
+    # A hand-edited URL with an odd limit ("²", 5,000 digits, -3) gets a 400, not a 500.
+    try:
+        return parse_int(request.args.get("limit", str(default)), low=1, high=services.MAX_LIMIT)
+    except NumberError as exc:
+        abort(400, description=f"limit must be a whole number from 1 to {services.MAX_LIMIT}.")
+        raise AssertionError from exc
 
 
 @bp.get("/briefs/<int:brief_id>/recommendations")
@@ -25,8 +30,9 @@ def _limit(default: int = 10) -> int:
 def recommendations(brief_id: int) -> str:
     session = db.session()
     brief = get_owned_or_404(session, Brief, brief_id, current().id, owner_attr="business_id")
+    limit = _limit()
     results = (
-        services.recommend_creators(session, brief, limit=_limit())
+        services.recommend_creators(session, brief, limit=limit)
         if current_app.config["MATCHING_ENABLED"]
         else []
     )

@@ -118,8 +118,8 @@ def add_image(
         description=description,
         key_stem=stem,
         widths=list(widths),
-        width=side if square else found.width,
-        height=side if square else found.height,
+        width=min(found.width, found.height) if square else found.width,
+        height=min(found.width, found.height) if square else found.height,
         sha256=hashlib.sha256(data).hexdigest(),
     )
     written: list[str] = []

@@ -37,6 +37,11 @@ MP4_BRANDS = {
 }
 THUMB_SIZE = 400
 PREVIEW_SIZE = 1024
+# Previews, renditions and hashes are made from one working copy at most this many pixels on
+# its longer side (>= the largest gallery width and the preview size): the full-size picture
+# is decoded once (JPEG: already reduced by the decoder's draft mode), reduced, and dropped,
+# so a 7000x7000 upload never has several full-size copies alive at once.
+WORK_MAX_SIDE = 2048
 WATERMARK_TEXT = "COBALT MARKET PREVIEW"
 UNSUPPORTED = "Upload a JPEG, PNG or WebP image or an MP4 video."
 
@@ -57,7 +62,8 @@ class Inspected:
     width: int
     height: int
     duration_ms: int | None
-    # What previews are made from: the image itself, or a video's poster frame (None: none).
+    # What previews are made from: the image reduced to at most WORK_MAX_SIDE, or a video's
+    # poster frame (None: none). ``width``/``height`` are the original's.
     picture: Image.Image | None
 
 
@@ -113,8 +119,12 @@ def _inspect_image(data: bytes, content_type: str, limits: Limits) -> Inspected:
                 raise refuse(f"The file's contents do not match its type. {UNSUPPORTED}")
             if getattr(image, "n_frames", 1) > 1:
                 raise refuse("Animated images are not accepted; upload a still image or MP4.")
+            if image.format == "JPEG":
+                # Let libjpeg decode at 1/2, 1/4 or 1/8 scale straight away (DCT scaling).
+                image.draft(image.mode, (WORK_MAX_SIDE, WORK_MAX_SIDE))
             image.load()  # decodes every byte: truncated or corrupt data fails here
-            picture = ImageOps.exif_transpose(image)
+            picture = working_copy(image)
+            ImageOps.exif_transpose(picture, in_place=True)
     except ValidationFailed:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -130,6 +140,28 @@ def _inspect_image(data: bytes, content_type: str, limits: Limits) -> Inspected:
         duration_ms=None,
         picture=picture,
     )
+
+
+def working_copy(image: Image.Image, max_side: int = WORK_MAX_SIDE) -> Image.Image:
+    """``image`` reduced by a whole factor to at most ``max_side`` (box-averaged, cheap);
+    the full-size image is closed so its pixels are freed as soon as possible."""
+    factor = -(-max(image.size) // max_side)  # ceiling division
+    if factor <= 1:
+        return image
+    try:
+        if image.mode in ("RGBA", "LA"):
+            # reduce() premultiplies alpha into a second full-size image; one band at a
+            # time needs a quarter of that (previews are flattened onto white anyway).
+            bands = [image.getchannel(band).reduce(factor) for band in image.getbands()]
+            small = Image.merge(image.mode, bands)
+        else:
+            small = image.reduce(factor)
+    except ValueError:  # modes reduce() does not handle (palette, 1-bit): nearest pixels
+        size = (max(1, image.width // factor), max(1, image.height // factor))
+        small = image.resize(size, Image.Resampling.NEAREST)
+    small.info = dict(image.info)  # keeps the EXIF orientation for exif_transpose
+    image.close()
+    return small
 
 
 def _inspect_video(data: bytes, limits: Limits) -> Inspected:
@@ -153,7 +185,7 @@ def _inspect_video(data: bytes, limits: Limits) -> Inspected:
                 raise refuse(f"Videos are limited to {limits.video_max_seconds} seconds.")
             poster = None
             for frame in container.decode(stream):
-                poster = frame.to_image()
+                poster = working_copy(frame.to_image())
                 break
             if poster is None:
                 raise refuse("The video has no frame that can be decoded.")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from app.db import MAX_ID
-from app.forms import select_choices
+from app.forms import IntegerField, select_choices
 from app.moderation.models import ReportReason
 from app.moderation.services import DETAILS_LENGTH, REASON_LENGTH
 from app.payments.forms import _storable_check

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -10,12 +11,14 @@ from werkzeug.wrappers import Response
 
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
+from app.db import MAX_ID
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors
 from app.moderation import services, subjects
 from app.moderation.forms import ReasonForm, ReportForm, SubjectActionForm
 from app.moderation.models import ReportStatus
+from app.money import NumberError, parse_int
 from app.web import attempt
 
 bp = Blueprint("moderation", __name__)
@@ -119,8 +122,9 @@ def dismiss(report_id: int) -> Page | Response:
 
 
 def _back(form: SubjectActionForm) -> Response:
-    if form.report_id.data and form.report_id.data.isdigit():
-        return redirect(url_for("moderation.report_detail", report_id=int(form.report_id.data)))
+    with suppress(NumberError):
+        report_id = parse_int(form.report_id.data, low=1, high=MAX_ID)
+        return redirect(url_for("moderation.report_detail", report_id=report_id))
     return redirect(url_for("moderation.home"))
 
 

@@ -7,9 +7,10 @@ The services report price problems under ``price_minor``; ``apply`` moves them o
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
+from app.forms import IntegerField
 from app.money import MoneyError, check_amount, parse_major
 from app.negotiation.services import MAX_TERMS, TermsInput
 from app.payments.forms import storable

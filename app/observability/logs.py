@@ -24,6 +24,35 @@ _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
+# Secrets that travel in URLs or headers and must never reach a log line: password-reset
+# tokens (in the path), API tokens (c2b_...), and token-like query parameters.
+_SECRETS = (
+    (re.compile(r"(?i)(Bearer\s+)[A-Za-z0-9._~+/\-]+=*"), r"\1[redacted]"),
+    (re.compile(r"(/reset-password/)[^/?#\s\"']+"), r"\1[redacted]"),
+    (re.compile(r"\bc2b_[A-Za-z0-9_\-]{8,}"), "c2b_[redacted]"),
+    (re.compile(r"(?i)\b((?:access_)?token|secret|password|key)=[^&\s\"']+"), r"\1=[redacted]"),
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with every secret that looks like ours replaced by [redacted]."""
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """For loggers that do not use JsonFormatter (werkzeug's development server access
+    lines): the rendered message is redacted in place."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
 def current_request_id() -> str | None:
     if not has_request_context():
         return None
@@ -46,20 +75,22 @@ class JsonFormatter(logging.Formatter):
     """``{"ts", "level", "logger", "message", "request_id", ...extra}`` on one line."""
 
     def format(self, record: logging.LogRecord) -> str:
+        # The console mail backend (development only) exists to show mails, links included.
+        clean = (lambda text: text) if getattr(record, "mail", False) else redact
         entry: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": clean(record.getMessage()),
         }
         request_id = getattr(record, "request_id", None) or current_request_id()
         if request_id:
             entry["request_id"] = request_id
         for key, value in vars(record).items():
             if key not in _STANDARD and key not in entry:
-                entry[key] = value
+                entry[key] = clean(value) if isinstance(value, str) else value
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = clean(self.formatException(record.exc_info))
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
@@ -84,6 +115,9 @@ def install_json_logging(level: str = "INFO", stream: Any = None) -> logging.Han
 
 
 def init_logging(app: Flask) -> None:
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, RedactingFilter) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(RedactingFilter())
     app.before_request(assign_request_id)
     app.after_request(echo_request_id)
     # The test suite captures logs itself (a stream handler would outlive its captured stderr).

@@ -141,16 +141,34 @@ class _ProcessRegistry:
         yield from REGISTRY.collect()
 
 
+FORWARDING_HEADERS = (
+    "Forwarded",
+    "X-Forwarded-For",
+    "X-Forwarded-Host",
+    "X-Forwarded-Proto",
+    "X-Real-IP",
+    "X-Client-IP",
+    "True-Client-IP",
+    "CF-Connecting-IP",
+    "Fastly-Client-IP",
+    "X-Cluster-Client-IP",
+    "Via",
+)
+
+
 def _allowed() -> bool:
     token = current_app.config.get("METRICS_TOKEN")
     header = request.headers.get("Authorization", "")
     if token and hmac.compare_digest(header.encode(), f"Bearer {token}".encode()):
         return True
-    # A reverse proxy on the same host makes every caller look local: it adds these headers.
-    if request.headers.get("X-Forwarded-For") or request.headers.get("Forwarded"):
+    # A reverse proxy on the same host makes every caller look local; proxies mark what they
+    # forward with one of these headers (nginx's common setup sends only X-Real-IP).
+    if any(request.headers.get(name) for name in FORWARDING_HEADERS):
         return False
+    # The connection's own peer, not the address ProxyFix derived from X-Forwarded-For.
+    original = request.environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR")
     try:
-        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+        return ipaddress.ip_address(original or request.remote_addr or "").is_loopback
     except ValueError:
         return False
 

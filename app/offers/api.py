@@ -12,7 +12,7 @@ from app.accounts.models import Role
 from app.api import api_user, bp, created, json_body, optional_api_user, page_params
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.money import MAX_AMOUNT_MINOR
+from app.money import MAX_AMOUNT_MINOR, NumberError, parse_int
 from app.offers import services
 from app.offers.api_input import read_new_offer, read_offer_patch
 from app.offers.catalog import CatalogQuery, search_catalog
@@ -113,10 +113,11 @@ def _int_arg(name: str, low: int, high: int, errors: dict[str, list[str]]) -> in
     raw = request.args.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+    try:
+        return parse_int(raw, low=low, high=high)
+    except NumberError:
         errors[name] = [f"Use a whole number from {low} to {high}."]
         return None
-    return int(raw)
 
 
 def _catalog_query() -> CatalogQuery:

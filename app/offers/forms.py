@@ -12,11 +12,9 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DecimalField,
     FieldList,
     Form,
     FormField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -25,7 +23,7 @@ from wtforms.validators import NumberRange, Optional, ValidationError
 
 from app import countries
 from app.errors import DomainError, ValidationFailed
-from app.forms import apply_errors, select_choices, split_list
+from app.forms import DecimalField, IntegerField, apply_errors, select_choices, split_list
 from app.money import SUPPORTED_CURRENCIES, MoneyError, check_amount, parse_major
 from app.offers.catalog import CatalogQuery
 from app.offers.models import CATEGORIES, DeliverableKind, OfferKind, Platform

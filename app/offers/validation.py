@@ -14,7 +14,7 @@ from typing import ClassVar
 from app import countries
 from app.accounts.services import clean_list
 from app.errors import ValidationFailed
-from app.money import MoneyError, check_amount, check_currency
+from app.money import MAX_INTEGER, MoneyError, check_amount, check_currency
 from app.offers.models import CATEGORIES, DeliverableKind, OfferKind, PackageTier, Platform
 
 TITLE_LENGTH = (5, 120)
@@ -104,7 +104,8 @@ class _Errors(dict[str, list[str]]):
 
 
 def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    # A JSON integer that fits a BIGINT column (app.money bounds every typed number).
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_INTEGER
 
 
 def _str(value: object) -> str:

@@ -34,6 +34,7 @@ from app.forms import FORM_ERROR_STATUS
 from app.payments import checkout, services
 from app.payments.forms import ActionForm, ChangesForm, DeliverForm, RefundForm, SplitForm
 from app.payments.models import ConnectedAccount, Milestone, MilestoneState
+from app.security import external_url
 from app.web import attempt, content_security_policy, load_or_404, status_for, submit
 
 bp = Blueprint("payments", __name__)
@@ -339,8 +340,8 @@ def start_onboarding() -> Response:
         services.gateway_for(current_app),
         creator=current(),
         # An expired link sends the creator back to the earnings page to start again.
-        refresh_url=url_for("payments.earnings", _external=True),
-        return_url=url_for("payments.onboarding_return", _external=True),
+        refresh_url=external_url("payments.earnings"),
+        return_url=external_url("payments.onboarding_return"),
     )
     return redirect(link.url, code=303)
 

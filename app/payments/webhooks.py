@@ -24,6 +24,7 @@ from app.payments import payouts, purchases, refunds
 from app.payments.gateway import GatewayError, PaymentGateway, gateway_for
 from app.payments.models import Milestone, StripeEvent
 from app.payments.states import MILESTONE, lock_milestone
+from app.security.json_limits import check_json_text
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,11 @@ def _obj_id(event: dict[str, Any]) -> str | None:
 def receive() -> Response:
     payload = request.get_data()
     signature = request.headers.get("Stripe-Signature", "")
+    try:
+        # Stripe's SDK parses the body before checking the signature: bound it first.
+        check_json_text(payload)
+    except DomainError as error:
+        return problem(error.status, "Bad Request", error.message)
     try:
         event = stripe.Webhook.construct_event(
             payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"]

@@ -103,7 +103,8 @@ def build_world(session: Session, gateway: PaymentGateway) -> dict[str, Any]:
         "contract_id": [from_proposal.id, ordered.id],
         "milestone_id": milestones,
     }
-    return {"tokens": tokens, "ids": ids}
+    users = {"business": business, "creator": creator, "stranger": stranger}
+    return {"tokens": tokens, "ids": ids, "users": users}
 
 
 def _cases(operation: Any, ids: dict[str, list[int]]) -> st.SearchStrategy[Any]:

@@ -74,3 +74,38 @@ def test_formatter_outside_a_request_has_no_id_and_keeps_exceptions(app):
         assign_request_id()
         plain = logging.LogRecord("x", logging.INFO, __file__, 1, "hi", (), None)
         assert json.loads(JsonFormatter().format(plain))["request_id"] == "ctx-1"
+
+
+def test_tokens_are_redacted_from_access_and_application_logs():
+    """Finding: password-reset tokens were written to access logs (the path carries them)."""
+    token = "eyJ1aWQiOjF9.Z5y7Qg.Ak1x-Secret_Part"
+    access = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, "request", (), None)
+    access.path = f"/reset-password/{token}"
+    access.query = "token=abc123&page=2"
+    entry = json.loads(JsonFormatter().format(access))
+    assert token not in json.dumps(entry)
+    assert entry["path"] == "/reset-password/[redacted]"
+    assert entry["query"] == "token=[redacted]&page=2"
+    api = logging.LogRecord(
+        "app", logging.WARNING, __file__, 1, "bad header %s", ("Bearer c2b_AbCdEf123456789",), None
+    )
+    assert "c2b_AbCdEf" not in JsonFormatter().format(api)
+
+
+def test_the_development_servers_access_lines_are_redacted(app):
+    """werkzeug's own text access log (``make run``) goes through RedactingFilter."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("werkzeug")
+    logger.addHandler(handler)
+    previous = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        logger.info(
+            '%s - - "%s" %s', "127.0.0.1", "GET /reset-password/tok.en.secret HTTP/1.1", 200
+        )
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+    assert "tok.en.secret" not in stream.getvalue()
+    assert "/reset-password/[redacted]" in stream.getvalue()

@@ -39,3 +39,28 @@ def csrf_app(app: Flask, database_url: str, tmp_path: Path) -> Iterator[tuple[Fl
         outer.rollback()
         connection.close()
         db.bind(db.engine)
+
+
+@pytest.fixture()
+def configured_app(app: Flask, database_url: str, tmp_path: Path) -> Iterator[Any]:
+    """``configured_app(**settings)``: an app built with extra settings (PROXY_COUNT, rate
+    limits...), bound to the test's rolled-back transaction like ``csrf_app``."""
+    settings = {key: app.config[key] for key in STRIPE_SETTINGS if key in app.config}
+    connection = None
+
+    def build(**overrides: Any) -> Flask:
+        nonlocal connection
+        built = make_test_app(database_url, tmp_path, **{**settings, **overrides})
+        assert db.engine is not None
+        connection = db.engine.connect()
+        connection.begin()
+        db.bind(connection, join_transaction_mode="create_savepoint")
+        return built
+
+    try:
+        yield build
+    finally:
+        db.session.remove()
+        if connection is not None:
+            connection.close()
+        db.bind(db.engine)
