@@ -13,7 +13,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, String, TypeDecorator, event
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+    event,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -144,3 +154,16 @@ def configure_sqlite(engine: Any) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
+
+
+def analyze(session: Session) -> None:
+    """Refresh the planner's statistics (``ANALYZE``) after a bulk load.
+
+    Without it, a database without autovacuum (or before autovacuum's next pass) plans the
+    catalog's count and page queries as nested loops over users: 22.7 ms of SQL against
+    5.4 ms after ``ANALYZE`` on the seeded demo (issue 17). Commits first: the statistics
+    must see the loaded rows.
+    """
+    session.commit()
+    session.execute(text("ANALYZE"))
+    session.commit()

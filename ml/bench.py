@@ -38,6 +38,12 @@ from ml.matcher import Matcher
 UPSERT_BATCH = 256
 
 
+def get_torch_threads() -> int:
+    import torch
+
+    return int(torch.get_num_threads())
+
+
 def rss_mb() -> float:
     with open("/proc/self/status", encoding="ascii") as fh:
         for line in fh:
@@ -187,20 +193,157 @@ def bench_size(
     }
 
 
+def bench_offers(n: int, n_queries: int, n_base: int, chunk: int = 50_000) -> int:
+    """``--offers N``: the main-vector index at N offers, built in chunks so the float vectors
+    are never all in memory (the index holds only its compact codes), against exact search
+    computed on the same chunks as they stream by.
+
+    Vectors: noisy copies of ``n_base`` really encoded synthetic offers (see the module
+    docstring). Queries: synthetic briefs, encoded for real on every query (no cache), so
+    the latency is what a matches request pays for retrieval: one brief encoding + one index
+    search at the matcher's candidate depth (100). Recall@10: the first 10 of that search vs
+    the exact top 10 (inner product over the float vectors).
+    """
+    import faiss
+
+    from ml.index import IVF_NPROBE, ivf_lists, kind_for
+    from ml.ranking import DEFAULT_WEIGHTS
+
+    depth = DEFAULT_WEIGHTS.candidates
+    load0 = os.getloadavg()[0]
+    enc = get_encoder()
+    rss_model = rss_mb()
+    docs = synthetic.offers(n_base, seed=0)
+    base = enc.encode([text.main_text(d) for d in docs])
+    queries = [text.query_text(q) for q in synthetic.briefs(n_queries + 5, seed=7)]
+    qv = enc.encode(queries)
+    rng = np.random.default_rng(n)
+    index = VectorIndex(DIM, expected=n)
+    # The alternative measured side by side on the same vectors: IVF-PQ (48 bytes a vector).
+    pq = faiss.IndexIVFPQ(
+        faiss.IndexFlatIP(DIM), DIM, ivf_lists(n), 48, 8, faiss.METRIC_INNER_PRODUCT
+    )
+    best_s = np.full((len(qv), 10), -np.inf, dtype=np.float32)
+    best_i = np.full((len(qv), 10), -1, dtype=np.int64)
+    print(
+        f"[--offers {n}] main-vector index, type for this size: {kind_for(n)} "
+        f"({ivf_lists(n)} lists, nprobe {IVF_NPROBE}); {n_queries} briefs; chunks of {chunk}"
+    )
+    t0 = time.perf_counter()
+    pq_train = 0.0
+    for start in range(0, n, chunk):
+        vecs = synth_vectors(base, min(chunk, n - start), rng)
+        ids = np.arange(start + 1, start + 1 + len(vecs), dtype=np.int64)
+        index.upsert(ids, vecs)
+        if not pq.is_trained:
+            t1 = time.perf_counter()
+            pq.train(vecs)
+            pq_train = time.perf_counter() - t1
+        pq.add(vecs)
+        scores = qv @ vecs.T  # exact, streamed: merge this chunk's top 10 into the best so far
+        top = np.argpartition(-scores, 9, axis=1)[:, :10]
+        cand_s = np.concatenate([best_s, np.take_along_axis(scores, top, axis=1)], axis=1)
+        cand_i = np.concatenate([best_i, ids[top]], axis=1)
+        keep = np.argsort(-cand_s, axis=1)[:, :10]
+        best_s = np.take_along_axis(cand_s, keep, axis=1)
+        best_i = np.take_along_axis(cand_i, keep, axis=1)
+        del vecs, scores
+    build = time.perf_counter() - t0
+    rss_built = rss_mb()
+    print(
+        f"  built in {build:.0f} s (IVF-PQ training {pq_train:.0f} s of it); "
+        f"index kind {index.kind}"
+    )
+
+    def recall(found: np.ndarray) -> float:
+        return float(
+            np.mean([len(set(a[:10]) & set(b)) / 10 for a, b in zip(found, best_i, strict=True)])
+        )
+
+    print(f"  {'index':<22}{'R@10':>7}{'search p50':>12}{'search p99':>12}")
+    for nprobe in (8, 16, 32, 64):
+        index._index.nprobe = nprobe
+        lat = []
+        found = []
+        for row in qv[5:]:
+            t1 = time.perf_counter()
+            _, ids = index.search(row, depth)
+            lat.append((time.perf_counter() - t1) * 1000)
+            found.append(ids[0])
+        label = f"ivf_sq8 nprobe={nprobe}" + (" *" if nprobe == IVF_NPROBE else "")
+        print(
+            f"  {label:<22}{recall(np.asarray(found)):>7.3f}"
+            f"{pct(lat, 50):>12.2f}{pct(lat, 99):>12.2f}"
+        )
+    index._index.nprobe = IVF_NPROBE
+    for nprobe in (32, 64):
+        pq.nprobe = nprobe
+        lat = []
+        found = []
+        for row in qv[5:]:
+            t1 = time.perf_counter()
+            _, slots = pq.search(row.reshape(1, -1), depth)
+            lat.append((time.perf_counter() - t1) * 1000)
+            found.append(slots[0] + 1)
+        label = f"ivf_pq48 nprobe={nprobe}"
+        print(
+            f"  {label:<22}{recall(np.asarray(found)):>7.3f}"
+            f"{pct(lat, 50):>12.2f}{pct(lat, 99):>12.2f}"
+        )
+    pq_bytes = pq.sa_code_size() * n if hasattr(pq, "sa_code_size") else 48 * n
+    del pq
+    # What a request pays: encode the brief (never cached here) + one search at depth 100.
+    for q in queries[:5]:
+        index.search(enc.encode([q]), depth)
+    lat, enc_lat, found = [], [], []
+    for q in queries[5:]:
+        t1 = time.perf_counter()
+        vec = enc.encode([q])
+        t2 = time.perf_counter()
+        _, ids = index.search(vec, depth)
+        lat.append((time.perf_counter() - t1) * 1000)
+        enc_lat.append((t2 - t1) * 1000)
+        found.append(ids[0])
+    print(
+        f"\n  brief encoding + search (nprobe {IVF_NPROBE}, depth {depth}): "
+        f"p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms "
+        f"(encoding alone p50 {pct(enc_lat, 50):.1f} ms, p99 {pct(enc_lat, 99):.1f} ms); "
+        f"recall@10 {recall(np.asarray(found)):.3f}"
+    )
+    print(
+        f"  RSS: {rss_model:.0f} MB after loading the model, {rss_built:.0f} MB with the "
+        f"{n}-vector index built (IVF-PQ codes ~{pq_bytes / 2**20:.0f} MB of that, freed), "
+        f"{rss_mb():.0f} MB now; peak {peak_rss_mb():.0f} MB"
+    )
+    print(
+        f"  load average (1 min) at start/end: {load0:.2f} / {os.getloadavg()[0]:.2f} "
+        f"on {os.cpu_count()} CPUs"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m ml.bench")
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--encode", type=int, default=2000, help="offers encoded for real")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--quick", action="store_true", help="small run (~1 min)")
+    ap.add_argument(
+        "--offers", type=int, default=0, help="only the compact-index run at this many offers"
+    )
     args = ap.parse_args(argv)
+    if args.offers:
+        return bench_offers(args.offers, args.queries, args.encode)
     if args.quick:
         args.sizes, args.encode, args.queries = "5000,25000", 200, 40
     sizes = [int(s) for s in args.sizes.split(",") if s]
     load0 = os.getloadavg()[0]  # other processes on the box inflate latency percentiles
     enc = get_encoder()
     print(__doc__.split("Method")[0].strip().splitlines()[0])
-    print(f"\n[1] encoding throughput on {args.encode} real synthetic offers (2 torch threads)")
+    print(
+        f"\n[1] encoding throughput on {args.encode} real synthetic offers "
+        f"({get_torch_threads()} torch threads)"
+    )
     tp = throughput(args.encode)
     print(
         f"  raw encoder     : {tp['raw_offers_s']:7.1f} offers/s "
