@@ -70,12 +70,12 @@ def _new_faiss(dim: int, kind: str, n: int = 0) -> Any:
         return faiss.IndexFlatIP(dim)
     if kind == "ivf_sq8":
         quantizer = faiss.IndexFlatIP(dim)
-        index = faiss.IndexIVFScalarQuantizer(
+        ivf = _FAISS.IndexIVFScalarQuantizer(
             quantizer, dim, ivf_lists(n), faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
         )
-        index.nprobe = IVF_NPROBE
-        index.set_direct_map_type(faiss.DirectMap.Array)  # reconstruct by slot (re-scoring)
-        return index
+        ivf.nprobe = IVF_NPROBE
+        ivf.set_direct_map_type(_FAISS.DirectMap.Array)  # reconstruct by slot (re-scoring)
+        return ivf
     index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
     index.hnsw.efSearch = HNSW_EF_SEARCH
@@ -104,12 +104,18 @@ class VectorIndex:
     Not thread-safe on its own: :class:`ml.matcher.Matcher` serialises access.
     """
 
-    def __init__(self, dim: int, hnsw_threshold: int = HNSW_THRESHOLD, expected: int = 0) -> None:
+    def __init__(
+        self,
+        dim: int,
+        hnsw_threshold: int = HNSW_THRESHOLD,
+        expected: int = 0,
+        ivf_threshold: int = IVF_THRESHOLD,
+    ) -> None:
         """``expected``: how many vectors a bulk build will add, so it starts in the right
         type instead of growing through the smaller ones (each switch is a rebuild)."""
         self.dim = dim
         self.hnsw_threshold = hnsw_threshold
-        self.ivf_threshold = max(IVF_THRESHOLD, hnsw_threshold)
+        self.ivf_threshold = max(ivf_threshold, hnsw_threshold)
         self.kind = self._kind_for(expected)
         self._expected = expected
         self._index: Any = _new_faiss(dim, self.kind, expected)
@@ -154,7 +160,7 @@ class VectorIndex:
         self._tombstone(ids_arr.tolist())
         self._grow(len(ids_arr))
         start = self._n_slots
-        if not self._index.is_trained and len(vecs) < 39 * self._index.nlist:
+        if not self._index.is_trained and self._expected and len(vecs) < 39 * self._index.nlist:
             # Too few vectors to train the lists (FAISS wants >= 39 per list): grow through
             # the smaller types instead; the size switch rebuilds into IVF later.
             self._expected = 0
@@ -283,7 +289,12 @@ class VectorIndex:
         """
         data = faiss.serialize_index(self._index).tobytes()
         atomic_write_bytes(path_prefix + ".faiss", data)
-        meta = {"dim": self.dim, "kind": self.kind, "hnsw_threshold": self.hnsw_threshold}
+        meta = {
+            "dim": self.dim,
+            "kind": self.kind,
+            "hnsw_threshold": self.hnsw_threshold,
+            "ivf_threshold": self.ivf_threshold,
+        }
         ids = self._slot_ids[: self._n_slots]
         atomic_write_bytes(path_prefix + ".ids.npy", _npy_bytes(ids))
         atomic_write_bytes(path_prefix + ".json", json.dumps(meta).encode())
@@ -292,7 +303,11 @@ class VectorIndex:
     def load(cls, path_prefix: str) -> VectorIndex:
         with open(path_prefix + ".json", encoding="utf-8") as fh:
             meta = json.load(fh)
-        vi = cls(int(meta["dim"]), int(meta["hnsw_threshold"]))
+        vi = cls(
+            int(meta["dim"]),
+            int(meta["hnsw_threshold"]),
+            ivf_threshold=int(meta.get("ivf_threshold", IVF_THRESHOLD)),
+        )
         with open(path_prefix + ".faiss", "rb") as fh:
             vi._index = _FAISS.deserialize_index(np.frombuffer(fh.read(), dtype=np.uint8))
         vi.kind = meta["kind"]

@@ -219,7 +219,7 @@ def floor(env: dict[str, str], plan: dict[str, Any], rounds: int) -> dict[str, f
         session = db.session()
         matcher = current_matcher(session)
         encoder = get_encoder()
-        texts = {bid: brief_text(session.get(Brief, bid)) for bid, _ in plan["matches"]}
+        texts = {bid: brief_text(session.get_one(Brief, bid)) for bid, _ in plan["matches"]}
         depth = matcher.weights.candidates
         client = app.test_client()
         for n in range(rounds + 1):  # the first round warms up and is not counted
@@ -264,7 +264,7 @@ def main() -> None:
     db_url = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
     db_url = f"{db_url}/{name}"
     work = Path(tempfile.mkdtemp(prefix="cobalt-load-"))
-    app_port, emu_port, ceiling_port = _free_port(), _free_port(), _free_port()
+    app_port, emu_port = _free_port(), _free_port()
     base = f"http://{HOST}:{app_port}"
     env = {
         **os.environ,
@@ -302,7 +302,27 @@ def main() -> None:
         return process, log
 
     print(f"Database {name}, work folder {work}")
+    (work / "metrics").mkdir(parents=True)  # the CLI commands record metrics too
     _admin(admin_url, f'CREATE DATABASE "{name}"')
+    try:
+        _measure(args, env, work, name, admin_url, spawn, processes, duration)
+    finally:
+        if not args.keep_db:
+            _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _measure(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    work: Path,
+    name: str,
+    admin_url: str,
+    spawn: Any,
+    processes: list[subprocess.Popen[bytes]],
+    duration: float,
+) -> None:
+    base = env["PUBLIC_BASE_URL"]
+    ceiling_port = _free_port()
     phases: dict[str, dict[str, Any]] = {}
     try:
         started = time.monotonic()
@@ -332,7 +352,8 @@ def main() -> None:
 
         emulator, emu_log = spawn(
             [sys.executable, "-m", "app.devtools.stripe_emulator", "--host", HOST,
-             "--port", str(emu_port), "--state-file", str(work / "stripe.pickle")],
+             "--port", env["STRIPE_API_BASE"].rsplit(":", 1)[1],
+             "--state-file", str(work / "stripe.pickle")],
             "stripe.log",
         )  # fmt: skip
         _wait_http(f"{env['STRIPE_API_BASE']}/_config/webhooks", 60, emulator, emu_log)
@@ -366,8 +387,6 @@ def main() -> None:
     print(_flask(env, "ledger-check"))
     result = floor(env, plan, args.floor_rounds)
     ratios(phases, result)
-    if not args.keep_db:
-        _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _throughput(results: dict[str, Any], scenario: str | None = None) -> float:
