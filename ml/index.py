@@ -14,7 +14,7 @@ Design (numbers from ``python -m ml.bench``, see ml/README.md):
   live size crosses the threshold, the index is rebuilt from its own stored vectors
   (``reconstruct_n``), so no re-encoding is ever needed. The same code path serves both types.
 * From ``IVF_THRESHOLD`` (300k) live vectors the index is ``IndexIVFScalarQuantizer``
-  (8-bit, ~4*sqrt(n) lists, nprobe 32), trained on the vectors it is built from: a quarter of
+  (8-bit, ~2*sqrt(n) lists, nprobe 32), trained on the vectors it is built from: a quarter of
   the memory of flat vectors and no graph (1M offers: see ml/README.md, "1M offers"). Its
   stored vectors are the 8-bit ones, so exact re-scoring reads them decoded (error ~1e-3).
   A bulk build that knows its size (``expected``) starts in the right type.
@@ -41,8 +41,9 @@ REBUILD_DEAD_FRACTION = 0.2
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
-IVF_NPROBE = 32  # lists probed per query (of ~4*sqrt(n)); see ml/README.md for the sweep
+IVF_NPROBE = 32  # lists probed per query (of ~2*sqrt(n)); see ml/README.md for the sweep
 IVF_TRAIN_MAX = 100_000  # training sample for the coarse centroids
+IVF_TRAIN_ITERATIONS = 10  # k-means passes (FAISS default 25): keeps a 1M build short
 KINDS = ("flat", "hnsw", "ivf_sq8")  # by growing size
 
 _FAISS: Any = faiss  # faiss' bundled stubs miss SWIG classes/kwargs used below
@@ -53,8 +54,8 @@ def _hnsw_params(**kw: Any) -> Any:
 
 
 def ivf_lists(n: int) -> int:
-    """Coarse lists for ``n`` vectors: ~4*sqrt(n) rounded to a power of two (1M -> 4096)."""
-    want = max(64, int(4 * max(n, 1) ** 0.5))
+    """Coarse lists for ``n`` vectors: ~2*sqrt(n) rounded to a power of two (1M -> 2048)."""
+    want = max(64, int(2 * max(n, 1) ** 0.5))
     return int(2 ** round(np.log2(want)))
 
 
@@ -74,6 +75,7 @@ def _new_faiss(dim: int, kind: str, n: int = 0) -> Any:
             quantizer, dim, ivf_lists(n), faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
         )
         ivf.nprobe = IVF_NPROBE
+        ivf.cp.niter = IVF_TRAIN_ITERATIONS
         ivf.set_direct_map_type(_FAISS.DirectMap.Array)  # reconstruct by slot (re-scoring)
         return ivf
     index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
