@@ -31,6 +31,7 @@ def init_cli(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database has users.")
     def seed_demo(seed_value: int, if_empty: bool) -> None:
         """Create demo creators, businesses, offers, briefs and proposals."""
+        from app.db import analyze
         from app.extensions import db
         from app.media.storage import storage_for
         from app.seed.demo import database_is_empty, seed
@@ -41,6 +42,7 @@ def init_cli(app: Flask) -> None:
             return
         counts = seed(session, seed_value=seed_value, storage=storage_for(current_app))
         session.commit()
+        analyze(session)  # fresh statistics: the first pages must not plan on an empty DB
         click.echo("Seeded " + ", ".join(f"{v} {k}" for k, v in counts.items()) + ".")
 
     from app.matching.cli import register as register_matching

@@ -14,7 +14,17 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, String, TypeDecorator, event
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+    event,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -152,3 +162,16 @@ def configure_sqlite(engine: Any) -> None:
 
 # Set by the web layer for POST/PUT/PATCH/DELETE requests (app.web.mark_write_intent).
 SQLITE_WRITE_INTENT: ContextVar[bool] = ContextVar("sqlite_write_intent", default=False)
+
+
+def analyze(session: Session) -> None:
+    """Refresh the planner's statistics (``ANALYZE``) after a bulk load.
+
+    Without it, a database without autovacuum (or before autovacuum's next pass) plans the
+    catalog's count and page queries as nested loops over users: 22.7 ms of SQL against
+    5.4 ms after ``ANALYZE`` on the seeded demo (issue 17). Commits first: the statistics
+    must see the loaded rows.
+    """
+    session.commit()
+    session.execute(text("ANALYZE"))
+    session.commit()

@@ -38,6 +38,12 @@ from ml.matcher import Matcher
 UPSERT_BATCH = 256
 
 
+def get_torch_threads() -> int:
+    import torch
+
+    return int(torch.get_num_threads())
+
+
 def rss_mb() -> float:
     with open("/proc/self/status", encoding="ascii") as fh:
         for line in fh:
@@ -187,20 +193,191 @@ def bench_size(
     }
 
 
+def _recall(found: np.ndarray, exact: np.ndarray) -> float:
+    pairs = zip(found, exact, strict=True)
+    return float(np.mean([len(set(a[:10].tolist()) & set(b[:10].tolist())) / 10 for a, b in pairs]))
+
+
+def _timed_search(index: Any, qv: np.ndarray, depth: int) -> tuple[np.ndarray, list[float]]:
+    lat, found = [], []
+    for row in qv:
+        t0 = time.perf_counter()
+        _, ids = index.search(row.reshape(1, -1), depth)
+        lat.append((time.perf_counter() - t0) * 1000)
+        found.append(ids[0])
+    return np.asarray(found), lat
+
+
+def compare_compact(base: np.ndarray, qv: np.ndarray, n: int, depth: int) -> None:
+    """The candidates for the large-size index, on the same ``n`` vectors: IVF-SQ8 (the
+    choice), IVF-PQ (48 bytes a vector) and HNSW over SQ8. Recall@10 vs exact, search
+    latency at the matcher's depth, build time, bytes per vector."""
+    import faiss
+
+    from ml.index import IVF_NPROBE, IVF_TRAIN_ITERATIONS, ivf_lists
+
+    ff: Any = faiss
+    vecs = synth_vectors(base, n, np.random.default_rng(n + 1))
+    scores = qv @ vecs.T
+    exact = np.argsort(-scores, axis=1)[:, :10]
+    del scores
+    lists = ivf_lists(n)
+    print(f"\n  candidates on the same {n} vectors ({lists} lists, nprobe {IVF_NPROBE}):")
+    print(f"  {'index':<24}{'build s':>8}{'B/vec':>7}{'R@10':>7}{'p50 ms':>8}{'p99 ms':>8}")
+
+    def ivf(kind: str) -> Any:
+        quantizer = ff.IndexFlatIP(DIM)
+        if kind == "sq8":
+            index = ff.IndexIVFScalarQuantizer(
+                quantizer, DIM, lists, ff.ScalarQuantizer.QT_8bit, ff.METRIC_INNER_PRODUCT
+            )
+        else:
+            index = ff.IndexIVFPQ(quantizer, DIM, lists, 48, 8, ff.METRIC_INNER_PRODUCT)
+        index.cp.niter = IVF_TRAIN_ITERATIONS
+        index.nprobe = IVF_NPROBE
+        return index
+
+    builders = {
+        "ivf_sq8 (chosen)": lambda: ivf("sq8"),
+        "ivf_pq48": lambda: ivf("pq"),
+        "hnsw_sq8 M=32": lambda: ff.IndexHNSWSQ(
+            DIM, ff.ScalarQuantizer.QT_8bit, 32, ff.METRIC_INNER_PRODUCT
+        ),
+    }
+    for label, build in builders.items():
+        index = build()
+        t0 = time.perf_counter()
+        index.train(vecs[: min(n, 100_000)])
+        index.add(vecs)
+        built = time.perf_counter() - t0
+        if label.startswith("hnsw"):
+            index.hnsw.efSearch = 2 * depth
+        found, lat = _timed_search(index, qv, depth)
+        # HNSW over SQ8: the 8-bit codes plus the level-0 links (2*M int32), no codec size.
+        per_vec = DIM + 2 * 32 * 4 if label.startswith("hnsw") else index.sa_code_size()
+        print(
+            f"  {label:<24}{built:>8.0f}{per_vec:>7}{_recall(found, exact):>7.3f}"
+            f"{pct(lat, 50):>8.2f}{pct(lat, 99):>8.2f}"
+        )
+        del index
+
+
+def bench_offers(n: int, n_queries: int, n_base: int, chunk: int = 200_000) -> int:
+    """``--offers N``: the main-vector index at N offers, built in chunks so the float vectors
+    are never all in memory (the index holds only its compact codes), against exact search
+    computed on the same chunks as they stream by.
+
+    Vectors: noisy copies of ``n_base`` really encoded synthetic offers (see the module
+    docstring). Queries: synthetic briefs, encoded for real on every query (no cache), so
+    the latency is what a matches request pays for retrieval: one brief encoding + one index
+    search at the matcher's candidate depth (100). Recall@10: the first 10 of that search vs
+    the exact top 10 (inner product over the float vectors). Before it, the candidate index
+    types are compared on 100k vectors (``compare_compact``).
+    """
+    from ml.index import IVF_NPROBE, ivf_lists, kind_for
+    from ml.ranking import DEFAULT_WEIGHTS
+
+    depth = DEFAULT_WEIGHTS.candidates
+    load0 = os.getloadavg()[0]
+    enc = get_encoder()
+    rss_model = rss_mb()
+    docs = synthetic.offers(n_base, seed=0)
+    base = enc.encode([text.main_text(d) for d in docs])
+    queries = [text.query_text(q) for q in synthetic.briefs(n_queries + 5, seed=7)]
+    qv = enc.encode(queries)
+    print(
+        f"[--offers {n}] main-vector index; {n_queries} briefs; vectors from {n_base} encoded "
+        f"offers; {get_torch_threads()} torch threads"
+    )
+    compare_compact(base, qv[5:], min(n, 100_000), depth)
+    rss_before = rss_mb()
+    rng = np.random.default_rng(n)
+    index = VectorIndex(DIM, expected=n)
+    best_s = np.full((len(qv), 10), -np.inf, dtype=np.float32)
+    best_i = np.full((len(qv), 10), -1, dtype=np.int64)
+    print(
+        f"\n  {n} vectors, type chosen by size: {kind_for(n)} ({ivf_lists(n)} lists), "
+        f"built in chunks of {chunk}"
+    )
+    t0 = time.perf_counter()
+    for start in range(0, n, chunk):
+        vecs = synth_vectors(base, min(chunk, n - start), rng)
+        ids = np.arange(start + 1, start + 1 + len(vecs), dtype=np.int64)
+        index.upsert(ids, vecs)
+        scores = qv @ vecs.T  # exact, streamed: merge this chunk's top 10 into the best so far
+        top = np.argpartition(-scores, 9, axis=1)[:, :10]
+        cand_s = np.concatenate([best_s, np.take_along_axis(scores, top, axis=1)], axis=1)
+        cand_i = np.concatenate([best_i, ids[top]], axis=1)
+        keep = np.argsort(-cand_s, axis=1)[:, :10]
+        best_s = np.take_along_axis(cand_s, keep, axis=1)
+        best_i = np.take_along_axis(cand_i, keep, axis=1)
+        del vecs, scores
+    build = time.perf_counter() - t0
+    rss_built = rss_mb()
+    print(f"  built in {build:.0f} s; index kind {index.kind}")
+    print(f"  {'nprobe':<10}{'R@10':>7}{'search p50':>12}{'search p99':>12}")
+    for nprobe in (8, 16, 32, 64) if index.kind == "ivf_sq8" else ():
+        index._index.nprobe = nprobe
+        found, lat = _timed_search(index, qv[5:], depth)
+        mark = " *" if nprobe == IVF_NPROBE else ""
+        print(
+            f"  {str(nprobe) + mark:<10}{_recall(found, best_i[5:]):>7.3f}"
+            f"{pct(lat, 50):>12.2f}{pct(lat, 99):>12.2f}"
+        )
+    if index.kind == "ivf_sq8":
+        index._index.nprobe = IVF_NPROBE
+    # What a request pays: encode the brief (never cached here) + one search at depth 100.
+    for q in queries[:5]:
+        index.search(enc.encode([q]), depth)
+    lat, enc_lat, found_rows = [], [], []
+    for q in queries[5:]:
+        t1 = time.perf_counter()
+        vec = enc.encode([q])
+        t2 = time.perf_counter()
+        _, ids = index.search(vec, depth)
+        lat.append((time.perf_counter() - t1) * 1000)
+        enc_lat.append((t2 - t1) * 1000)
+        found_rows.append(ids[0])
+    print(
+        f"\n  brief encoding + search (nprobe {IVF_NPROBE}, depth {depth}): "
+        f"p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms "
+        f"(encoding alone p50 {pct(enc_lat, 50):.1f} ms, p99 {pct(enc_lat, 99):.1f} ms); "
+        f"recall@10 {_recall(np.asarray(found_rows), best_i[5:]):.3f}"
+    )
+    print(
+        f"  RSS: {rss_model:.0f} MB with the model loaded, {rss_before:.0f} MB before the "
+        f"build, {rss_built:.0f} MB with the {n}-vector index built; peak {peak_rss_mb():.0f} MB"
+        " (the peak includes the 100k-vector comparison and one float chunk)"
+    )
+    print(
+        f"  load average (1 min) at start/end: {load0:.2f} / {os.getloadavg()[0]:.2f} "
+        f"on {os.cpu_count()} CPUs"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m ml.bench")
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--encode", type=int, default=2000, help="offers encoded for real")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--quick", action="store_true", help="small run (~1 min)")
+    ap.add_argument(
+        "--offers", type=int, default=0, help="only the compact-index run at this many offers"
+    )
     args = ap.parse_args(argv)
+    if args.offers:
+        return bench_offers(args.offers, args.queries, args.encode)
     if args.quick:
         args.sizes, args.encode, args.queries = "5000,25000", 200, 40
     sizes = [int(s) for s in args.sizes.split(",") if s]
     load0 = os.getloadavg()[0]  # other processes on the box inflate latency percentiles
     enc = get_encoder()
     print(__doc__.split("Method")[0].strip().splitlines()[0])
-    print(f"\n[1] encoding throughput on {args.encode} real synthetic offers (2 torch threads)")
+    print(
+        f"\n[1] encoding throughput on {args.encode} real synthetic offers "
+        f"({get_torch_threads()} torch threads)"
+    )
     tp = throughput(args.encode)
     print(
         f"  raw encoder     : {tp['raw_offers_s']:7.1f} offers/s "

@@ -13,6 +13,11 @@ Design (numbers from ``python -m ml.bench``, see ml/README.md):
   append a new one. When tombstones exceed ``REBUILD_DEAD_FRACTION`` of the slots, or the
   live size crosses the threshold, the index is rebuilt from its own stored vectors
   (``reconstruct_n``), so no re-encoding is ever needed. The same code path serves both types.
+* From ``IVF_THRESHOLD`` (300k) live vectors the index is ``IndexIVFScalarQuantizer``
+  (8-bit, ~2*sqrt(n) lists, nprobe 32), trained on the vectors it is built from: a quarter of
+  the memory of flat vectors and no graph (1M offers: see ml/README.md, "1M offers"). Its
+  stored vectors are the 8-bit ones, so exact re-scoring reads them decoded (error ~1e-3).
+  A bulk build that knows its size (``expected``) starts in the right type.
 """
 
 from __future__ import annotations
@@ -27,10 +32,19 @@ import faiss
 import numpy as np
 
 HNSW_THRESHOLD = 20_000
+# From here on the index is IVF over 8-bit scalar-quantised vectors (``ivf_sq8``): 1 byte
+# per dimension instead of 4 and no graph, so 1M offers fit in a few hundred MB per index
+# (HNSW-flat would need 1.5 GB of vectors + ~0.26 GB of graph per index at 1M, and the
+# matcher keeps two). Numbers: ml/README.md, "1M offers".
+IVF_THRESHOLD = 300_000
 REBUILD_DEAD_FRACTION = 0.2
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
+IVF_NPROBE = 32  # lists probed per query (of ~2*sqrt(n)); see ml/README.md for the sweep
+IVF_TRAIN_MAX = 100_000  # training sample for the coarse centroids
+IVF_TRAIN_ITERATIONS = 10  # k-means passes (FAISS default 25): keeps a 1M build short
+KINDS = ("flat", "hnsw", "ivf_sq8")  # by growing size
 
 _FAISS: Any = faiss  # faiss' bundled stubs miss SWIG classes/kwargs used below
 
@@ -39,9 +53,31 @@ def _hnsw_params(**kw: Any) -> Any:
     return _FAISS.SearchParametersHNSW(**kw)
 
 
-def _new_faiss(dim: int, kind: str) -> Any:
+def ivf_lists(n: int) -> int:
+    """Coarse lists for ``n`` vectors: ~2*sqrt(n) rounded to a power of two (1M -> 2048)."""
+    want = max(64, int(2 * max(n, 1) ** 0.5))
+    return int(2 ** round(np.log2(want)))
+
+
+def kind_for(n: int) -> str:
+    """The index type for ``n`` live vectors (the one place the size thresholds live)."""
+    if n >= IVF_THRESHOLD:
+        return "ivf_sq8"
+    return "hnsw" if n >= HNSW_THRESHOLD else "flat"
+
+
+def _new_faiss(dim: int, kind: str, n: int = 0) -> Any:
     if kind == "flat":
         return faiss.IndexFlatIP(dim)
+    if kind == "ivf_sq8":
+        quantizer = faiss.IndexFlatIP(dim)
+        ivf = _FAISS.IndexIVFScalarQuantizer(
+            quantizer, dim, ivf_lists(n), faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        )
+        ivf.nprobe = IVF_NPROBE
+        ivf.cp.niter = IVF_TRAIN_ITERATIONS
+        ivf.set_direct_map_type(_FAISS.DirectMap.Array)  # reconstruct by slot (re-scoring)
+        return ivf
     index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
     index.hnsw.efSearch = HNSW_EF_SEARCH
@@ -70,11 +106,21 @@ class VectorIndex:
     Not thread-safe on its own: :class:`ml.matcher.Matcher` serialises access.
     """
 
-    def __init__(self, dim: int, hnsw_threshold: int = HNSW_THRESHOLD) -> None:
+    def __init__(
+        self,
+        dim: int,
+        hnsw_threshold: int = HNSW_THRESHOLD,
+        expected: int = 0,
+        ivf_threshold: int = IVF_THRESHOLD,
+    ) -> None:
+        """``expected``: how many vectors a bulk build will add, so it starts in the right
+        type instead of growing through the smaller ones (each switch is a rebuild)."""
         self.dim = dim
         self.hnsw_threshold = hnsw_threshold
-        self.kind = "flat"
-        self._index: Any = _new_faiss(dim, "flat")
+        self.ivf_threshold = max(ivf_threshold, hnsw_threshold)
+        self.kind = self._kind_for(expected)
+        self._expected = expected
+        self._index: Any = _new_faiss(dim, self.kind, expected)
         self._slot_ids = np.zeros(0, dtype=np.int64)  # slot -> id, -1 when tombstoned
         self._n_slots = 0
         self._slot_of: dict[int, int] = {}  # live id -> slot
@@ -116,6 +162,16 @@ class VectorIndex:
         self._tombstone(ids_arr.tolist())
         self._grow(len(ids_arr))
         start = self._n_slots
+        if not self._index.is_trained and self._expected and len(vecs) < 39 * self._index.nlist:
+            # Too few vectors to train the lists (FAISS wants >= 39 per list): grow through
+            # the smaller types instead; the size switch rebuilds into IVF later.
+            self._expected = 0
+            self.kind = self._wanted_kind()
+            self._index = _new_faiss(self.dim, self.kind)
+        if not self._index.is_trained:  # IVF: centroids from the first vectors it is given
+            rng = np.random.default_rng(0)
+            pick = rng.permutation(len(vecs))[:IVF_TRAIN_MAX]
+            self._index.train(vecs[np.sort(pick)])
         self._index.add(vecs)
         slots = np.arange(start, start + len(ids_arr))
         self._slot_ids[slots] = ids_arr
@@ -144,15 +200,23 @@ class VectorIndex:
             self._maybe_rebuild()
         return n
 
+    def _kind_for(self, n: int) -> str:
+        if n >= self.ivf_threshold:
+            return "ivf_sq8"
+        return "hnsw" if n >= self.hnsw_threshold else "flat"
+
     def _wanted_kind(self) -> str:
-        return "hnsw" if len(self._slot_of) >= self.hnsw_threshold else "flat"
+        return self._kind_for(max(len(self._slot_of), self._expected))
 
     def _maybe_rebuild(self) -> None:
         dead_heavy = self.n_dead > REBUILD_DEAD_FRACTION * max(self._n_slots, 1)
-        # Hysteresis on the way down so a size hovering at the threshold does not flap.
         kind = self._wanted_kind()
-        if self.kind == "hnsw" and len(self._slot_of) >= self.hnsw_threshold // 2:
-            kind = "hnsw"
+        # Hysteresis on the way down so a size hovering at a threshold does not flap.
+        floors = {"hnsw": self.hnsw_threshold // 2, "ivf_sq8": self.ivf_threshold // 2}
+        if KINDS.index(kind) < KINDS.index(self.kind) and len(self._slot_of) >= floors.get(
+            self.kind, 0
+        ):
+            kind = self.kind
         if dead_heavy or kind != self.kind:
             self.rebuild(kind)
 
@@ -161,8 +225,9 @@ class VectorIndex:
         live_slots = np.nonzero(self._slot_ids[: self._n_slots] >= 0)[0]
         ids = self._slot_ids[live_slots].copy()
         vecs = self.reconstruct_slots(live_slots)
+        self._expected = 0  # from now on the live size decides
         self.kind = kind or self._wanted_kind()
-        self._index = _new_faiss(self.dim, self.kind)
+        self._index = _new_faiss(self.dim, self.kind, len(ids))
         self._slot_ids = np.zeros(0, dtype=np.int64)
         self._bitmap = np.zeros(0, dtype=np.uint8)
         self._n_slots = 0
@@ -201,11 +266,12 @@ class VectorIndex:
         bitmap = self._bitmap  # keep a reference alive while FAISS reads it
         if self.n_dead:
             sel = faiss.IDSelectorBitmap(self._n_slots, faiss.swig_ptr(bitmap))
-            params = (
-                _hnsw_params(sel=sel, efSearch=max(HNSW_EF_SEARCH, 2 * kk))
-                if self.kind == "hnsw"
-                else _FAISS.SearchParameters(sel=sel)
-            )
+            if self.kind == "hnsw":
+                params = _hnsw_params(sel=sel, efSearch=max(HNSW_EF_SEARCH, 2 * kk))
+            elif self.kind == "ivf_sq8":
+                params = _FAISS.SearchParametersIVF(sel=sel, nprobe=self._index.nprobe)
+            else:
+                params = _FAISS.SearchParameters(sel=sel)
         elif self.kind == "hnsw":
             params = _hnsw_params(efSearch=max(HNSW_EF_SEARCH, 2 * kk))
         scores, slots = self._index.search(q, kk, params=params)
@@ -225,7 +291,12 @@ class VectorIndex:
         """
         data = faiss.serialize_index(self._index).tobytes()
         atomic_write_bytes(path_prefix + ".faiss", data)
-        meta = {"dim": self.dim, "kind": self.kind, "hnsw_threshold": self.hnsw_threshold}
+        meta = {
+            "dim": self.dim,
+            "kind": self.kind,
+            "hnsw_threshold": self.hnsw_threshold,
+            "ivf_threshold": self.ivf_threshold,
+        }
         ids = self._slot_ids[: self._n_slots]
         atomic_write_bytes(path_prefix + ".ids.npy", _npy_bytes(ids))
         atomic_write_bytes(path_prefix + ".json", json.dumps(meta).encode())
@@ -234,12 +305,19 @@ class VectorIndex:
     def load(cls, path_prefix: str) -> VectorIndex:
         with open(path_prefix + ".json", encoding="utf-8") as fh:
             meta = json.load(fh)
-        vi = cls(int(meta["dim"]), int(meta["hnsw_threshold"]))
+        vi = cls(
+            int(meta["dim"]),
+            int(meta["hnsw_threshold"]),
+            ivf_threshold=int(meta.get("ivf_threshold", IVF_THRESHOLD)),
+        )
         with open(path_prefix + ".faiss", "rb") as fh:
             vi._index = _FAISS.deserialize_index(np.frombuffer(fh.read(), dtype=np.uint8))
         vi.kind = meta["kind"]
         if vi.kind == "hnsw":
             vi._index.hnsw.efSearch = HNSW_EF_SEARCH
+        elif vi.kind == "ivf_sq8":
+            vi._index.nprobe = IVF_NPROBE
+            vi._index.make_direct_map()
         ids = np.load(path_prefix + ".ids.npy")
         if len(ids) != vi._index.ntotal:
             raise ValueError(f"{path_prefix}: id map and index sizes differ")

@@ -192,16 +192,24 @@ class Matcher:
         meta_lookup: MetaLookup | None = None,
         group_by_owner: bool = True,
         seed: int = 0,
+        qvec: np.ndarray | None = None,
+        explain: bool = True,
     ) -> list[Match]:
         """Rank documents (or, with ``group_by_owner``, owners by their best document).
 
         ``meta_lookup`` maps doc ids to :class:`CandidateMeta` (a mapping, or a callable
         taking the list of candidate ids — one batched DB query). Without it only relevance
-        counts. ``seed`` makes the exploration slot reproducible.
+        counts. ``seed`` makes the exploration slot reproducible. ``qvec`` is the query's
+        vector when the caller has it (a stored brief vector); otherwise the query is encoded
+        (through the encoder's LRU). ``explain=False`` skips matched terms, skills and the
+        best text: for callers that only need ids and scores (catalog search).
         """
-        qvec = self.encoder.encode_one(text.query_text(query))
+        if qvec is None:
+            qvec = self.encoder.encode_one(text.query_text(query))
         with self._lock:
-            return self._match(query, qvec, k, constraints, meta_lookup, group_by_owner, seed)
+            return self._match(
+                query, qvec, k, constraints, meta_lookup, group_by_owner, seed, explain
+            )
 
     def _candidates(
         self, qvec: np.ndarray, lex_ids: np.ndarray, lex_scores: np.ndarray
@@ -259,6 +267,7 @@ class Matcher:
         meta_lookup: MetaLookup | None,
         group_by_owner: bool,
         seed: int,
+        explain: bool = True,
     ) -> list[Match]:
         if not self._docs or k <= 0:
             return []
@@ -295,6 +304,15 @@ class Matcher:
         )
         results = []
         for key in order[:k]:
+            if not explain:
+                score, rel, doc_id, parts, reasons = best[key]
+                results.append(
+                    Match(
+                        doc_id, self._docs[doc_id].owner, score, rel, parts, [], [], "",
+                        list(reasons), key in explored, others.get(key, []),
+                    )
+                )  # fmt: skip
+                continue
             match = self._explain(
                 query, brief, qvec, key, best[key], others.get(key, []), key in explored
             )

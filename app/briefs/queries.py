@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import String, cast, exists, func, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, load_only, raiseload
 
 from app.accounts.models import User
 from app.briefs.models import Brief, BriefInvitation, BriefStatus, Proposal, Visibility
@@ -86,8 +86,29 @@ def _matches_terms(query: str) -> Any:
     return conditions
 
 
-def board(session: Session, filters: BoardFilters, *, page: int, per_page: int) -> Page:
-    """Public open briefs matching ``filters``, newest first. Raises ValidationFailed."""
+# What a brief card (templates/briefs/_card.html) shows: the board page loads only these.
+CARD_COLUMNS = (
+    Brief.id,
+    Brief.category,
+    Brief.status,
+    Brief.title,
+    Brief.budget_min_minor,
+    Brief.budget_max_minor,
+    Brief.currency,
+    Brief.deadline,
+    Brief.offer_kinds,
+    Brief.skills,
+    Brief.published_at,
+)
+
+
+def board(
+    session: Session, filters: BoardFilters, *, page: int, per_page: int, cards: bool = False
+) -> Page:
+    """Public open briefs matching ``filters``, newest first. Raises ValidationFailed.
+
+    ``cards``: load only what a card shows (the board page), not the whole brief and owner.
+    """
     filters.check()
     if not 1 <= page <= MAX_PAGE:
         raise ValidationFailed({"page": [f"Use a page from 1 to {MAX_PAGE}."]})
@@ -110,10 +131,11 @@ def board(session: Session, filters: BoardFilters, *, page: int, per_page: int) 
     if filters.q and filters.q.strip():
         conditions.extend(_matches_terms(filters.q))
     total = session.scalar(select(func.count()).select_from(Brief).where(*conditions)) or 0
+    loading = [load_only(*CARD_COLUMNS), raiseload("*")] if cards else [joinedload(Brief.business)]
     items = session.scalars(
         select(Brief)
         .where(*conditions)
-        .options(joinedload(Brief.business))
+        .options(*loading)
         .order_by(Brief.published_at.desc(), Brief.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)

@@ -130,11 +130,13 @@ def board() -> Page:
     size = current_app.config["CATALOG_PAGE_SIZE"]
     try:
         with attempt():
-            result = queries.board(db.session(), filters, page=page, per_page=size)
+            result = queries.board(db.session(), filters, page=page, per_page=size, cards=True)
     except ValidationFailed as error:
         apply_errors(form, error)
         valid = False
-        result = queries.board(db.session(), queries.BoardFilters(), page=1, per_page=size)
+        result = queries.board(
+            db.session(), queries.BoardFilters(), page=1, per_page=size, cards=True
+        )
     context = {"form": form, "result": result, "kind_labels": KIND_LABELS}
     return render_template("briefs/board.html", **context), 200 if valid else FORM_ERROR_STATUS
 

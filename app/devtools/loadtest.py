@@ -7,11 +7,17 @@ Builds a throwaway deployment on this machine and measures it:
 2. contracts with unfunded milestones and API tokens, made through the services;
 3. the local Stripe emulator and gunicorn (app/gunicorn_conf.py, 2 workers) on free loopback
    ports, webhooks from the emulator delivered to gunicorn;
-4. a bounded, time-limited load from a separate process (threads, keep-alive connections,
-   loopback only): catalog browse, semantic search, brief matches (API) and milestone funding
-   with a test card (API), mixed by weight;
-5. a table of req/s, p50 and p99 per scenario, then ``flask ledger-check``; everything it
-   started is stopped and the database dropped (``--keep-db`` keeps it).
+4. bounded, time-limited loads from a separate process (threads, keep-alive connections,
+   loopback only), one phase after another in the same run:
+   * the *ceiling*: app.devtools.ceiling (one indexed SELECT + a small template) under the
+     same gunicorn settings and the same client;
+   * browse *unloaded* (one client thread), then browse *alone* (all threads);
+   * the *mix*: catalog browse, semantic search, brief matches (API) and milestone funding
+     with a test card (API), by weight;
+5. a table of req/s, p50 and p99 per scenario and phase, RSS/PSS of gunicorn after the mix,
+   ``flask ledger-check``, the in-process matches floor (one brief encoding + one FAISS
+   search vs a whole matches request), and three lines ``ratio <name> <value>``; everything
+   it started is stopped and the database dropped (``--keep-db`` keeps it).
 
 Not part of ``make test`` (``make bench`` runs it).
 """
@@ -33,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 from app.config import PROJECT_ROOT
-from app.devtools.loadtest_client import SCENARIOS
 
 HOST = "127.0.0.1"  # the only address this test ever sends traffic to
 
@@ -139,12 +144,117 @@ def prepare(env: dict[str, str], *, contracts: int) -> dict[str, Any]:
     }
 
 
+def _run_client(
+    base: str,
+    work: Path,
+    name: str,
+    *,
+    duration: float,
+    concurrency: int,
+    warmup: float,
+    weights: str = "",
+) -> dict[str, Any]:
+    out = work / f"results-{name}.json"
+    driver = subprocess.run(
+        [sys.executable, "-m", "app.devtools.loadtest_client", "--base", base,
+         "--plan", str(work / "plan.json"), "--duration", str(duration),
+         "--concurrency", str(concurrency), "--warmup", str(warmup), "--out", str(out),
+         *(["--weights", weights] if weights else [])],
+        cwd=PROJECT_ROOT,
+    )  # fmt: skip
+    if driver.returncode != 0:
+        raise SystemExit(f"the load client failed ({name})")
+    results: dict[str, Any] = json.loads(out.read_text())
+    return results
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def memory(master_pid: int) -> dict[str, Any]:
+    """RSS and PSS (shared pages split between the processes sharing them) of the gunicorn
+    master and its workers, from /proc (Linux)."""
+
+    def rollup(pid: int) -> tuple[float, float]:
+        values = {}
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+            for line in fh:
+                parts = line.split()
+                if parts[0] in ("Rss:", "Pss:"):
+                    values[parts[0]] = int(parts[1]) / 1024
+        return values["Rss:"], values["Pss:"]
+
+    with open(f"/proc/{master_pid}/task/{master_pid}/children", encoding="ascii") as fh:
+        workers = [int(pid) for pid in fh.read().split()]
+    master = rollup(master_pid)
+    each = [rollup(pid) for pid in workers]
+    return {
+        "master_rss": master[0],
+        "worker_rss": [r for r, _ in each],
+        "total_rss": master[0] + sum(r for r, _ in each),
+        "total_pss": master[1] + sum(p for _, p in each),
+    }
+
+
+def floor(env: dict[str, str], plan: dict[str, Any], rounds: int) -> dict[str, float]:
+    """In-process p50 of a whole matches request (test client, same code as gunicorn runs)
+    against its floor: one encoding of the brief (no cache) + one FAISS search."""
+    os.environ.update(env)
+    from app import create_app
+    from app.briefs.models import Brief
+    from app.extensions import db
+    from app.matching.index import current_matcher
+    from app.matching.vectors import brief_text
+    from ml.encoder import get_encoder
+
+    app = create_app()
+    floors: list[float] = []
+    requests: list[float] = []
+    with app.app_context():
+        session = db.session()
+        matcher = current_matcher(session)
+        encoder = get_encoder()
+        texts = {bid: brief_text(session.get_one(Brief, bid)) for bid, _ in plan["matches"]}
+        depth = matcher.weights.candidates
+        client = app.test_client()
+        for n in range(rounds + 1):  # the first round warms up and is not counted
+            for brief_id, token in plan["matches"]:
+                started = time.perf_counter()
+                vector = encoder.encode([texts[brief_id]])  # never cached: the floor encodes
+                matcher.main.search(vector, depth)
+                took = time.perf_counter() - started
+                if n:
+                    floors.append(took)
+                started = time.perf_counter()
+                response = client.get(
+                    f"/api/v1/briefs/{brief_id}/matches",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                took = time.perf_counter() - started
+                if response.status_code != 200:
+                    raise SystemExit(f"in-process matches: HTTP {response.status_code}")
+                if n:
+                    requests.append(took)
+        db.session.remove()
+    return {
+        "floor_p50": statistics.median(floors) * 1000,
+        "request_p50": statistics.median(requests) * 1000,
+        "samples": len(requests),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m app.devtools.loadtest")
-    parser.add_argument("--duration", type=float, default=30.0, help="seconds of load")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of load per phase")
     parser.add_argument("--concurrency", type=int, default=8, help="client threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--floor-rounds", type=int, default=10, help="in-process rounds")
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args()
     duration = min(max(args.duration, 1.0), 600.0)  # bounded, whatever is asked
@@ -178,29 +288,74 @@ def main() -> None:
     }
     processes: list[subprocess.Popen[bytes]] = []
 
-    def spawn(cmd: list[str], log_name: str) -> tuple[subprocess.Popen[bytes], Path]:
+    def spawn(
+        cmd: list[str], log_name: str, extra: dict[str, str] | None = None
+    ) -> tuple[subprocess.Popen[bytes], Path]:
         log = work / log_name
         with log.open("wb") as handle:
             process = subprocess.Popen(
-                cmd, cwd=PROJECT_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
+                cmd,
+                cwd=PROJECT_ROOT,
+                env={**env, **(extra or {})},
+                stdout=handle,
+                stderr=subprocess.STDOUT,
             )
         processes.append(process)
         return process, log
 
     print(f"Database {name}, work folder {work}")
+    (work / "metrics").mkdir(parents=True)  # the CLI commands record metrics too
     _admin(admin_url, f'CREATE DATABASE "{name}"')
+    try:
+        _measure(args, env, work, name, admin_url, spawn, processes, duration)
+    finally:
+        if not args.keep_db:
+            _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _measure(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    work: Path,
+    name: str,
+    admin_url: str,
+    spawn: Any,
+    processes: list[subprocess.Popen[bytes]],
+    duration: float,
+) -> None:
+    base = env["PUBLIC_BASE_URL"]
+    ceiling_port = _free_port()
+    phases: dict[str, dict[str, Any]] = {}
     try:
         started = time.monotonic()
         _flask(env, "migrate")
-        print(_flask(env, "seed-demo"))
-        print(_flask(env, "rebuild-index").splitlines()[-1])
+        print(_flask(env, "seed-demo"))  # ends with ANALYZE
+        print("\n".join(_flask(env, "rebuild-index").splitlines()[-2:]))
         plan = prepare(env, contracts=600)
         (work / "plan.json").write_text(json.dumps(plan))
-        print(f"Set up in {time.monotonic() - started:.0f}s")
+        _admin(f"{admin_url.rsplit('/', 1)[0]}/{name}", "ANALYZE")  # after every bulk load
+        print(f"Set up in {time.monotonic() - started:.0f}s (ANALYZE after seeding)")
+
+        # 1. The ceiling: the minimal page, same gunicorn settings, same client.
+        ceiling_base = f"http://{HOST}:{ceiling_port}"
+        ceiling, ceiling_log = spawn(
+            [sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py",
+             "app.devtools.ceiling:create_app()"],
+            "ceiling.log",
+            {"GUNICORN_BIND": f"{HOST}:{ceiling_port}"},
+        )  # fmt: skip
+        _wait_http(f"{ceiling_base}/readyz", 60, ceiling, ceiling_log)
+        print(f"ceiling ({args.workers} workers): {duration:.0f}s")
+        phases["ceiling"] = _run_client(
+            ceiling_base, work, "ceiling", duration=duration, concurrency=args.concurrency,
+            warmup=3, weights="ceiling=1",
+        )  # fmt: skip
+        _stop(ceiling)
 
         emulator, emu_log = spawn(
             [sys.executable, "-m", "app.devtools.stripe_emulator", "--host", HOST,
-             "--port", str(emu_port), "--state-file", str(work / "stripe.pickle")],
+             "--port", env["STRIPE_API_BASE"].rsplit(":", 1)[1],
+             "--state-file", str(work / "stripe.pickle")],
             "stripe.log",
         )  # fmt: skip
         _wait_http(f"{env['STRIPE_API_BASE']}/_config/webhooks", 60, emulator, emu_log)
@@ -211,45 +366,67 @@ def main() -> None:
             [sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py"], "gunicorn.log"
         )
         _wait_http(f"{base}/readyz", 180, server, server_log)
-        print(f"gunicorn ({args.workers} workers) at {base}: 20s warm-up, {duration:.0f}s load")
-
-        driver = subprocess.run(
-            [sys.executable, "-m", "app.devtools.loadtest_client", "--base", base,
-             "--plan", str(work / "plan.json"), "--duration", str(duration),
-             "--concurrency", str(args.concurrency), "--out", str(work / "results.json")],
-            cwd=PROJECT_ROOT,
+        print(f"gunicorn ({args.workers} workers) at {base}")
+        # 2. Browse with nothing else running: one client thread (unloaded), then all of them.
+        phases["browse-unloaded"] = _run_client(
+            base, work, "unloaded", duration=min(duration, 15.0), concurrency=1, warmup=3,
+            weights="browse=1",
         )  # fmt: skip
-        if driver.returncode != 0:
-            raise SystemExit("the load client failed")
-        report(json.loads((work / "results.json").read_text()), args)
+        phases["browse-alone"] = _run_client(
+            base, work, "alone", duration=duration, concurrency=args.concurrency, warmup=3,
+            weights="browse=1",
+        )  # fmt: skip
+        # 3. Everything mixed by weight, as users do.
+        phases["mixed"] = _run_client(
+            base, work, "mixed", duration=duration, concurrency=args.concurrency, warmup=20
+        )
+        phases["memory"] = memory(server.pid)
+        report(phases, args)
     finally:
         for process in reversed(processes):
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            if process.poll() is None:
+                _stop(process)
     print(_flask(env, "ledger-check"))
-    if not args.keep_db:
-        _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    result = floor(env, plan, args.floor_rounds)
+    ratios(phases, result)
 
 
-def report(results: dict[str, Any], args: argparse.Namespace) -> None:
-    elapsed = results["elapsed"]
+def _throughput(results: dict[str, Any], scenario: str | None = None) -> float:
+    by = results["by"]
+    count = sum(len(e["latencies"]) for k, e in by.items() if scenario in (None, k))
+    return float(count / results["elapsed"])
+
+
+def report(phases: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
+    for phase in ("ceiling", "browse-unloaded", "browse-alone", "mixed"):
+        results = phases[phase]
+        threads = 1 if phase == "browse-unloaded" else args.concurrency
+        print(
+            f"\n{phase}: {threads} client threads, {args.workers} gunicorn workers, "
+            f"{results['elapsed']:.1f}s, PostgreSQL\n"
+        )
+        table(results)
+    mem = phases["memory"]
     print(
-        f"\n{args.concurrency} client threads, {args.workers} gunicorn workers, "
-        f"{elapsed:.1f}s, PostgreSQL\n"
+        f"\nmemory after the mix: master {mem['master_rss']:.0f} MB RSS, workers "
+        + ", ".join(f"{r:.0f}" for r in mem["worker_rss"])
+        + f" MB RSS; total RSS {mem['total_rss']:.0f} MB, total PSS {mem['total_pss']:.0f} MB"
     )
+
+
+def table(results: dict[str, Any]) -> None:
+    elapsed = results["elapsed"]
     header = f"{'scenario':<10}{'requests':>10}{'errors':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
     print(header)
     print("-" * len(header))
     everything: list[float] = []
-    for scenario in [*SCENARIOS, "total"]:
+    names = list(results["by"])
+    for scenario in [*names, "total"]:
         if scenario == "total":
             latencies, errors = everything, sum(r["errors"] for r in results["by"].values())
             print("-" * len(header))
         else:
-            entry = results["by"].get(scenario, {"latencies": [], "errors": 0})
+            entry = results["by"][scenario]
             latencies, errors = entry["latencies"], entry["errors"]
             everything = everything + latencies
         count = len(latencies)
@@ -259,6 +436,29 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
     for scenario, entry in results["by"].items():
         if entry["statuses"]:
             print(f"  {scenario}: statuses {entry['statuses']}")
+
+
+def ratios(phases: dict[str, dict[str, Any]], inproc: dict[str, float]) -> None:
+    ceiling = _throughput(phases["ceiling"])
+    alone = _throughput(phases["browse-alone"], "browse")
+    mixed = _throughput(phases["mixed"])
+    unloaded_p99 = _percentile(phases["browse-unloaded"]["by"]["browse"]["latencies"], 0.99)
+    mixed_p99 = _percentile(phases["mixed"]["by"]["browse"]["latencies"], 0.99)
+    errors = sum(e["errors"] for p in ("ceiling", "browse-unloaded", "browse-alone", "mixed")
+                 for e in phases[p]["by"].values())  # fmt: skip
+    print(
+        f"\nin-process matches request p50 {inproc['request_p50']:.1f} ms, floor (one brief "
+        f"encoding + one FAISS search) p50 {inproc['floor_p50']:.1f} ms, "
+        f"{inproc['samples']:.0f} samples each"
+    )
+    print(
+        f"browse p99 under the mix {mixed_p99 * 1000:.1f} ms vs unloaded "
+        f"{unloaded_p99 * 1000:.1f} ms ({mixed_p99 / unloaded_p99:.1f}x)"
+    )
+    print(f"errors {errors}")
+    print(f"ratio browse-alone/ceiling {100 * alone / ceiling:.0f}%")
+    print(f"ratio mixed-total/ceiling {100 * mixed / ceiling:.1f}%")
+    print(f"ratio matches/floor {inproc['request_p50'] / inproc['floor_p50']:.1f}x")
 
 
 def _percentile(values: list[float], q: float) -> float:

@@ -18,6 +18,8 @@ from collections import Counter
 from typing import Any
 
 SCENARIOS = {"browse": 40, "search": 25, "matches": 20, "fund": 15}
+# The ceiling page (app.devtools.ceiling), driven by the same client; never in the mix.
+CEILING = "ceiling"
 SEARCHES = [
     "logo design",
     "video editing for youtube",
@@ -31,15 +33,24 @@ SEARCHES = [
 
 
 class Worker(threading.Thread):
-    def __init__(self, n: int, base: str, plan: dict[str, Any], deadline: float, shared: Any):
+    def __init__(
+        self,
+        n: int,
+        base: str,
+        plan: dict[str, Any],
+        deadline: float,
+        shared: Any,
+        weights: dict[str, int] | None = None,
+    ):
         super().__init__(daemon=True)
+        self.weights = weights or SCENARIOS
         url = urllib.parse.urlsplit(base)
         assert url.hostname in {"127.0.0.1", "localhost", "::1"}, "loopback only"
         self.host, self.port = url.hostname, url.port or 80
         self.plan, self.deadline, self.shared = plan, deadline, shared
         self.rng = random.Random(n)
         self.results: dict[str, dict[str, Any]] = {
-            s: {"latencies": [], "errors": 0, "statuses": Counter()} for s in SCENARIOS
+            s: {"latencies": [], "errors": 0, "statuses": Counter()} for s in self.weights
         }
         self.conn: http.client.HTTPConnection | None = None
 
@@ -60,7 +71,16 @@ class Worker(threading.Thread):
         raise AssertionError("unreachable")
 
     def _next(self) -> tuple[str, str, str, dict[str, str], bytes | None, set[int]] | None:
-        scenario = self.rng.choices(list(SCENARIOS), weights=list(SCENARIOS.values()))[0]
+        scenario = self.rng.choices(list(self.weights), weights=list(self.weights.values()))[0]
+        if scenario == CEILING:
+            return (
+                scenario,
+                "GET",
+                f"/ceiling/{self.rng.choice(self.plan['offers'])}",
+                {},
+                None,
+                {200},
+            )
         if scenario == "browse":
             if self.rng.random() < 0.5:
                 path = f"/offers?page={self.rng.randint(1, 5)}"
@@ -107,10 +127,15 @@ class Worker(threading.Thread):
 
 
 def _run(
-    base: str, plan: dict[str, Any], shared: Any, seconds: float, concurrency: int
+    base: str,
+    plan: dict[str, Any],
+    shared: Any,
+    seconds: float,
+    concurrency: int,
+    weights: dict[str, int] | None = None,
 ) -> list[Worker]:
     deadline = time.monotonic() + seconds
-    workers = [Worker(n, base, plan, deadline, shared) for n in range(concurrency)]
+    workers = [Worker(n, base, plan, deadline, shared, weights) for n in range(concurrency)]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -126,18 +151,28 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--warmup", type=float, default=20.0)
     parser.add_argument("--out", required=True)
+    parser.add_argument(
+        "--weights", default="", help='scenario weights, e.g. "browse=1" (default: the mix)'
+    )
     args = parser.parse_args()
+    weights = dict(SCENARIOS)
+    if args.weights:
+        weights = {k: int(v) for k, v in (p.split("=") for p in args.weights.split(","))}
+        unknown = set(weights) - {*SCENARIOS, CEILING}
+        if unknown:
+            raise SystemExit(f"unknown scenarios: {sorted(unknown)}")
     with open(args.plan) as handle:
         plan = json.load(handle)
     shared = {"lock": threading.Lock(), "milestones": list(reversed(plan["milestones"]))}
     # Warm-up, not measured: each worker process loads the embedding model and the index on
     # its first search or match, which takes seconds and says nothing about steady state.
-    _run(args.base, plan, shared, min(args.warmup, 120.0), args.concurrency)
+    if args.warmup > 0:
+        _run(args.base, plan, shared, min(args.warmup, 120.0), args.concurrency, weights)
     started = time.monotonic()
-    workers = _run(args.base, plan, shared, min(args.duration, 600.0), args.concurrency)
+    workers = _run(args.base, plan, shared, min(args.duration, 600.0), args.concurrency, weights)
     elapsed = time.monotonic() - started
     merged: dict[str, dict[str, Any]] = {}
-    for scenario in SCENARIOS:
+    for scenario in weights:
         merged[scenario] = {"latencies": [], "errors": 0, "statuses": Counter()}
         for worker in workers:
             part = worker.results[scenario]

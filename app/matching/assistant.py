@@ -117,7 +117,7 @@ def _similar_offers(session: Session, draft: Draft) -> list[tuple[Offer, float]]
 
 def _similar_briefs(session: Session, draft: Draft, author_id: int) -> list[tuple[Brief, float]]:
     """Other businesses' published briefs (any later status) that read like the draft."""
-    from app.matching.services import brief_vector  # per-process cache of brief embeddings
+    from app.matching.vectors import brief_vectors  # stored vectors, one query
 
     briefs = session.scalars(
         select(Brief)
@@ -131,7 +131,8 @@ def _similar_briefs(session: Session, draft: Draft, author_id: int) -> list[tupl
     qvec = get_encoder().encode_one(
         query_text(Query(title=draft.title, description=draft.description, skills=draft.skills))
     )
-    sims = np.asarray([float(brief_vector(b) @ qvec) for b in briefs])
+    vectors = brief_vectors(session, briefs)
+    sims = np.asarray([float(vectors[b.id] @ qvec) for b in briefs])
     order = np.argsort(-sims)[:SIMILAR_BRIEFS]
     return [(briefs[i], float(sims[i])) for i in order if sims[i] >= BRIEF_SIMILARITY_FLOOR]
 

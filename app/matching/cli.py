@@ -9,7 +9,7 @@ from flask import Flask
 from tqdm import tqdm
 
 from app.extensions import db
-from app.matching import index, learning
+from app.matching import index, learning, vectors
 
 
 def register(app: Flask) -> None:
@@ -24,7 +24,9 @@ def register(app: Flask) -> None:
                 bar.update(done - bar.n)
 
             count = index.rebuild(session, progress=progress)
+        stored = vectors.backfill(session)  # briefs saved while no worker ran
         session.commit()
+        click.echo(f"Stored {stored} brief vectors.")
         click.echo(f"Indexed {count} offers.")
 
     @app.cli.command("index-snapshot")

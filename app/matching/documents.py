@@ -9,11 +9,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app import clock, countries, fx
-from app.accounts.models import Availability, User
+from app.accounts.models import Availability, CreatorProfile, User
 from app.briefs.models import Brief
 from app.contracts.models import Contract
 from app.offers.catalog import listed_offers
-from app.offers.models import Offer
+from app.offers.models import InfluencerChannel, Offer
 from app.reviews.reputation import ranking_scores
 from ml.ranking import BriefConstraints, CandidateMeta
 from ml.text import Document, Query
@@ -78,10 +78,11 @@ def brief_constraints(brief: Brief, today: date | None = None) -> BriefConstrain
     )
 
 
-def _price_in(offer: Offer, currency: str | None) -> tuple[int | None, str, int | None, str | None]:
+def _price_in(
+    price: int | None, own: str, currency: str | None
+) -> tuple[int | None, str, int | None, str | None]:
     """(price, currency, listed price, listed currency): converted into ``currency`` with the
     dated rates table when the offer is priced in another one."""
-    price, own = offer.price_from_minor, offer.currency
     if price is None or not currency or currency.upper() == own.upper():
         return price, own, None, None
     try:
@@ -93,18 +94,30 @@ def _price_in(offer: Offer, currency: str | None) -> tuple[int | None, str, int 
 def candidate_meta(
     session: Session, offer_ids: Sequence[int], currency: str | None = None
 ) -> dict[int, CandidateMeta]:
-    """Business metadata for candidate offers, in two queries whatever their number. With
+    """Business metadata for candidate offers, in three column-only queries whatever their
+    number (no ORM rows: ranking ~200 candidates must not build and decode full offers). With
     ``currency`` (the brief's), prices are converted into it for the budget fit."""
     if not offer_ids:
         return {}
-    offers = session.scalars(
-        select(Offer)
-        .where(Offer.id.in_(offer_ids))
-        .options(
-            selectinload(Offer.creator).selectinload(User.profile), selectinload(Offer.influencer)
+    rows = session.execute(
+        select(
+            Offer.id,
+            Offer.creator_id,
+            Offer.price_from_minor,
+            Offer.currency,
+            Offer.delivery_days_min,
+            Offer.kind,
+            CreatorProfile.availability,
+            InfluencerChannel.audience_regions,
+            InfluencerChannel.audience_size,
+            InfluencerChannel.engagement_rate_bp,
+            InfluencerChannel.offer_id,
         )
+        .outerjoin(CreatorProfile, CreatorProfile.user_id == Offer.creator_id)
+        .outerjoin(InfluencerChannel, InfluencerChannel.offer_id == Offer.id)
+        .where(Offer.id.in_(offer_ids))
     ).all()
-    creator_ids = {offer.creator_id for offer in offers}
+    creator_ids = {row.creator_id for row in rows}
     hired = dict(
         session.execute(
             select(Contract.creator_id, func.count())
@@ -115,22 +128,23 @@ def candidate_meta(
     # Only creators with reviews get a score; the others keep the ranking's neutral prior.
     reputations = ranking_scores(session, creator_ids)
     metas = {}
-    for offer in offers:
-        profile = offer.creator.profile
-        price, price_currency, listed, listed_currency = _price_in(offer, currency)
-        channel = offer.influencer
-        metas[offer.id] = CandidateMeta(
+    for row in rows:
+        price, price_currency, listed, listed_currency = _price_in(
+            row.price_from_minor, row.currency, currency
+        )
+        channel = row[10] is not None  # InfluencerChannel.offer_id: the offer has a channel
+        metas[row.id] = CandidateMeta(
             price_from_minor=price,
             currency=price_currency,
             listed_price_minor=listed,
             listed_currency=listed_currency,
-            audience_regions=frozenset(channel.audience_regions) if channel else frozenset(),
-            audience_size=channel.audience_size if channel else None,
-            engagement_bp=channel.engagement_rate_bp if channel else None,
-            delivery_days=offer.delivery_days_min,
-            kind=offer.kind.value,
-            available=profile is None or profile.availability is not Availability.UNAVAILABLE,
-            reputation=reputations.get(offer.creator_id),
-            is_new=hired.get(offer.creator_id, 0) == 0,
+            audience_regions=frozenset(row.audience_regions or ()) if channel else frozenset(),
+            audience_size=row.audience_size if channel else None,
+            engagement_bp=row.engagement_rate_bp if channel else None,
+            delivery_days=row.delivery_days_min,
+            kind=row.kind.value,
+            available=row.availability is not Availability.UNAVAILABLE,
+            reputation=reputations.get(row.creator_id),
+            is_new=hired.get(row.creator_id, 0) == 0,
         )
     return metas

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app import clock
@@ -76,3 +76,22 @@ class RecommendationImpression(IdMixin, Base):
     proposed_at: Mapped[datetime | None]
     hired_at: Mapped[datetime | None]
     review_score: Mapped[int | None]
+
+
+class BriefVector(Base):
+    """A brief's embedding, computed off the request path when the brief is created, edited
+    or published (job ``matching.encode_brief``), so a matches view never encodes it again.
+
+    ``text_hash`` is the hash of the text that was encoded: a vector whose hash differs from
+    the brief's current text is stale and not used (the request encodes once, through the
+    process's query-vector LRU, until the job has stored the new one).
+    """
+
+    __tablename__ = "brief_vectors"
+
+    brief_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("briefs.id", ondelete="CASCADE"), primary_key=True
+    )
+    text_hash: Mapped[str] = mapped_column(String(40))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian, DIM values
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)

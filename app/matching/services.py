@@ -3,7 +3,6 @@ semantic catalog search. All ranking lives in ml/; this module loads and explain
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +14,7 @@ from app import fx
 from app.accounts.models import User
 from app.briefs.models import Brief, BriefInvitation, BriefStatus, Visibility
 from app.errors import DomainError
-from app.matching import outcomes
+from app.matching import outcomes, vectors
 from app.matching.documents import brief_constraints, brief_query, candidate_meta
 from app.matching.index import current_matcher
 from app.media import gallery
@@ -26,7 +25,7 @@ from app.offers.models import Offer, OfferStatus
 from app.reviews.track_record import TrackRecord, track_records
 from ml.encoder import get_encoder
 from ml.explain import matched_terms
-from ml.text import Query, query_lexical_text, query_text
+from ml.text import Query, query_lexical_text
 from ml.tokens import tokenize
 
 MAX_LIMIT = 50
@@ -104,6 +103,7 @@ def recommend_creators(session: Session, brief: Brief, *, limit: int = 10) -> li
         constraints=brief_constraints(brief),
         meta_lookup=lambda ids: candidate_meta(session, ids, brief.currency),
         seed=brief.id,
+        qvec=vectors.brief_vector(session, brief),  # stored when the brief was saved
     )
     offers = {
         offer.id: offer
@@ -184,7 +184,7 @@ SEARCH_ABSOLUTE_FLOOR = 0.2
 def semantic_offer_ids(session: Session, text: str, *, limit: int = 200) -> list[int]:
     """Published offer ids ranked by meaning (dense + BM25) for a catalog search, best first."""
     matcher = current_matcher(session)
-    matches = matcher.match(Query(title=text), k=limit, group_by_owner=False)
+    matches = matcher.match(Query(title=text), k=limit, group_by_owner=False, explain=False)
     if not matches:
         return []
     cutoff = max(SEARCH_ABSOLUTE_FLOOR, SEARCH_RELATIVE_CUTOFF * matches[0].relevance)
@@ -200,7 +200,7 @@ NEAREST_RELATIVE_CUTOFF = 0.75
 def nearest_offer_ids(session: Session, text: str, *, limit: int = 12) -> list[int]:
     """The offers closest in meaning to ``text`` however far they are, best first."""
     matcher = current_matcher(session)
-    matches = matcher.match(Query(title=text), k=limit, group_by_owner=False)
+    matches = matcher.match(Query(title=text), k=limit, group_by_owner=False, explain=False)
     if not matches:
         return []
     cutoff = NEAREST_RELATIVE_CUTOFF * matches[0].relevance
@@ -208,21 +208,6 @@ def nearest_offer_ids(session: Session, text: str, *, limit: int = 12) -> list[i
 
 
 # --- briefs for a creator ---------------------------------------------------------------
-
-_brief_vectors: dict[tuple[int, str], np.ndarray] = {}
-_brief_vectors_lock = threading.Lock()
-
-
-def brief_vector(brief: Brief) -> np.ndarray:
-    """Embedding of a brief, cached per process until the brief is edited."""
-    key = (brief.id, brief.updated_at.isoformat())
-    with _brief_vectors_lock:
-        cached = _brief_vectors.get(key)
-    if cached is None:
-        cached = get_encoder().encode_one(query_text(brief_query(brief)))
-        with _brief_vectors_lock:
-            _brief_vectors[key] = cached
-    return cached
 
 
 @dataclass
@@ -265,9 +250,10 @@ def briefs_for_creator(
         return []
     creator_vectors = get_encoder().encode(texts)
     creator_terms = set(tokenize(" ".join(texts)))
+    stored = vectors.brief_vectors(session, briefs)
     suggestions = []
     for brief in briefs:
-        similarity = float(np.max(creator_vectors @ brief_vector(brief)))
+        similarity = float(np.max(creator_vectors @ stored[brief.id]))
         terms = matched_terms(query_lexical_text(brief_query(brief)), creator_terms)
         score = similarity + 0.02 * min(len(terms), 5) + (1.0 if brief.id in invited_ids else 0.0)
         suggestions.append(BriefSuggestion(brief, score, terms, brief.id in invited_ids))

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app import events
+from app import events, jobs
 from app.accounts.models import User
 from app.contracts.models import Contract
-from app.matching import outcomes
+from app.matching import outcomes, vectors
 
 
 def register() -> None:
+    # A brief's vector is computed when its text may have changed, by the worker (off the
+    # request path), and stored; the matches views only read it (app.matching.vectors).
+    jobs.register(vectors.JOB, vectors.run_encode_job)
+    for action in ("created", "updated", "publish"):
+        events.subscribe(f"brief.{action}", vectors.on_brief_changed)
     events.subscribe("offer.viewed", on_offer_viewed)
     events.subscribe("profile.viewed", on_profile_viewed)
     events.subscribe("brief.creator_invited", on_invited)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, and_, case, cast, func, or_, select, true
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, load_only, raiseload, selectinload
 
 from app.accounts.models import CreatorProfile, User
 from app.offers.models import Offer, OfferKind, OfferStatus
@@ -98,13 +98,35 @@ def keyword_match(text: str) -> ColumnElement[bool]:
     )
 
 
+# What an offer card (templates/offers/_card.html) shows: the catalog page loads only these
+# columns of the offer and the creator's id and name (never a full user row).
+CARD_COLUMNS = (
+    Offer.id,
+    Offer.kind,
+    Offer.category,
+    Offer.title,
+    Offer.creator_id,
+    Offer.price_from_minor,
+    Offer.currency,
+    Offer.delivery_days_min,
+    Offer.tags,
+    Offer.created_at,
+    Offer.published_at,
+)
+
+
 def search_catalog(
-    session: Session, query: CatalogQuery, *, ranked_ids: Sequence[int] | None = None
+    session: Session,
+    query: CatalogQuery,
+    *,
+    ranked_ids: Sequence[int] | None = None,
+    cards: bool = False,
 ) -> CatalogPage:
     """One page of listed offers matching ``query``.
 
     ``ranked_ids`` (best first) restricts results to those offers instead of the keyword
     match; with ``sort="relevance"`` they keep that order. Without it, "relevance" is "newest".
+    ``cards``: load only what a card shows (the catalog page), not every relationship.
     """
     stmt = listed_offers()
     words = query.q.replace("\x00", " ").strip()[:MAX_QUERY_LENGTH]
@@ -131,7 +153,9 @@ def search_catalog(
                 Offer.delivery_days_min <= query.max_delivery_days,
             )
         )
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    # Count over ids only: the planner need not carry every offer column through the join.
+    counted = stmt.with_only_columns(Offer.id).subquery()
+    total = session.scalar(select(func.count()).select_from(counted)) or 0
     offset = (query.page - 1) * query.per_page
     if offset >= total:  # past the end (also keeps absurd page numbers away from the driver)
         return CatalogPage([], total, query.page, query.per_page)
@@ -139,15 +163,27 @@ def search_catalog(
         stmt.order_by(*_ordering(query.sort, ranked_ids))
         .limit(query.per_page)
         .offset(offset)
-        .options(
-            selectinload(Offer.creator),
-            selectinload(Offer.packages),
-            selectinload(Offer.stock),
-            selectinload(Offer.influencer),
-            selectinload(Offer.deliverables),
-        )
+        .options(*(_card_loading() if cards else _full_loading()))
     ).all()
     return CatalogPage(list(items), total, query.page, query.per_page)
+
+
+def _card_loading() -> list[Any]:
+    return [
+        load_only(*CARD_COLUMNS),
+        selectinload(Offer.creator).load_only(User.id, User.display_name),
+        raiseload("*"),
+    ]
+
+
+def _full_loading() -> list[Any]:
+    return [
+        selectinload(Offer.creator),
+        selectinload(Offer.packages),
+        selectinload(Offer.stock),
+        selectinload(Offer.influencer),
+        selectinload(Offer.deliverables),
+    ]
 
 
 def _reputation_filters(stmt: Any, query: CatalogQuery) -> Any:

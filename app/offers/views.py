@@ -49,14 +49,17 @@ def catalog() -> tuple[str, int]:
     if "sort" not in request.args:
         form.sort.data = query.sort  # the select shows the order the results are really in
     ranked_ids = semantic_search(query.q)
-    result = search_catalog(db.session(), query, ranked_ids=ranked_ids)
+    result = search_catalog(db.session(), query, ranked_ids=ranked_ids, cards=True)
     nearest = False
     if result.total == 0 and query.q and page == 1:
         # Nothing close enough: show the nearest offers (same filters) and say so.
         nearest_ids = semantic_search(query.q, nearest=True)
         if nearest_ids:
             result = search_catalog(
-                db.session(), replace(query, q="", sort="relevance"), ranked_ids=nearest_ids
+                db.session(),
+                replace(query, q="", sort="relevance"),
+                ranked_ids=nearest_ids,
+                cards=True,
             )
             nearest = result.total > 0
     status = 200 if valid else FORM_ERROR_STATUS

@@ -100,3 +100,65 @@ def test_empty_and_short_searches() -> None:
     assert ids.tolist() == [[5, -1, -1]]
     with pytest.raises(ValueError):
         vi.add([1, 1], np.ones((2, 16), dtype=np.float32))
+
+
+# --- compact index above IVF_THRESHOLD (issue 17) ---------------------------------------------
+
+
+def clustered(rng: np.random.Generator, n: int, d: int = 32, centres: int = 40) -> np.ndarray:
+    base = unit(rng, centres, d)
+    v = base[rng.integers(0, centres, n)] + rng.normal(0, 0.05, (n, d)).astype(np.float32)
+    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_index_switches_to_ivf_sq8_by_size_and_keeps_recall(tmp_path: os.PathLike[str]) -> None:
+    from ml.index import kind_for
+
+    assert [kind_for(n) for n in (10, 20_000, 299_999, 300_000)] == [
+        "flat",
+        "hnsw",
+        "hnsw",
+        "ivf_sq8",
+    ]
+    rng = np.random.default_rng(3)
+    vi = VectorIndex(32, hnsw_threshold=500, ivf_threshold=3000)
+    vecs = clustered(rng, 4000)
+    for start in range(0, 4000, 1000):
+        vi.add(np.arange(start, start + 1000), vecs[start : start + 1000])
+    assert vi.kind == "ivf_sq8"
+    exact = VectorIndex(32, hnsw_threshold=10**9, ivf_threshold=10**9)
+    exact.add(np.arange(4000), vecs)
+    queries = clustered(rng, 50)
+    _, got = vi.search(queries, 10)
+    _, want = exact.search(queries, 10)
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(got, want, strict=True)])
+    assert recall >= 0.9
+    # Stored vectors are the 8-bit codes, decoded: close to the originals.
+    _, stored = vi.get([5, 6])
+    np.testing.assert_allclose(stored, vecs[5:7], atol=0.02)
+    # Removal goes through the bitmap, and a save/load round trip keeps results.
+    vi.remove([int(got[0, 0])])
+    _, after = vi.search(queries[:1], 10)
+    assert int(got[0, 0]) not in after[0]
+    prefix = os.path.join(tmp_path, "ivf")
+    vi.save(prefix)
+    loaded = VectorIndex.load(prefix)
+    assert loaded.kind == "ivf_sq8" and len(loaded) == len(vi)
+    _, again = loaded.search(queries[:5], 10)
+    _, before = vi.search(queries[:5], 10)
+    assert again.tolist() == before.tolist()
+    # Shrinking well below the threshold goes back to a graph (hysteresis: not at once).
+    vi.remove(range(0, 2500))
+    assert vi.kind == "hnsw" and len(vi) <= 1500
+
+
+def test_bulk_build_with_expected_size_starts_in_ivf() -> None:
+    rng = np.random.default_rng(4)
+    vi = VectorIndex(32, hnsw_threshold=500, ivf_threshold=3000, expected=6000)
+    assert vi.kind == "ivf_sq8"
+    vi.add(np.arange(6000), clustered(rng, 6000))
+    assert vi.kind == "ivf_sq8" and len(vi) == 6000
+    # Too few vectors to train the lists: it grows through the small types instead.
+    small = VectorIndex(32, hnsw_threshold=500, ivf_threshold=3000, expected=6000)
+    small.add(np.arange(100), clustered(rng, 100))
+    assert small.kind == "flat"
