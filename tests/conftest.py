@@ -48,6 +48,7 @@ MONEY_PACKAGES = {
     "insights",
     "messaging",
     "kernel",
+    "notifications",
 }
 UPLOAD_PACKAGES = {"disputes", "messaging"}
 

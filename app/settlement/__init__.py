@@ -308,8 +308,11 @@ def run_payout_job(session: Session, job: jobs.Job, context: jobs.JobContext) ->
         return jobs.Later("still clearing", payout.clears_at)
     reason = blocked_because(session, payout, subject, kind)
     if reason:
-        # Kept on the payout so the creator and the admins see why it waits.
-        payout.blocked_reason = reason[:200]
+        # Kept on the payout so the creator and the admins see why it waits; the first time
+        # (or when the reason changes) the creator is told ("payout.held").
+        if payout.blocked_reason != reason[:200]:
+            payout.blocked_reason = reason[:200]
+            MACHINE.record(session, payout, "held", actor_id=None, reason=reason[:200])
         return jobs.Later(reason, clock.now() + WAIT_WHILE_BLOCKED)
     paid = pay_out(session, context.gateway, payout.id)
     return f"transferred {paid.stripe_transfer_id}"
