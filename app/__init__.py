@@ -116,6 +116,7 @@ def configure_blueprints(app: Flask) -> None:
     from app.negotiation.views import bp as negotiation_bp
     from app.notifications.views import bp as notifications_bp
     from app.offers.views import bp as offers_bp
+    from app.orders.views import bp as orders_bp
     from app.pages import bp as pages_bp
     from app.payments.views import bp as payments_bp
     from app.payments.webhooks import bp as stripe_webhooks_bp
@@ -139,6 +140,7 @@ def configure_blueprints(app: Flask) -> None:
         moderation_bp,
         negotiation_bp,
         notifications_bp,
+        orders_bp,
         campaigns_bp,
         contests_bp,
         api_bp,

@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response
 from app import audit, uploads
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
+from app.contracts import lifecycle
 from app.contracts.models import Contract, ContractStatus
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
@@ -97,6 +98,8 @@ def render_contract(
         "notes": _latest_notes(milestones),
         "split_form": split_form if can_split else None,
         "active": contract.status == ContractStatus.ACTIVE,
+        "stage": lifecycle.stage(contract, milestones),
+        "steps": lifecycle.STEPS,
     }
     return render_template("contracts/detail.html", **context), status
 
