@@ -120,6 +120,7 @@ def configure_blueprints(app: Flask) -> None:
     from app.pages import bp as pages_bp
     from app.payments.views import bp as payments_bp
     from app.payments.webhooks import bp as stripe_webhooks_bp
+    from app.receipts.views import bp as receipts_bp
     from app.reviews.views import bp as reviews_bp
 
     for blueprint in (
@@ -141,6 +142,7 @@ def configure_blueprints(app: Flask) -> None:
         negotiation_bp,
         notifications_bp,
         orders_bp,
+        receipts_bp,
         campaigns_bp,
         contests_bp,
         api_bp,

@@ -49,6 +49,8 @@ MONEY_PACKAGES = {
     "messaging",
     "kernel",
     "notifications",
+    "orders",
+    "receipts",
 }
 UPLOAD_PACKAGES = {"disputes", "messaging"}
 

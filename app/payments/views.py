@@ -338,9 +338,12 @@ def earnings() -> Response:
     currencies = sorted(
         {*report.pending, *report.paid, *report.in_escrow, *(c.currency for c in report.clearing)}
     )
+    from app.receipts.services import earnings_ledger
+
     page = render_template(
         "payments/earnings.html",
         report=report,
+        ledger_lines=earnings_ledger(db.session(), user.id),
         currencies=currencies,
         account=db.session.get(ConnectedAccount, user.id),
         form=ActionForm(),
@@ -393,5 +396,6 @@ def onboarding_return() -> Response:
 @bp.get("/payments")
 @role_required(Role.BUSINESS)
 def history() -> str:
-    rows = services.payment_history(db.session(), current().id)
-    return render_template("payments/history.html", rows=rows)
+    from app.receipts.services import spend
+
+    return render_template("payments/history.html", lines=spend(db.session(), current().id))
