@@ -22,9 +22,25 @@ def payout(payout_id: int) -> str:
     return render_template("receipts/receipt.html", receipt=receipt)
 
 
-@bp.get("/receipts/<any(milestone, licence, contest):kind>/<int:ident>")
+@bp.get("/receipts/milestone/<int:milestone_id>")
 @login_required
-def payment(kind: str, ident: int) -> str:
+def milestone(milestone_id: int) -> str:
+    return _spend("milestone", milestone_id)
+
+
+@bp.get("/receipts/licence/<int:license_id>")
+@login_required
+def licence(license_id: int) -> str:
+    return _spend("licence", license_id)
+
+
+@bp.get("/receipts/contest/<int:contest_id>")
+@login_required
+def contest(contest_id: int) -> str:
+    return _spend("contest", contest_id)
+
+
+def _spend(kind: str, ident: int) -> str:
     receipt = services.spend_receipt(db.session(), kind, ident, current())
     return render_template("receipts/receipt.html", receipt=receipt)
 

@@ -82,10 +82,12 @@ def test_fund_deliver_accept_hold_transfer(
 
     with pytest.raises(Conflict):  # still clearing
         services.pay_out(session, gateway, milestone.id)
+    run_due(session, gateway)  # the notification mails so far (app.notifications)
     assert run_due(session, gateway).done == 0
     clock.advance(timedelta(days=8))
     report = run_due(session, gateway)
-    assert report.done == 2  # the transfer, and the stale auto-accept timer (no-op)
+    # the transfer, the stale auto-accept and reminder timers (no-ops), the "payout sent" mail
+    assert report.done == 4
     session.refresh(milestone)
     assert milestone.state == MilestoneState.PAID_OUT
     transfer = payout_for(session, "milestone", milestone.id)
@@ -216,7 +218,7 @@ def test_failed_transfer_is_retried_with_the_same_key_and_pays_once(
     )
 
     clock.advance(timedelta(minutes=1))
-    assert run_due(session, gateway).done == 1
+    assert run_due(session, gateway).done == 2  # the transfer and the "payout sent" mail
     session.refresh(milestone)
     assert milestone.state == MilestoneState.PAID_OUT
     transfers = stripe_client(emulator).v1.transfers.list({"destination": account_id}).data

@@ -306,7 +306,7 @@ def test_earnings_page_shows_fee_hold_and_clearing(
     body = _html(response)
     assert response.status_code == 200
     # Neutral reputation: 10% fee and an 8 day (192 hour) hold; $100 -> $90 net, clearing.
-    assert "10.00%" in body and "8 days (192 hours)" in body
+    assert "10.00%" in body and "8 days" in body and "192 hours" not in body
     assert "Platform fee = 15% − 10% × reputation" in body
     assert "$90.00" in body and milestone.title in body
     assert "Set up payouts" in body

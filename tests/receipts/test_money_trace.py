@@ -96,7 +96,7 @@ def test_business_payments_list_every_spend_with_receipts(
     login(client, milestone.contract.creator)
     assert client.get(f"/receipts/milestone/{milestone.id}").status_code == 404
     assert client.get(f"/receipts/licence/{licence.id}").status_code == 404
-    assert client.get("/receipts/bogus/1").status_code == 404
+    assert client.get("/receipts/contest/1").status_code == 404
 
 
 def test_you_receive_is_shown_before_proposing(session: Session, client: FlaskClient) -> None:
