@@ -11,6 +11,8 @@ KINDS: dict[str, str] = {
     "delivery": "Work was delivered for your review",
     "changes_requested": "Changes were requested on your work",
     "accepted": "Your work was accepted",
+    "refund_requested": "The business asks for a refund",
+    "refunded": "A payment was refunded to you",
     "auto_accept_soon": "A delivery will be accepted automatically soon",
     "payout_sent": "A payout was sent",
     "payout_held": "A payout is on hold",

@@ -170,6 +170,34 @@ def on_milestone_accepted(session: Session, event: events.Event) -> None:
     )
 
 
+def on_refund_requested(session: Session, event: events.Event) -> None:
+    m: Milestone = event.subject
+    reason = str(event.data.get("reason", ""))
+    _milestone_note(
+        session,
+        m,
+        "creator",
+        "refund_requested",
+        "The business asks for a refund",
+        (f"Reason: {reason}. " if reason else "")
+        + "Agree by refunding on the contract page; otherwise they may open a dispute.",
+    )
+
+
+def on_refunded(session: Session, event: events.Event) -> None:
+    m: Milestone = event.subject
+    _milestone_note(
+        session,
+        m,
+        "business",
+        "refunded",
+        "Refunded to you",
+        f"{_money(m.funded_minor - m.refunded_minor or m.funded_minor, m.currency)} for "
+        f"“{m.title}” goes back to "
+        "your card (Stripe takes 5–10 days to show it).",
+    )
+
+
 # --- payouts ---------------------------------------------------------------------------------
 
 
@@ -434,6 +462,8 @@ SUBSCRIPTIONS: dict[str, Handler] = {
     "milestone.request_changes": on_milestone_request_changes,
     "milestone.accept": on_milestone_accepted,
     "milestone.auto_accept": on_milestone_accepted,
+    "milestone.refund_requested": on_refund_requested,
+    "milestone.refund": on_refunded,
     "payout.pay": on_payout,
     "payout.held": on_payout,
     "brief.creator_invited": on_invited,

@@ -26,7 +26,7 @@ from app.payments.payouts import (
     refresh_account,
     start_onboarding,
 )
-from app.payments.refunds import refund
+from app.payments.refunds import refund, request_refund
 from app.payments.reports import Earnings, PaymentRow, earnings, payment_history
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "pay_out",
     "pay_with_test_card",
     "payment_history",
+    "request_refund",
     "refresh_account",
     "refund",
     "release",

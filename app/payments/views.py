@@ -304,18 +304,24 @@ def refund(milestone_id: int) -> Page | Response:
     milestone = _milestone(milestone_id, user)
     form = RefundForm()
 
+    asking = user.id == milestone.contract.business_id and not (user.is_admin or user.is_moderator)
+
     def refund() -> object:
         if not form.validate_on_submit():
             raise ValidationFailed({"reason": form.reason.errors or ["Invalid request."]})
+        reason = (form.reason.data or "").strip()
+        if asking:  # the business asks; the creator's agreement is the refund itself
+            return services.request_refund(db.session(), milestone.id, business=user, reason=reason)
         return services.refund(
-            db.session(),
-            services.gateway_for(current_app),
-            milestone.id,
-            actor=user,
-            reason=(form.reason.data or "").strip(),
+            db.session(), services.gateway_for(current_app), milestone.id, actor=user, reason=reason
         )
 
-    return _act(milestone, refund, "The payment was refunded to the business.")
+    done = (
+        "The creator has been asked to agree to the refund. If they do not, open a dispute."
+        if asking
+        else "The payment was refunded to the business."
+    )
+    return _act(milestone, refund, done)
 
 
 # --- creators: earnings and payouts ---------------------------------------------------------

@@ -46,3 +46,10 @@ document.querySelectorAll("[data-net-preview]").forEach(function (preview) {
   input.addEventListener("input", update);
   update();
 });
+
+// Confirmation before destructive or money-moving actions: forms carrying data-confirm.
+document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+  form.addEventListener("submit", function (event) {
+    if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+  });
+});

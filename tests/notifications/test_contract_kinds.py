@@ -145,3 +145,20 @@ def test_notify_jobs_are_keyed_per_notification(session: Session) -> None:
     jobs = session.scalars(select(Job).where(Job.kind == "notification_email")).all()
     assert [j.subject_type for j in jobs] == ["notification"]
     assert contract.creator_id
+
+
+def test_refund_request_tells_the_creator_and_the_refund_tells_the_business(
+    session: Session, gateway
+) -> None:
+    milestone = funded_milestone(session, gateway)
+    contract = milestone.contract
+    told = Told(session)
+    services.request_refund(session, milestone.id, business=contract.business, reason="Too late")
+    [note] = told.rows()
+    assert (note.user_id, note.kind) == (contract.creator_id, "refund_requested")
+    assert "Too late" in note.body
+    told.since()
+    services.refund(session, gateway, milestone.id, actor=contract.creator, reason="Agreed")
+    [note] = told.rows()
+    assert (note.user_id, note.kind) == (contract.business_id, "refunded")
+    assert "$100.00" in note.body
