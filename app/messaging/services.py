@@ -5,6 +5,7 @@ and unread counts. Services take a Session, flush, never commit; errors are type
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.accounts.models import User
-from app.briefs.models import Proposal
+from app.briefs.models import Brief, Proposal
 from app.contracts.models import Contract
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.messaging.models import Message, MessageAttachment, MessageThread, ThreadReadMarker
@@ -214,3 +215,35 @@ def attachment_of(session: Session, thread: MessageThread, attachment_id: int) -
     if attachment is None or attachment.message.thread_id != thread.id:
         raise NotFound("No such file.")
     return attachment
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """One conversation as the inbox shows it: who with, about what, the last words."""
+
+    thread: MessageThread
+    other: User
+    subject: str
+    last: Message | None
+
+
+def inbox(session: Session, user_id: int) -> list[InboxRow]:
+    """The user's conversations, most recent first, with the other party, the contract's or
+    brief's title and the last message (for its preview)."""
+    rows = []
+    for thread in threads_of(session, user_id):
+        other_id = thread.creator_id if user_id == thread.business_id else thread.business_id
+        other = session.get(User, other_id)
+        assert other is not None
+        if thread.contract_id is not None:
+            contract = session.get(Contract, thread.contract_id)
+            subject = contract.title if contract is not None else "Contract"
+        else:
+            proposal = session.get(Proposal, thread.proposal_id)
+            brief = session.get(Brief, proposal.brief_id) if proposal is not None else None
+            subject = f"Proposal: {brief.title}" if brief is not None else "Proposal"
+        last = session.scalars(
+            select(Message).where(Message.thread_id == thread.id).order_by(Message.id.desc())
+        ).first()
+        rows.append(InboxRow(thread, other, subject, last))
+    return rows

@@ -171,9 +171,12 @@ def download(thread_id: int, attachment_id: int) -> Response:
 def inbox() -> str:
     user = current()
     session = db.session()
-    threads = services.threads_of(session, user.id)
+    rows = services.inbox(session, user.id)
+    from app.media.gallery import avatars_of
+
     return render_template(
         "messaging/inbox.html",
-        threads=threads,
+        rows=rows,
+        avatars=avatars_of(session, [row.other.id for row in rows]),
         counts=services.unread_counts(session, user.id),
     )

@@ -240,3 +240,22 @@ def test_api_messages(client: Any, session: Session) -> None:
     listed = client.get(url, headers=creator_headers).get_json()
     assert [m["body"] for m in listed["items"]] == ["Kick-off on Monday?"]
     assert client.get(url, headers=creator_headers).get_json()["unread"] == 0
+
+
+def test_inbox_shows_names_subjects_and_the_last_message(client: Any, session: Session) -> None:
+    contract = make_contract(session)
+    business, creator = contract.business, contract.creator
+    business.company_name = "Roastery Ltd"
+    thread = services.thread_for_contract(session, contract)
+    services.post(session, thread, sender=business, body="First note")
+    services.post(session, thread, sender=business, body="Can we meet on Friday?")
+    session.commit()
+    login(client, creator)
+    html = client.get("/messages").get_data(as_text=True)
+    assert "Roastery Ltd" in html and contract.title in html
+    assert "Can we meet on Friday?" in html and "First note" not in html
+    assert "2 unread" in html and "Contract #" not in html
+    client.post("/logout")
+    login(client, business)
+    html = client.get("/messages").get_data(as_text=True)
+    assert creator.display_name in html and "You: Can we meet on Friday?" in html
