@@ -101,6 +101,7 @@ def configure_kernel(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     from app.accounts.reset_views import bp as password_reset_bp
     from app.accounts.views import bp as accounts_bp
+    from app.admin.views import bp as admin_bp
     from app.api import bp as api_bp
     from app.briefs.views import bp as briefs_bp
     from app.campaigns.views import bp as campaigns_bp
@@ -139,6 +140,7 @@ def configure_blueprints(app: Flask) -> None:
         disputes_bp,
         reviews_bp,
         moderation_bp,
+        admin_bp,
         negotiation_bp,
         notifications_bp,
         orders_bp,

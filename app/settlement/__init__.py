@@ -326,14 +326,14 @@ def _give_up(session: Session, job: jobs.Job) -> None:
         MACHINE.move(session, payout, "fail", actor_id=None, error=job.last_error[:500])
 
 
-def retry(session: Session, payout_id: int) -> Payout:
+def retry(session: Session, payout_id: int, *, actor_id: int | None = None) -> Payout:
     """A person sends a failed payout again: scheduled, due now (the same idempotency key, so
     a transfer Stripe did make is found rather than made twice). Raises InvalidTransition."""
     found = session.get(Payout, payout_id)
     if found is None:
         raise Conflict("No such payout.")
     payout, _subject, _kind = _lock_with_subject(session, payout_id)
-    MACHINE.move(session, payout, "retry", actor_id=None)
+    MACHINE.move(session, payout, "retry", actor_id=actor_id)
     payout.blocked_reason = ""
     jobs.schedule(
         session,
