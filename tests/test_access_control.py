@@ -65,6 +65,8 @@ PUBLIC_ENDPOINTS = {
     "contests.board",
     "contests.detail",
     "api.get_contest",
+    # Any business may write to a creator before hiring (its rules: tests/messaging).
+    "messaging.contact",
 }
 REFUSED = {302, 400, 401, 403, 404, 405, 409, 415, 422}
 # Actions on the caller's own account, with no object of anyone else's to protect.

@@ -1,4 +1,7 @@
-"""notifications: the in-app notification centre and per-user mail preferences
+"""notifications and pre-hire conversations
+
+The in-app notification centre and per-user mail preferences; message threads between a
+business and a creator before any proposal or contract ("Contact", keyed by ``direct_key``).
 
 Revision ID: 0014_notifications
 Revises: 0010_recommendation_impressions
@@ -63,8 +66,29 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_notification_preferences")),
     )
 
+    with op.batch_alter_table("message_threads") as batch:
+        batch.add_column(sa.Column("direct_key", sa.String(length=40), nullable=True))
+        batch.create_unique_constraint(op.f("uq_message_threads_direct_key"), ["direct_key"])
+        batch.drop_constraint(op.f("ck_message_threads_has_subject"), type_="check")
+        batch.create_check_constraint(
+            op.f("ck_message_threads_has_subject"),
+            "contract_id IS NOT NULL OR proposal_id IS NOT NULL OR direct_key IS NOT NULL",
+        )
+
 
 def downgrade() -> None:
+    op.execute(
+        "DELETE FROM messages WHERE thread_id IN "
+        "(SELECT id FROM message_threads WHERE contract_id IS NULL AND proposal_id IS NULL)"
+    )
+    with op.batch_alter_table("message_threads") as batch:
+        batch.drop_constraint(op.f("ck_message_threads_has_subject"), type_="check")
+        batch.create_check_constraint(
+            op.f("ck_message_threads_has_subject"),
+            "contract_id IS NOT NULL OR proposal_id IS NOT NULL",
+        )
+        batch.drop_constraint(op.f("uq_message_threads_direct_key"), type_="unique")
+        batch.drop_column("direct_key")
     op.drop_table("notification_preferences")
     op.drop_index("ix_notifications_user_read", table_name="notifications")
     op.drop_table("notifications")
