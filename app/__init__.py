@@ -86,21 +86,26 @@ def configure_kernel(app: Flask) -> None:
     from app import settlement
     from app.campaigns import wiring as campaigns
     from app.contests import wiring as contests
+    from app.devtools import demo_clock
     from app.disputes import wiring as disputes
     from app.matching import wiring as matching
     from app.media import wiring as media
     from app.negotiation import wiring as negotiation
+    from app.notifications import wiring as notifications
     from app.payments import wiring as payments
     from app.reviews import wiring as reviews
 
+    demo_clock.configure(app)
     settlement.wire()
-    for domain in (payments, media, contests, campaigns, negotiation, disputes, reviews, matching):
+    domains = (payments, media, contests, campaigns, negotiation, disputes, reviews, matching)
+    for domain in (*domains, notifications):
         domain.register()
 
 
 def configure_blueprints(app: Flask) -> None:
     from app.accounts.reset_views import bp as password_reset_bp
     from app.accounts.views import bp as accounts_bp
+    from app.admin.views import bp as admin_bp
     from app.api import bp as api_bp
     from app.briefs.views import bp as briefs_bp
     from app.campaigns.views import bp as campaigns_bp
@@ -114,10 +119,13 @@ def configure_blueprints(app: Flask) -> None:
     from app.messaging.views import bp as messaging_bp
     from app.moderation.views import bp as moderation_bp
     from app.negotiation.views import bp as negotiation_bp
+    from app.notifications.views import bp as notifications_bp
     from app.offers.views import bp as offers_bp
+    from app.orders.views import bp as orders_bp
     from app.pages import bp as pages_bp
     from app.payments.views import bp as payments_bp
     from app.payments.webhooks import bp as stripe_webhooks_bp
+    from app.receipts.views import bp as receipts_bp
     from app.reviews.views import bp as reviews_bp
 
     for blueprint in (
@@ -136,7 +144,11 @@ def configure_blueprints(app: Flask) -> None:
         disputes_bp,
         reviews_bp,
         moderation_bp,
+        admin_bp,
         negotiation_bp,
+        notifications_bp,
+        orders_bp,
+        receipts_bp,
         campaigns_bp,
         contests_bp,
         api_bp,
@@ -155,3 +167,6 @@ def configure_cli(app: Flask) -> None:
     from app.cli import init_cli
 
     init_cli(app)
+    from app.devtools import demo_clock
+
+    demo_clock.register(app)

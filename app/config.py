@@ -70,7 +70,9 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": None,
     "SMTP_STARTTLS": True,
     "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link works
-    "JOBS_MAX_ATTEMPTS": 8,  # a failing job is retried with backoff this many times, then fails
+    "JOBS_MAX_ATTEMPTS": 8,
+    # The demo clock (`flask dev advance`): None -> on in local/emulator mode outside tests.
+    "DEV_CLOCK": None,  # a failing job is retried with backoff this many times, then fails
     # A row locked out of the app's lock order (app.workflow) raises instead of being logged.
     "LOCK_ORDER_STRICT": False,
 }
@@ -113,6 +115,7 @@ ENV_SETTINGS: dict[str, type] = {
     "SMTP_USERNAME": str,
     "SMTP_PASSWORD": str,
     "SMTP_STARTTLS": bool,
+    "DEV_CLOCK": bool,
 }
 
 

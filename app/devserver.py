@@ -141,6 +141,14 @@ def main() -> None:
         os.environ["STRIPE_API_BASE"] = api_base
         app.config["STRIPE_API_BASE"] = api_base
         print(f"Local Stripe emulator: {api_base}")
+    from app.devtools import demo_clock
+
+    demo_clock.configure(app)  # local mode now known: this process reads the demo clock too
+    if demo_clock.local_mode(app):
+        print(
+            "Demo time: STRIPE_API_BASE={} .venv/bin/flask --app app:create_app dev advance "
+            "--days 9".format(app.config["STRIPE_API_BASE"])
+        )
 
     _spawn(
         [sys.executable, "-m", "flask", "--app", "app:create_app", "worker"],

@@ -52,6 +52,13 @@ class InvalidTransition(Conflict):
     code = "invalid_transition"
 
 
+class RateLimited(DomainError):
+    """Too many of something in a window (spam protection); try again later."""
+
+    status = 429
+    code = "rate_limited"
+
+
 def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> Response:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:

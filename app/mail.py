@@ -33,6 +33,7 @@ class Message:
     subject: str
     body: str
     sender: str
+    html: str | None = None  # an HTML alternative to ``body``
 
 
 class MailBackend(Protocol):
@@ -62,6 +63,8 @@ class SmtpBackend:
         email = EmailMessage()
         email["From"], email["To"], email["Subject"] = message.sender, message.to, message.subject
         email.set_content(message.body)
+        if message.html:
+            email.add_alternative(message.html, subtype="html")
         with smtplib.SMTP(self.host, self.port, timeout=20) as smtp:
             if self.starttls:
                 smtp.starttls()
@@ -92,6 +95,15 @@ def outbox(app: Flask | None = None) -> deque[Message]:
     if not isinstance(mail, ConsoleBackend):
         raise RuntimeError("The outbox exists only with MAIL_BACKEND=console.")
     return mail.outbox
+
+
+def send_now(*, to: str, subject: str, body: str, html: str | None = None) -> Message:
+    """Send at once and raise on failure (OSError, SMTPException): for jobs of the queue,
+    which run after the commit that asked for the mail and retry it when this raises."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    message = Message(to=to, subject=subject, body=body, sender=app.config["MAIL_FROM"], html=html)
+    backend(app).send(message)
+    return message
 
 
 def send_after_commit(session: Session, *, to: str, subject: str, body: str) -> None:

@@ -14,6 +14,7 @@ from app.media import models as media  # noqa: F401
 from app.messaging import models as messaging  # noqa: F401
 from app.moderation import models as moderation  # noqa: F401
 from app.negotiation import models as negotiation  # noqa: F401
+from app.notifications import models as notifications  # noqa: F401
 from app.offers import models as offers  # noqa: F401
 from app.payments import models as payments  # noqa: F401
 from app.reviews import models as reviews  # noqa: F401

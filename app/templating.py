@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Flask, request, url_for
@@ -36,6 +36,28 @@ def country_name(code: str | None) -> str:
     return countries.name(code) if code else "—"
 
 
+def duration(value: timedelta | float | int | None) -> str:
+    """A span people read: ``timedelta(hours=151)`` or ``151`` (hours) -> "6 days 7 hours";
+    under a day in hours and minutes; never fractional days."""
+    if value is None:
+        return "—"
+    seconds = int(value.total_seconds() if isinstance(value, timedelta) else float(value) * 3600)
+    if seconds <= 0:
+        return "now"
+    minutes = (seconds + 59) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        minutes = 0  # a day-long span needs no minutes
+        if rest % 60:
+            hours += 1
+            if hours == 24:
+                days, hours = days + 1, 0
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    words = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n]
+    return " ".join(words) or "now"
+
+
 def url_with_page(page: int) -> str:
     values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict()}
     values["page"] = str(page)
@@ -44,7 +66,12 @@ def url_with_page(page: int) -> str:
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
-        money=money, human_date=human_date, label=label, initials=initials, country=country_name
+        money=money,
+        human_date=human_date,
+        duration=duration,
+        label=label,
+        initials=initials,
+        country=country_name,
     )
     app.jinja_env.globals.update(url_with_page=url_with_page)
     app.jinja_env.trim_blocks = True

@@ -48,6 +48,9 @@ MONEY_PACKAGES = {
     "insights",
     "messaging",
     "kernel",
+    "notifications",
+    "orders",
+    "receipts",
 }
 UPLOAD_PACKAGES = {"disputes", "messaging"}
 

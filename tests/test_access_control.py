@@ -66,10 +66,19 @@ PUBLIC_ENDPOINTS = {
     "contests.board",
     "contests.detail",
     "api.get_contest",
+    # Any business may write to a creator before hiring (its rules: tests/messaging).
+    "messaging.contact",
 }
 REFUSED = {302, 400, 401, 403, 404, 405, 409, 415, 422}
 # Actions on the caller's own account, with no object of anyone else's to protect.
-OWN_ACCOUNT_ACTIONS = {"accounts.logout", "payments.start_onboarding", "payments.onboarding"}
+OWN_ACCOUNT_ACTIONS = {
+    "accounts.logout",
+    "payments.start_onboarding",
+    "payments.onboarding",
+    # The caller's own notifications (all of them, or their preferences): nobody else's.
+    "notifications.read_all",
+    "notifications.settings",
+}
 
 
 def _world(session: Session, gateway: Any, storage: Any) -> dict[str, Any]:
@@ -167,9 +176,21 @@ def _world(session: Session, gateway: Any, storage: Any) -> dict[str, Any]:
     moderator = make_user(session, moderator=True)
     listed = upload(session, storage, owner_creator, seed=2)
     media.approve(session, listed.id, moderator=moderator)
-    licence, _intent = licensing.start_purchase(
+    licensing.start_purchase(  # one licence left pending, one sold (a payout to the creator)
         session, gateway, listed.id, business=owner_business, license_type="standard"
     )
+    licence = licensing.pay_with_test_card(
+        session,
+        gateway,
+        listed.id,
+        business=owner_business,
+        license_type="enhanced",
+        card_number=visa,
+    )
+    from app.settlement import payout_for
+
+    payout = payout_for(session, "media_license", licence.id)
+    assert payout is not None
     talks = negotiation.propose(
         session,
         published,
@@ -206,6 +227,7 @@ def _world(session: Session, gateway: Any, storage: Any) -> dict[str, Any]:
         "entry_id": entry.id,
         "asset_id": asset.id,
         "license_id": licence.id,
+        "payout_id": payout.id,
         "negotiation_id": talks.id,
         "report_id": report.id,
         "image_id": picture_of_draft.id,

@@ -13,7 +13,7 @@ Builds a throwaway deployment on this machine and measures it:
      same gunicorn settings and the same client;
    * browse *unloaded* (one client thread), then browse *alone* (all threads);
    * the *mix*: catalog browse, semantic search, brief matches (API) and milestone funding
-     with a test card (API), by weight;
+     (creating the PaymentIntent through the API; Stripe.js confirms it in a browser), by weight;
 5. a table of req/s, p50 and p99 per scenario and phase, RSS/PSS of gunicorn after the mix,
    ``flask ledger-check``, the in-process matches floor (one brief encoding + one FAISS
    search vs a whole matches request), and three lines ``ratio <name> <value>``; everything

@@ -12,7 +12,8 @@ from app.db import Base, BigId, IdMixin
 
 
 class MessageThread(IdMixin, Base):
-    """The conversation of one contract, or of one proposal before the hire.
+    """The conversation of one contract, of one proposal before the hire, or a business's
+    first contact with a creator (``direct_key``) before either.
 
     A contract made from a proposal continues that proposal's thread (``contract_id`` is set
     on it), so the conversation before and after the hire stays in one place.
@@ -20,12 +21,17 @@ class MessageThread(IdMixin, Base):
 
     __tablename__ = "message_threads"
     __table_args__ = (
-        CheckConstraint("contract_id IS NOT NULL OR proposal_id IS NOT NULL", name="has_subject"),
+        CheckConstraint(
+            "contract_id IS NOT NULL OR proposal_id IS NOT NULL OR direct_key IS NOT NULL",
+            name="has_subject",
+        ),
         CheckConstraint("business_id <> creator_id", name="distinct_parties"),
     )
 
     contract_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("contracts.id"), unique=True)
     proposal_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("proposals.id"), unique=True)
+    # A conversation before any proposal or contract ("Contact"): "<business_id>-<creator_id>".
+    direct_key: Mapped[str | None] = mapped_column(String(40), unique=True)
     business_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"), index=True)
     creator_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -5,6 +5,8 @@ and unread counts. Services take a Session, flush, never commit; errors are type
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -12,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.accounts.models import User
-from app.briefs.models import Proposal
+from app.briefs.models import Brief, Proposal
 from app.contracts.models import Contract
-from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.errors import NotFound, PermissionDenied, RateLimited, ValidationFailed
 from app.messaging.models import Message, MessageAttachment, MessageThread, ThreadReadMarker
 from app.uploads import StoredFile
 
@@ -22,7 +24,7 @@ MAX_BODY = 5000
 
 
 def _get_or_create(
-    session: Session, lookup: dict[str, int], thread: MessageThread
+    session: Session, lookup: dict[str, int | str], thread: MessageThread
 ) -> MessageThread:
     existing = session.scalars(select(MessageThread).filter_by(**lookup)).first()
     if existing is not None:
@@ -214,3 +216,79 @@ def attachment_of(session: Session, thread: MessageThread, attachment_id: int) -
     if attachment is None or attachment.message.thread_id != thread.id:
         raise NotFound("No such file.")
     return attachment
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """One conversation as the inbox shows it: who with, about what, the last words."""
+
+    thread: MessageThread
+    other: User
+    subject: str
+    last: Message | None
+
+
+def inbox(session: Session, user_id: int) -> list[InboxRow]:
+    """The user's conversations, most recent first, with the other party, the contract's or
+    brief's title and the last message (for its preview)."""
+    rows = []
+    for thread in threads_of(session, user_id):
+        other_id = thread.creator_id if user_id == thread.business_id else thread.business_id
+        other = session.get(User, other_id)
+        assert other is not None
+        if thread.contract_id is not None:
+            contract = session.get(Contract, thread.contract_id)
+            subject = contract.title if contract is not None else "Contract"
+        elif thread.direct_key is not None:
+            subject = "Before hiring"
+        else:
+            proposal = session.get(Proposal, thread.proposal_id)
+            brief = session.get(Brief, proposal.brief_id) if proposal is not None else None
+            subject = f"Proposal: {brief.title}" if brief is not None else "Proposal"
+        last = session.scalars(
+            select(Message).where(Message.thread_id == thread.id).order_by(Message.id.desc())
+        ).first()
+        rows.append(InboxRow(thread, other, subject, last))
+    return rows
+
+
+CONTACT_LIMIT = 5  # new conversations a business may start per CONTACT_WINDOW
+CONTACT_WINDOW = timedelta(hours=24)
+
+
+def contact(session: Session, business: User, creator: User, body: str) -> MessageThread:
+    """A business writes to a creator before any proposal or contract ("Contact" on offers and
+    profiles). Continues their earlier conversation if there is one.
+
+    Raises PermissionDenied (not a business, not a creator, oneself, suspended),
+    ValidationFailed (empty or too long), RateLimited (more than CONTACT_LIMIT new
+    conversations in CONTACT_WINDOW: spam protection).
+    """
+    if not business.is_business or business.suspended_at is not None:
+        raise PermissionDenied("Only business accounts can contact creators.")
+    if not creator.is_creator or creator.suspended_at is not None or creator.id == business.id:
+        raise PermissionDenied("This creator cannot be contacted.")
+    key = f"{business.id}-{creator.id}"
+    thread = session.scalars(select(MessageThread).where(MessageThread.direct_key == key)).first()
+    if thread is None:
+        started = session.scalar(
+            select(func.count())
+            .select_from(MessageThread)
+            .where(
+                MessageThread.business_id == business.id,
+                MessageThread.direct_key.is_not(None),
+                MessageThread.created_at > clock.now() - CONTACT_WINDOW,
+            )
+        )
+        if (started or 0) >= CONTACT_LIMIT:
+            raise RateLimited(
+                f"You can start {CONTACT_LIMIT} new conversations a day; "
+                "please wait before contacting more creators."
+            )
+        thread = _get_or_create(
+            session,
+            {"direct_key": key},
+            MessageThread(direct_key=key, business_id=business.id, creator_id=creator.id),
+        )
+    post(session, thread, sender=business, body=body)
+    return thread

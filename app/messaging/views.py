@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -93,7 +93,7 @@ def _page(thread: MessageThread, subject: Any, kind: str, form: MessageForm, sta
     messages = services.messages_of(session, thread)
     if status == 200:
         services.mark_read(session, thread, user)
-    post_url = url_for(f"messaging.{kind}_thread", **{f"{kind}_id": subject.id})
+    post_url = _thread_url(thread, subject, kind)
     context = {
         "thread": thread,
         "subject": subject,
@@ -105,6 +105,12 @@ def _page(thread: MessageThread, subject: Any, kind: str, form: MessageForm, sta
         "limits": upload_limits(),
     }
     return render_template("messaging/thread.html", **context), status
+
+
+def _thread_url(thread: MessageThread, subject: Any, kind: str) -> str:
+    if kind == "direct":
+        return url_for("messaging.direct_thread", thread_id=thread.id)
+    return url_for(f"messaging.{kind}_thread", **{f"{kind}_id": subject.id})
 
 
 def _post(thread: MessageThread, subject: Any, kind: str) -> Page | Response:
@@ -124,7 +130,7 @@ def _post(thread: MessageThread, subject: Any, kind: str) -> Page | Response:
         form,
         post,
         done="Message sent.",
-        then=url_for(f"messaging.{kind}_thread", **{f"{kind}_id": subject.id}),
+        then=_thread_url(thread, subject, kind),
         # Any refusal shows the form again with its errors: 422.
         render=lambda status: _page(thread, subject, kind, form, FORM_ERROR_STATUS),
         code=302,
@@ -149,6 +155,53 @@ def proposal_thread(proposal_id: int) -> Page | Response:
     return _page(thread, proposal, "proposal", MessageForm(formdata=None), 200)
 
 
+@bp.route("/messages/<int:thread_id>", methods=["GET", "POST"])
+@login_required
+def direct_thread(thread_id: int) -> Page | Response:
+    """A conversation before any proposal or contract (started with "Contact")."""
+    session = db.session()
+    user = current()
+    thread = session.get(MessageThread, thread_id) if thread_id <= MAX_ID else None
+    if thread is None or not services.may_read(session, thread, user):
+        abort(404)
+    if thread.direct_key is None:  # a contract's or proposal's conversation has its own page
+        if thread.contract_id is not None:
+            target = url_for("messaging.contract_thread", contract_id=thread.contract_id)
+        else:
+            target = url_for("messaging.proposal_thread", proposal_id=thread.proposal_id)
+        return redirect(target, 307 if request.method == "POST" else 302)
+    other = session.get(
+        User, thread.creator_id if user.id == thread.business_id else thread.business_id
+    )
+    if request.method == "POST":
+        return _post(thread, other, "direct")
+    return _page(thread, other, "direct", MessageForm(formdata=None), 200)
+
+
+@bp.route("/creators/<int:user_id>/contact", methods=["GET", "POST"])
+@login_required
+def contact(user_id: int) -> Page | Response:
+    """A business writes to a creator before hiring (rate-limited; the creator can report)."""
+    session = db.session()
+    creator = session.get(User, user_id) if user_id <= MAX_ID else None
+    if creator is None or not creator.is_creator or creator.suspended_at is not None:
+        abort(404)
+    form = MessageForm()
+
+    def render(status: int) -> Page:
+        return render_template("messaging/contact.html", creator=creator, form=form), status
+
+    if request.method == "GET":
+        return render(200)
+    return submit(
+        form,
+        lambda: services.contact(session, current(), creator, form.body.data or ""),
+        done="Message sent. You will find the conversation in Messages.",
+        then=lambda thread: url_for("messaging.direct_thread", thread_id=thread.id),
+        render=render,
+    )
+
+
 @bp.get("/messages/<int:thread_id>/files/<int:attachment_id>")
 @login_required
 def download(thread_id: int, attachment_id: int) -> Response:
@@ -171,9 +224,12 @@ def download(thread_id: int, attachment_id: int) -> Response:
 def inbox() -> str:
     user = current()
     session = db.session()
-    threads = services.threads_of(session, user.id)
+    rows = services.inbox(session, user.id)
+    from app.media.gallery import avatars_of
+
     return render_template(
         "messaging/inbox.html",
-        threads=threads,
+        rows=rows,
+        avatars=avatars_of(session, [row.other.id for row in rows]),
         counts=services.unread_counts(session, user.id),
     )

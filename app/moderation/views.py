@@ -192,3 +192,28 @@ def suspend(user_id: int) -> Response | Page:
 @moderator_only
 def unsuspend(user_id: int) -> Response | Page:
     return _user_action(user_id, services.unsuspend, "Account reinstated.")
+
+
+_SUBJECT_PAGES = {
+    "dispute": ("disputes.detail", "dispute_id"),
+    "media": ("media.detail", "asset_id"),
+    "offer": ("offers.detail", "offer_id"),
+    "brief": ("briefs.detail", "brief_id"),
+    "report": ("moderation.report_detail", "report_id"),
+}
+
+
+@bp.app_context_processor
+def _audit_helpers() -> dict[str, Any]:
+    def audit_link(event: Any) -> str | None:
+        """The page of an audited subject, for the staff's audit log (None: no page)."""
+        page = _SUBJECT_PAGES.get(event.subject_type)
+        if page is not None:
+            return url_for(page[0], **{page[1]: event.subject_id})
+        if event.subject_type in ("user", "profile"):
+            return url_for("admin.home", q=f"#{event.subject_id}")
+        if event.subject_type == "payout":
+            return url_for("admin.home")
+        return None
+
+    return {"audit_link": audit_link}

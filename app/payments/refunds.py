@@ -29,9 +29,34 @@ def _may_refund(milestone: Milestone, actor: User | None) -> None:
     if actor.id not in (contract.creator_id, contract.business_id):
         raise NotFound("No such milestone.")
     _check_refundable(milestone)
-    if actor.id == contract.business_id and milestone.state != S.FUNDED:
-        # The creator may always give the money back; the business only before delivery.
-        raise PermissionDenied("Once work is delivered, refunds go through a dispute.")
+    if actor.id == contract.business_id:
+        # Escrowed money is the creator's to give back: the business asks
+        # (``request_refund``) and the creator agrees, or the business opens a dispute.
+        raise PermissionDenied(
+            "A refund needs the creator's agreement: ask them for it, or open a dispute."
+        )
+
+
+def request_refund(
+    session: Session, milestone_id: int, *, business: User, reason: str = ""
+) -> Milestone:
+    """The business asks the creator to refund a funded milestone (work not delivered yet).
+
+    Records "milestone.refund_requested" (the creator is notified and may agree by refunding;
+    otherwise the business can open a dispute). Raises NotFound (not the business's),
+    InvalidTransition (not funded).
+    """
+    milestone = lock_milestone(session, milestone_id)
+    if milestone.contract.business_id != business.id:
+        raise NotFound("No such milestone.")
+    if milestone.state not in (S.FUNDED, S.CHANGES_REQUESTED):
+        raise InvalidTransition(
+            "A refund can be asked for before delivery; after it, open a dispute."
+        )
+    MILESTONE.record(
+        session, milestone, "refund_requested", actor_id=business.id, reason=reason[:200]
+    )
+    return milestone
 
 
 def _check_refundable(milestone: Milestone) -> None:

@@ -20,7 +20,7 @@ from app.payments.payouts import (
     refresh_account,
     start_onboarding,
 )
-from app.payments.refunds import refund
+from app.payments.refunds import refund, request_refund
 from app.payments.reports import Earnings, PaymentRow, earnings, payment_history
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "milestones_of",
     "pay_out",
     "payment_history",
+    "request_refund",
     "refresh_account",
     "refund",
     "release",

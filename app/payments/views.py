@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response
 from app import audit, uploads
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
+from app.contracts import lifecycle
 from app.contracts.models import Contract, ContractStatus
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
@@ -90,6 +91,8 @@ def render_contract(
         "notes": _latest_notes(milestones),
         "split_form": split_form if can_split else None,
         "active": contract.status == ContractStatus.ACTIVE,
+        "stage": lifecycle.stage(contract, milestones),
+        "steps": lifecycle.STEPS,
     }
     return render_template("contracts/detail.html", **context), status
 
@@ -280,18 +283,24 @@ def refund(milestone_id: int) -> Page | Response:
     milestone = _milestone(milestone_id, user)
     form = RefundForm()
 
+    asking = user.id == milestone.contract.business_id and not (user.is_admin or user.is_moderator)
+
     def refund() -> object:
         if not form.validate_on_submit():
             raise ValidationFailed({"reason": form.reason.errors or ["Invalid request."]})
+        reason = (form.reason.data or "").strip()
+        if asking:  # the business asks; the creator's agreement is the refund itself
+            return services.request_refund(db.session(), milestone.id, business=user, reason=reason)
         return services.refund(
-            db.session(),
-            services.gateway_for(current_app),
-            milestone.id,
-            actor=user,
-            reason=(form.reason.data or "").strip(),
+            db.session(), services.gateway_for(current_app), milestone.id, actor=user, reason=reason
         )
 
-    return _act(milestone, refund, "The payment was refunded to the business.")
+    done = (
+        "The creator has been asked to agree to the refund. If they do not, open a dispute."
+        if asking
+        else "The payment was refunded to the business."
+    )
+    return _act(milestone, refund, done)
 
 
 # --- creators: earnings and payouts ---------------------------------------------------------
@@ -314,9 +323,12 @@ def earnings() -> Response:
     currencies = sorted(
         {*report.pending, *report.paid, *report.in_escrow, *(c.currency for c in report.clearing)}
     )
+    from app.receipts.services import earnings_ledger
+
     page = render_template(
         "payments/earnings.html",
         report=report,
+        ledger_lines=earnings_ledger(db.session(), user.id),
         currencies=currencies,
         account=db.session.get(ConnectedAccount, user.id),
         form=ActionForm(),
@@ -369,5 +381,6 @@ def onboarding_return() -> Response:
 @bp.get("/payments")
 @role_required(Role.BUSINESS)
 def history() -> str:
-    rows = services.payment_history(db.session(), current().id)
-    return render_template("payments/history.html", rows=rows)
+    from app.receipts.services import spend
+
+    return render_template("payments/history.html", lines=spend(db.session(), current().id))

@@ -93,7 +93,7 @@ def submit_review(
     contract = _lock_contract(session, contract.id)
     window = window_for(session, contract)
     if window.closes_at is None:
-        raise WindowNotOpen("Reviews open once a milestone is paid out or the contract ends.")
+        raise WindowNotOpen("Reviews open once the work is accepted or the contract ends.")
     if not window.is_open():
         raise WindowNotOpen("The review window for this contract has closed.")
     if _find(session, contract.id, reviewer.id) is not None:

@@ -1,8 +1,9 @@
 """The double-blind review window of a contract, and the durable timer that closes it.
 
-The window opens when the first milestone is paid out, or when the contract ends without a
-payout (every milestone paid out, refunded or cancelled, or the contract no longer active);
-it closes ``WINDOW`` later. Each side may write one review while it is open. A review stays
+The window opens when the work of a milestone is first accepted (by the business, by silence,
+or by a dispute's release: the money is released to the creator), or when the contract ends
+without a release (every milestone paid out, refunded or cancelled, or the contract no longer
+active); it closes ``WINDOW`` later. Each side may write one review while it is open. A review stays
 hidden from the other side until both reviews are in (both are revealed at once) or the window
 has closed.
 
@@ -54,9 +55,13 @@ class Window:
 def window_for(session: Session, contract: Contract) -> Window:
     """The contract's review window (``opened_at`` None: not open yet)."""
     milestones = milestones_of(session, contract.id)
-    paid = [m.paid_out_at for m in milestones if m.paid_out_at is not None]
-    if paid:
-        return Window(min(paid))
+    accepted = [
+        m.released_at or m.paid_out_at
+        for m in milestones
+        if (m.released_at or m.paid_out_at) is not None
+    ]
+    if accepted:
+        return Window(min(accepted))  # type: ignore[type-var]
     ended = contract.status is not ContractStatus.ACTIVE or (
         bool(milestones) and all(MilestoneState(m.state) in _ENDED for m in milestones)
     )

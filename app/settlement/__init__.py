@@ -303,8 +303,11 @@ def run_payout_job(session: Session, job: jobs.Job, context: jobs.JobContext) ->
         return jobs.Later("still clearing", payout.clears_at)
     reason = blocked_because(session, payout, subject, kind)
     if reason:
-        # Kept on the payout so the creator and the admins see why it waits.
-        payout.blocked_reason = reason[:200]
+        # Kept on the payout so the creator and the admins see why it waits; the first time
+        # (or when the reason changes) the creator is told ("payout.held").
+        if payout.blocked_reason != reason[:200]:
+            payout.blocked_reason = reason[:200]
+            MACHINE.record(session, payout, "held", actor_id=None, reason=reason[:200])
         return jobs.Later(reason, clock.now() + WAIT_WHILE_BLOCKED)
     paid = pay_out(session, context.gateway, payout.id)
     return f"transferred {paid.stripe_transfer_id}"
@@ -318,14 +321,14 @@ def _give_up(session: Session, job: jobs.Job) -> None:
         MACHINE.move(session, payout, "fail", actor_id=None, error=job.last_error[:500])
 
 
-def retry(session: Session, payout_id: int) -> Payout:
+def retry(session: Session, payout_id: int, *, actor_id: int | None = None) -> Payout:
     """A person sends a failed payout again: scheduled, due now (the same idempotency key, so
     a transfer Stripe did make is found rather than made twice). Raises InvalidTransition."""
     found = session.get(Payout, payout_id)
     if found is None:
         raise Conflict("No such payout.")
     payout, _subject, _kind = _lock_with_subject(session, payout_id)
-    MACHINE.move(session, payout, "retry", actor_id=None)
+    MACHINE.move(session, payout, "retry", actor_id=actor_id)
     payout.blocked_reason = ""
     RETRY_TIMER.set(session, payout.id, clock.now(), at=f"{clock.now():%Y%m%d%H%M%S}")
     return payout

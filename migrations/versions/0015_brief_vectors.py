@@ -1,7 +1,7 @@
 """brief vectors: each brief's embedding, stored when it is created, edited or published
 
 Revision ID: 0015_brief_vectors
-Revises: 0010_recommendation_impressions
+Revises: 0014_notifications
 Create Date: 2026-12-01 06:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.db
 
 revision = "0015_brief_vectors"
-down_revision = "0010_recommendation_impressions"
+down_revision = "0014_notifications"
 branch_labels = None
 depends_on = None
 

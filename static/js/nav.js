@@ -21,3 +21,35 @@
     }
   });
 })();
+
+// Receipts: a print button (hidden without JavaScript; the browser's own print still works).
+document.querySelectorAll("[data-print]").forEach(function (button) {
+  button.hidden = false;
+  button.addEventListener("click", function () { window.print(); });
+});
+
+// "You receive": the price less the creator's fee, as they type (fee rounded half up).
+document.querySelectorAll("[data-net-preview]").forEach(function (preview) {
+  var form = preview.closest("form") || document;
+  var input = form.querySelector("[name='" + preview.getAttribute("data-input") + "']");
+  var target = preview.querySelector("[data-net-amount]");
+  if (!input || !target) { return; }
+  var bp = parseInt(preview.getAttribute("data-fee-bp"), 10);
+  var currency = preview.getAttribute("data-currency");
+  function update() {
+    var major = parseFloat(String(input.value).replace(",", "."));
+    if (!(major > 0)) { return; }
+    var gross = Math.round(major * 100);
+    var net = gross - Math.floor((gross * bp + 5000) / 10000);
+    target.textContent = currency + " " + (net / 100).toFixed(2);
+  }
+  input.addEventListener("input", update);
+  update();
+});
+
+// Confirmation before destructive or money-moving actions: forms carrying data-confirm.
+document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+  form.addEventListener("submit", function (event) {
+    if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+  });
+});

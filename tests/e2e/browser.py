@@ -55,7 +55,13 @@ class Page:
         from selenium.webdriver.support.ui import WebDriverWait
 
         old_page = self.driver.find_element("tag name", "html")
+        confirms = element.find_elements("xpath", "./ancestor::form[@data-confirm]")
         element.click()
+        if confirms:  # a confirmation step (static/js/nav.js): the user says yes
+            from selenium.webdriver.support import expected_conditions
+
+            WebDriverWait(self.driver, 5).until(expected_conditions.alert_is_present())
+            self.driver.switch_to.alert.accept()
 
         def left_old_page(_driver: Any) -> bool:
             try:

@@ -166,6 +166,8 @@ def _pages(ids: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
             ("brief-form", "/briefs/new"),
             ("my-briefs", "/my/briefs"),
             ("payments", "/payments"),
+            ("orders-business", "/orders?show=all"),
+            ("notifications-business", "/notifications"),
         ],
         "creator": [
             ("my-offers", "/my/offers"),
@@ -175,6 +177,9 @@ def _pages(ids: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
             ("pictures", "/settings/pictures"),
             ("earnings", "/earnings"),
             ("messages", "/messages"),
+            ("orders-creator", "/orders?show=all"),
+            ("notifications", "/notifications"),
+            ("notification-settings", "/notifications/settings"),
         ],
     }
 

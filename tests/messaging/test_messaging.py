@@ -240,3 +240,74 @@ def test_api_messages(client: Any, session: Session) -> None:
     listed = client.get(url, headers=creator_headers).get_json()
     assert [m["body"] for m in listed["items"]] == ["Kick-off on Monday?"]
     assert client.get(url, headers=creator_headers).get_json()["unread"] == 0
+
+
+def test_inbox_shows_names_subjects_and_the_last_message(client: Any, session: Session) -> None:
+    contract = make_contract(session)
+    business, creator = contract.business, contract.creator
+    business.company_name = "Roastery Ltd"
+    thread = services.thread_for_contract(session, contract)
+    services.post(session, thread, sender=business, body="First note")
+    services.post(session, thread, sender=business, body="Can we meet on Friday?")
+    session.commit()
+    login(client, creator)
+    html = client.get("/messages").get_data(as_text=True)
+    assert "Roastery Ltd" in html and contract.title in html
+    assert "Can we meet on Friday?" in html and "First note" not in html
+    assert "2 unread" in html and "Contract #" not in html
+    client.post("/logout")
+    login(client, business)
+    html = client.get("/messages").get_data(as_text=True)
+    assert creator.display_name in html and "You: Can we meet on Friday?" in html
+
+
+def test_contact_before_hiring_rate_limited_and_reportable(client: Any, session: Session) -> None:
+    from app.messaging.services import CONTACT_LIMIT
+    from app.offers.models import Offer
+
+    business = make_business(session)
+    creator = make_creator(session)
+    session.commit()
+    login(client, business)
+    page = client.get(f"/creators/{creator.id}").get_data(as_text=True)
+    assert f"/creators/{creator.id}/contact" in page
+    sent = client.post(f"/creators/{creator.id}/contact", data={"body": "Free in May?"})
+    assert sent.status_code == 303, sent.get_data(as_text=True)[:300]
+    thread = session.scalars(select(MessageThread)).one()
+    assert sent.location.endswith(f"/messages/{thread.id}")
+    assert (thread.direct_key, thread.contract_id, thread.proposal_id) == (
+        f"{business.id}-{creator.id}",
+        None,
+        None,
+    )
+    again = client.post(f"/creators/{creator.id}/contact", data={"body": "And June?"})
+    assert again.status_code == 303
+    assert _rows(session)[:2] == (1, 2)  # the same conversation continues
+    assert client.post(f"/creators/{creator.id}/contact", data={"body": " "}).status_code == 422
+    # A business may start only CONTACT_LIMIT new conversations a day.
+    others = [make_creator(session) for _ in range(CONTACT_LIMIT)]
+    session.commit()
+    statuses = [
+        client.post(f"/creators/{c.id}/contact", data={"body": "Hello"}).status_code for c in others
+    ]
+    assert statuses == [303] * (CONTACT_LIMIT - 1) + [429]
+    assert _rows(session)[0] == CONTACT_LIMIT
+    # The creator reads it in the inbox and can report it; strangers cannot read it.
+    client.post("/logout")
+    login(client, creator)
+    assert "Before hiring" in client.get("/messages").get_data(as_text=True)
+    html = client.get(f"/messages/{thread.id}").get_data(as_text=True)
+    assert "Free in May?" in html and "/report?type=message" in html
+    reply = client.post(f"/messages/{thread.id}", data={"body": "Yes, I am."})
+    assert reply.status_code == 302
+    client.post("/logout")
+    stranger = make_business(session)
+    session.commit()
+    login(client, stranger)
+    assert client.get(f"/messages/{thread.id}").status_code == 404
+    assert client.post(f"/messages/{thread.id}", data={"body": "hi"}).status_code == 404
+    # Creators cannot cold-contact creators.
+    client.post("/logout")
+    login(client, creator)
+    assert client.post(f"/creators/{others[0].id}/contact", data={"body": "x"}).status_code == 403
+    assert session.scalar(select(func.count()).select_from(Offer)) == 0

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.devtools.stripe_emulator import EmulatorProcess
-from app.errors import Conflict, InvalidTransition
+from app.errors import Conflict, InvalidTransition, PermissionDenied
 from app.jobs import Job, JobStatus, run_due
 from app.payments import ledger, services
 from app.payments.gateway import CardDeclined, PaymentGateway
@@ -81,10 +81,12 @@ def test_fund_deliver_accept_hold_transfer(
 
     with pytest.raises(Conflict):  # still clearing
         services.pay_out(session, gateway, milestone.id)
+    run_due(session, gateway)  # the notification mails so far (app.notifications)
     assert run_due(session, gateway).done == 0
     clock.advance(timedelta(days=8))
     report = run_due(session, gateway)
-    assert report.done == 2  # the transfer, and the stale auto-accept timer (no-op)
+    # the transfer, the stale auto-accept and reminder timers (no-ops), the "payout sent" mail
+    assert report.done == 4
     session.refresh(milestone)
     assert milestone.state == MilestoneState.PAID_OUT
     transfer = payout_for(session, "milestone", milestone.id)
@@ -154,15 +156,21 @@ def test_refund_before_release(
     session: Session, gateway: PaymentGateway, emulator: EmulatorProcess
 ) -> None:
     milestone = funded_milestone(session, gateway, amount=5_000)
-    business = milestone.contract.business
-    record = services.refund(session, gateway, milestone.id, actor=business, reason="changed mind")
+    business, creator = milestone.contract.business, milestone.contract.creator
+    before = ledger.snapshot(session)
+    # The business cannot take escrowed money back alone: it asks, the creator agrees.
+    with pytest.raises(PermissionDenied):
+        services.refund(session, gateway, milestone.id, actor=business, reason="changed mind")
+    services.request_refund(session, milestone.id, business=business, reason="changed mind")
+    assert milestone.state == MilestoneState.FUNDED and ledger.snapshot(session) == before
+    record = services.refund(session, gateway, milestone.id, actor=creator, reason="agreed")
     assert milestone.state == MilestoneState.REFUNDED
     remote = stripe_client(emulator).v1.refunds.retrieve(record.stripe_refund_id)
     assert remote.amount == 5_000
     assert ledger.balance(session, ledger.escrow(milestone.id), "USD") == 0
     assert ledger.balance(session, ledger.REFUNDS, "USD") >= 5_000
     with pytest.raises(InvalidTransition):
-        services.refund(session, gateway, milestone.id, actor=business)
+        services.refund(session, gateway, milestone.id, actor=creator)
     assert_ledger_ok(session)
 
 
@@ -213,7 +221,7 @@ def test_failed_transfer_is_retried_with_the_same_key_and_pays_once(
     )
 
     clock.advance(timedelta(minutes=1))
-    assert run_due(session, gateway).done == 1
+    assert run_due(session, gateway).done == 2  # the transfer and the "payout sent" mail
     session.refresh(milestone)
     assert milestone.state == MilestoneState.PAID_OUT
     transfers = stripe_client(emulator).v1.transfers.list({"destination": account_id}).data

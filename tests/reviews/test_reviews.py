@@ -71,6 +71,7 @@ def test_window_closing_reveals_a_lone_review_and_locks_the_other_side_out(
     services.submit_review(session, contract, contract.business, GOOD)
     job = session.scalar(select(Job).where(Job.kind == REVEAL))
     assert job is not None and job.due_at == T0 + timedelta(minutes=4, days=14)
+    run_due(session, gateway)  # the notification mails (app.notifications) leave at once
 
     clock.advance(timedelta(days=13, hours=23))
     assert not services.contract_reviews(session, contract, contract.creator).theirs_visible

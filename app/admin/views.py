@@ -1,0 +1,64 @@
+"""The admin page: users (search, roles, suspend/reinstate), payouts that need a person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request, url_for
+
+from app import settlement
+from app.accounts.auth import current, role_required
+from app.accounts.models import Role
+from app.admin import services
+from app.extensions import db
+from app.web import submit
+
+bp = Blueprint("admin", __name__)
+admin_only = role_required(Role.ADMIN)
+
+
+def _page(status: int = 200) -> tuple[str, int]:
+    session = db.session()
+    query = request.args.get("q", "")
+    return (
+        render_template(
+            "admin/home.html",
+            query=query,
+            users=services.find_users(session, query),
+            payouts=services.payouts_needing_attention(session),
+            roles=[role.value for role in Role],
+        ),
+        status,
+    )
+
+
+@bp.get("/admin")
+@admin_only
+def home() -> tuple[str, int]:
+    return _page()
+
+
+@bp.post("/admin/users/<int:user_id>/roles")
+@admin_only
+def roles(user_id: int) -> Any:
+    return submit(
+        None,
+        lambda: services.set_roles(
+            db.session(), current(), user_id, set(request.form.getlist("roles"))
+        ),
+        done="Roles saved.",
+        then=url_for(".home", q=request.args.get("q", "")),
+        render=_page,
+    )
+
+
+@bp.post("/admin/payouts/<int:payout_id>/retry")
+@admin_only
+def retry_payout(payout_id: int) -> Any:
+    return submit(
+        None,
+        lambda: settlement.retry(db.session(), payout_id, actor_id=current().id),
+        done="The payout will be sent again now.",
+        then=url_for(".home"),
+        render=_page,
+    )
