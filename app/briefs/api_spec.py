@@ -10,12 +10,7 @@ from app.api.openapi import problems
 from app.api.openapi import query_param as _query
 from app.briefs.models import BriefStatus, ProposalStatus, Visibility
 from app.briefs.queries import MAX_PAGE
-from app.briefs.services import (
-    COVER_LETTER_LENGTH,
-    DELIVERY_DAYS,
-    DESCRIPTION_LENGTH,
-    TITLE_LENGTH,
-)
+from app.briefs.services import COVER_LETTER_LENGTH, DELIVERY_DAYS, DESCRIPTION_LENGTH, TITLE_LENGTH
 from app.money import MAX_AMOUNT_MINOR, SUPPORTED_CURRENCIES
 from app.offers.models import CATEGORIES, OfferKind
 

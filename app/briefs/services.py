@@ -24,13 +24,7 @@ from app import clock, countries
 from app.accounts.models import User
 from app.accounts.services import clean_list
 from app.briefs.errors import BriefNotOpen, DuplicateProposal
-from app.briefs.models import (
-    Brief,
-    BriefInvitation,
-    BriefStatus,
-    Proposal,
-    Visibility,
-)
+from app.briefs.models import Brief, BriefInvitation, BriefStatus, Proposal, Visibility
 from app.briefs.states import BRIEF, EDITABLE_BRIEF_STATUSES, PROPOSAL
 from app.contracts import services as contracts
 from app.contracts.models import Contract

@@ -25,11 +25,9 @@ from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors, split_list
 from app.matching import assistant
-from app.web import attempt, submit
+from app.web import Page, attempt, submit
 
 bp = Blueprint("briefs", __name__)
-
-Page = str | tuple[str, int]
 
 
 def _viewer() -> User | None:

@@ -9,16 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
@@ -43,11 +34,10 @@ from app.forms import FORM_ERROR_STATUS, select_choices
 from app.offers.models import Offer
 from app.offers.services import visible_offer
 from app.payments.models import Milestone
-from app.web import attempt, status_for, submit
+from app.web import Page, attempt, status_for, submit
 
 bp = Blueprint("campaigns", __name__)
 
-Page = tuple[str, int]
 MAX_DRAFT_FILE_BYTES = 20 * 1024 * 1024
 
 

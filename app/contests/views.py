@@ -10,16 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -28,23 +19,17 @@ from app import clock, uploads
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
 from app.contests import services
-from app.contests.forms import (
-    ContestForm,
-    EntryForm,
-    FinalistsForm,
-    WinnerForm,
-)
+from app.contests.forms import ContestForm, EntryForm, FinalistsForm, WinnerForm
 from app.contests.models import Contest, ContestState
 from app.contests.timers import judging_ends
 from app.extensions import db
 from app.forms import select_choices
 from app.payments.checkout import checkout_for
 from app.payments.services import gateway_for
-from app.web import submit
+from app.web import Page, submit
 
 bp = Blueprint("contests", __name__)
 
-Page = tuple[str, int]
 C = ContestState
 MAX_ENTRY_FILE_BYTES = 20 * 1024 * 1024
 

@@ -34,12 +34,11 @@ from app.messaging import services as messaging
 from app.payments.gateway import gateway_for
 from app.payments.models import Milestone
 from app.payments.views import _milestone as party_milestone
-from app.web import submit
+from app.web import Page, submit
 
 bp = Blueprint("disputes", __name__)
 
 AREA = "disputes"
-Page = str | tuple[str, int]
 
 
 def upload_limits() -> tuple[int, int]:

@@ -22,9 +22,9 @@ from app.media.forms import ActionForm, PictureForm
 from app.media.models import ImagePurpose
 from app.media.storage import StorageError, storage_for
 from app.offers import services as offers
+from app.web import Page
 
 bp = Blueprint("gallery", __name__)
-Page = str | tuple[str, int]
 
 
 def _viewer() -> User | None:

@@ -36,10 +36,9 @@ from app.media.storage import StorageError, storage_for
 from app.offers.models import Offer, OfferKind, OfferStatus
 from app.payments.checkout import checkout_for
 from app.payments.gateway import gateway_for
-from app.web import attempt, get_owned_or_404, status_for
+from app.web import Page, attempt, get_owned_or_404, status_for
 
 bp = Blueprint("media", __name__)
-Page = str | tuple[str, int]
 GRID_PAGE_SIZE = 24
 
 

@@ -24,12 +24,11 @@ from app.forms import FORM_ERROR_STATUS
 from app.messaging import services
 from app.messaging.forms import MessageForm
 from app.messaging.models import MessageThread
-from app.web import attempt, submit
+from app.web import Page, attempt, submit
 
 bp = Blueprint("messaging", __name__)
 
 AREA = "messages"
-Page = str | tuple[str, int]
 
 
 def upload_limits() -> tuple[int, int]:

@@ -19,10 +19,9 @@ from app.moderation import services, subjects
 from app.moderation.forms import ReasonForm, ReportForm, SubjectActionForm
 from app.moderation.models import ReportStatus
 from app.money import NumberError, parse_int
-from app.web import attempt
+from app.web import Page, attempt
 
 bp = Blueprint("moderation", __name__)
-Page = str | tuple[str, int]
 moderator_only = role_required(Role.MODERATOR)  # admins count as moderators (User.has_role)
 
 

@@ -21,11 +21,9 @@ from app.negotiation import services
 from app.negotiation.forms import ActionForm, TermsForm
 from app.negotiation.models import Negotiation, NegotiationState, RoundStatus
 from app.offers.services import visible_offer
-from app.web import attempt, status_for, submit
+from app.web import Page, attempt, status_for, submit
 
 bp = Blueprint("negotiation", __name__)
-
-Page = tuple[str, int]
 
 
 def render_negotiation(

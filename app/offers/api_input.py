@@ -13,12 +13,7 @@ from typing import Any
 
 from app.errors import ValidationFailed
 from app.offers.models import OfferKind
-from app.offers.validation import (
-    INPUT_TYPES,
-    DeliverableInput,
-    OfferInput,
-    PackageInput,
-)
+from app.offers.validation import INPUT_TYPES, DeliverableInput, OfferInput, PackageInput
 
 Errors = dict[str, list[str]]
 Reader = Callable[[Any, str, Errors], Any]

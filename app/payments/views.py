@@ -11,16 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
@@ -36,11 +27,10 @@ from app.payments import checkout, services
 from app.payments.forms import ActionForm, ChangesForm, DeliverForm, RefundForm, SplitForm
 from app.payments.models import ConnectedAccount, Milestone, MilestoneState
 from app.security import external_url
-from app.web import attempt, content_security_policy, load_or_404, status_for, submit
+from app.web import Page, attempt, content_security_policy, load_or_404, status_for, submit
 
 bp = Blueprint("payments", __name__)
 
-Page = str | tuple[str, int]
 S = MilestoneState
 
 

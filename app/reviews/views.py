@@ -19,10 +19,9 @@ from app.reviews import formula, services
 from app.reviews.forms import ReviewForm
 from app.reviews.models import Reputation, Side
 from app.reviews.window import WINDOW
-from app.web import attempt
+from app.web import Page, attempt
 
 bp = Blueprint("reviews", __name__)
-Page = str | tuple[str, int]
 
 
 @bp.route("/contracts/<int:contract_id>/review", methods=["GET", "POST"])
