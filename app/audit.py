@@ -45,25 +45,19 @@ class AuditEvent(IdMixin, Base):
 
 def record(
     session: Session,
+    action: str,
+    subject: tuple[str, int],
     *,
     actor_id: int | None,
-    action: str,
-    subject_type: str,
-    subject_id: int,
     from_state: str | None = None,
     to_state: str | None = None,
     **data: Any,
 ) -> AuditEvent:
-    """Add an audit row to ``session`` (committed with the change it describes)."""
-    event = AuditEvent(
-        actor_id=actor_id,
-        action=action,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        from_state=from_state,
-        to_state=to_state,
-        data=data,
-    )
+    """Add an audit row about ``subject`` (type, id) to ``session``, committed with the change
+    it describes; ``actor_id`` None is the system (a timer, a webhook)."""
+    subject_type, subject_id = subject
+    event = AuditEvent(actor_id=actor_id, action=action, data=data, from_state=from_state)
+    event.subject_type, event.subject_id, event.to_state = subject_type, subject_id, to_state
     session.add(event)
     return event
 

@@ -240,10 +240,9 @@ class StateMachine(Generic[S]):
         state = self.state_of(obj).value
         row = audit.record(
             session,
+            f"{self.subject}.{verb}",
+            (self.subject, obj.id),
             actor_id=actor_id,
-            action=f"{self.subject}.{verb}",
-            subject_type=self.subject,
-            subject_id=obj.id,
             from_state=state,
             to_state=state,
             **data,
@@ -308,10 +307,9 @@ class StateMachine(Generic[S]):
         setattr(obj, self.field, transition.target)
         audit.record(
             session,
+            f"{self.subject}.{action}",
+            (self.subject, obj.id),
             actor_id=actor_id,
-            action=f"{self.subject}.{action}",
-            subject_type=self.subject,
-            subject_id=obj.id,
             from_state=current.value,
             to_state=transition.target.value,
             **data,

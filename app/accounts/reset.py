@@ -89,13 +89,7 @@ def request_reset(
             "If you did not ask for this, ignore this email: your password stays as it is.\n"
         ),
     )
-    audit.record(
-        session,
-        actor_id=user.id,
-        action="account.password_reset_requested",
-        subject_type="user",
-        subject_id=user.id,
-    )
+    audit.record(session, "account.password_reset_requested", ("user", user.id), actor_id=user.id)
 
 
 def reset_password(
@@ -109,12 +103,6 @@ def reset_password(
         raise ValidationFailed({"password": problems})
     user.password_hash = passwords.hash_password(new_password)
     revoke_credentials(session, user)
-    audit.record(
-        session,
-        actor_id=user.id,
-        action="account.password_reset",
-        subject_type="user",
-        subject_id=user.id,
-    )
+    audit.record(session, "account.password_reset", ("user", user.id), actor_id=user.id)
     session.flush()
     return user

@@ -65,10 +65,9 @@ def set_roles(session: Session, admin: User, user_id: int, roles: set[str]) -> U
     if before != after:
         audit.record(
             session,
+            "user.roles",
+            ("user", target.id),
             actor_id=admin.id,
-            action="user.roles",
-            subject_type="user",
-            subject_id=target.id,
             before=before,
             after=after,
         )

@@ -95,10 +95,9 @@ def create_report(
     session.flush()
     audit.record(
         session,
+        "report.created",
+        (subject_type, subject_id),
         actor_id=reporter.id,
-        action="report.created",
-        subject_type=subject_type,
-        subject_id=subject_id,
         report_id=report.id,
         reason=reason,
     )
@@ -145,13 +144,7 @@ def _record(
     **data: Any,
 ) -> None:
     audit.record(
-        session,
-        actor_id=moderator.id,
-        action=f"moderation.{action}",
-        subject_type=kind,
-        subject_id=ident,
-        reason=reason,
-        **data,
+        session, f"moderation.{action}", (kind, ident), actor_id=moderator.id, reason=reason, **data
     )
 
 

@@ -127,10 +127,9 @@ def submit_review(
         schedule_reveal(session, contract, window.closes_at)
     audit.record(
         session,
+        "review.submitted",
+        ("contract", contract.id),
         actor_id=reviewer.id,
-        action="review.submitted",
-        subject_type="contract",
-        subject_id=contract.id,
         review_id=review.id,
         rating=data.rating,
     )
