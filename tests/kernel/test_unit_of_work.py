@@ -28,7 +28,7 @@ def test_a_failed_attempt_undoes_its_writes_and_the_request_keeps_the_rest(
 ) -> None:
     before = count(session, AuditEvent)
     with app.test_request_context("/"):
-        record(session, actor_id=None, action="test.kept", subject_type="test", subject_id=1)
+        record(session, "test.kept", ("test", 1), actor_id=None)
         with pytest.raises(Conflict), attempt():
             session.add(_row("half-done"))
             session.flush()
