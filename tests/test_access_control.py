@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.accounts import services as accounts
 from app.contracts import services as contracts
 from app.db import Base
-from tests.checkout_support import VISA, pay_contest, pay_milestone
+from tests.checkout_support import VISA, pay_contest, pay_licence, pay_milestone
 from tests.factories import (
     api_token,
     login,
@@ -179,14 +179,7 @@ def _world(session: Session, gateway: Any, storage: Any) -> dict[str, Any]:
     licensing.start_purchase(  # one licence left pending, one sold (a payout to the creator)
         session, gateway, listed.id, business=owner_business, license_type="standard"
     )
-    licence = licensing.pay_with_test_card(
-        session,
-        gateway,
-        listed.id,
-        business=owner_business,
-        license_type="enhanced",
-        card_number=visa,
-    )
+    licence = pay_licence(session, gateway, listed.id, owner_business, license_type="enhanced")
     from app.settlement import payout_for
 
     payout = payout_for(session, "media_license", licence.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,8 +13,8 @@ from app import clock
 from app.jobs import Job, run_due
 from app.payments import services
 from app.payments.settings import review_window
+from tests.checkout_support import pay_milestone
 from tests.payments.helpers import (
-    VISA,
     delivered_milestone,
     first_milestone,
     funded_milestone,
@@ -42,9 +43,7 @@ def test_funding_tells_the_creator_only(session: Session, gateway) -> None:
     contract = make_contract(session)
     told = Told(session)
     milestone = first_milestone(session, contract)
-    services.pay_with_test_card(
-        session, gateway, milestone.id, business=contract.business, card_number=VISA
-    )
+    pay_milestone(session, gateway, milestone.id, contract.business)
     assert told.since() == {(contract.creator_id, "order_funded")}
 
 
@@ -117,8 +116,9 @@ def test_payout_sent_and_mailed_after_commit(
     assert told.since() == {(contract.creator_id, "payout_sent")}
     sent = [m for m in outbox if m.subject.startswith("Payout sent")]
     assert [m.to for m in sent] == [contract.creator.email]
-    assert "http://127.0.0.1:5000/earnings" in sent[0].body
-    assert sent[0].html and 'href="http://127.0.0.1:5000/earnings"' in sent[0].html
+    earnings = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/earnings"
+    assert earnings in sent[0].body
+    assert sent[0].html and f'href="{earnings}"' in sent[0].html
 
 
 def test_payout_held_tells_the_creator_once(session: Session, gateway, frozen) -> None:

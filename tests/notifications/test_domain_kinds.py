@@ -13,10 +13,10 @@ from app.accounts.models import User
 from app.briefs import services as briefs
 from app.disputes import services as disputes
 from app.jobs import run_due
-from app.media import licensing
 from app.media import services as media
 from app.payments import services as payments
 from app.reviews import services as reviews
+from tests.checkout_support import api_pay_milestone, pay_licence
 from tests.contests.test_contest_flow import DEADLINE, _contest, _enter
 from tests.disputes.helpers import moderator, open_on, under_review
 from tests.factories import (
@@ -30,7 +30,7 @@ from tests.factories import (
     published_influencer_offer,
 )
 from tests.media.helpers import published_asset, upload
-from tests.payments.helpers import VISA, delivered_milestone, funded_milestone
+from tests.payments.helpers import delivered_milestone, funded_milestone
 
 from .helpers import Told
 
@@ -197,9 +197,7 @@ def test_licence_sold_tells_the_creator_only(session: Session, storage, gateway)
     asset = published_asset(session, storage)
     buyer = make_business(session)
     told = Told(session)
-    licensing.pay_with_test_card(
-        session, gateway, asset.id, business=buyer, license_type="standard", card_number=VISA
-    )
+    pay_licence(session, gateway, asset.id, buyer)
     assert told.since() == {(asset.creator_id, "licence_sold")}
 
 
@@ -217,12 +215,8 @@ def test_campaign_order_draft_and_approval(session: Session, client) -> None:
     assert ordered.status_code == 201, ordered.json
     assert told.since() == {(offer.creator_id, "order_placed")}
     campaign = ordered.json
-    funded = client.post(
-        f"/api/v1/milestones/{campaign['milestone_id']}/fund",
-        json={"test_card": VISA},
-        headers=biz,
-    )
-    assert funded.status_code == 200, funded.json
+    _, synced = api_pay_milestone(client, campaign["milestone_id"], biz)
+    assert synced["paid"], synced
     assert told.since() == {(offer.creator_id, "order_funded")}
     drafted = client.post(
         f"/api/v1/campaigns/{campaign['id']}/draft",

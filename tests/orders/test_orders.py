@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from app.orders import queries
 from app.payments import services
+from tests.checkout_support import pay_milestone
 from tests.factories import login, make_business, make_creator
-from tests.payments.helpers import VISA, first_milestone, make_contract
+from tests.payments.helpers import first_milestone, make_contract
 
 
 def _row(session: Session, user, **kw):  # type: ignore[no-untyped-def]
@@ -36,9 +37,7 @@ def test_a_contract_walks_through_both_sides_orders(session: Session, app: Flask
         assert (row.action, row.needs_me) == ("Waiting for the business to fund", False)
         assert queries.orders_for(session, creator, show="action") == []
 
-        services.pay_with_test_card(
-            session, gateway, milestone.id, business=business, card_number=VISA
-        )
+        pay_milestone(session, gateway, milestone.id, business)
         row = _row(session, creator, show="action")
         assert (row.state, row.action_url, row.step) == (
             "Funded, in progress",

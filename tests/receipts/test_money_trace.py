@@ -11,12 +11,12 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.media import licensing
 from app.payments import services
 from app.templating import duration
+from tests.checkout_support import pay_licence
 from tests.factories import login, make_brief, make_business, make_creator
 from tests.media.helpers import published_asset
-from tests.payments.helpers import VISA, delivered_milestone
+from tests.payments.helpers import delivered_milestone
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -43,13 +43,11 @@ def test_earnings_ledger_lists_milestones_and_royalties_with_receipts(
     milestone = delivered_milestone(session, gateway, creator=creator, amount=20_000)
     services.accept(session, milestone.id, business=milestone.contract.business)
     asset = published_asset(session, storage, creator=creator)
-    licence = licensing.pay_with_test_card(
+    licence = pay_licence(
         session,
         gateway,
         asset.id,
-        business=make_business(session),
-        license_type="standard",
-        card_number=VISA,
+        make_business(session),
     )
     login(client, creator)
     html = client.get("/earnings").get_data(as_text=True)
@@ -83,9 +81,7 @@ def test_business_payments_list_every_spend_with_receipts(
     business = make_business(session)
     milestone = delivered_milestone(session, gateway, business=business, amount=15_000)
     asset = published_asset(session, storage)
-    licence = licensing.pay_with_test_card(
-        session, gateway, asset.id, business=business, license_type="standard", card_number=VISA
-    )
+    licence = pay_licence(session, gateway, asset.id, business)
     login(client, business)
     html = client.get("/payments").get_data(as_text=True)
     assert "$150.00" in html and asset.title in html
