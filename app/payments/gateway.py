@@ -61,6 +61,29 @@ class ChargeInfo:
     disputed: bool
 
 
+@dataclass(frozen=True)
+class DisputeInfo:
+    """A Stripe dispute (chargeback), re-fetched: what the webhook payload says is not trusted."""
+
+    id: str
+    charge_id: str
+    amount: int
+    currency: str  # upper case
+    status: str  # needs_response, under_review, won, lost (warning_* for inquiries)
+    reason: str
+    fee: int  # the dispute fee Stripe took (from the withdrawal's balance transaction)
+    livemode: bool
+
+
+@dataclass(frozen=True)
+class TransferInfo:
+    id: str
+    amount: int
+    currency: str
+    destination: str
+    metadata: dict[str, str]
+
+
 class PaymentGateway(Protocol):
     publishable_key: str
 
@@ -116,6 +139,14 @@ class PaymentGateway(Protocol):
     def create_transfer_reversal(
         self, transfer_id: str, *, amount: int, metadata: dict[str, str], idempotency_key: str
     ) -> str: ...
+
+    def retrieve_dispute(self, dispute_id: str) -> DisputeInfo: ...
+
+    def submit_dispute_evidence(
+        self, dispute_id: str, *, text: str, idempotency_key: str
+    ) -> DisputeInfo: ...
+
+    def list_transfers(self, *, transfer_group: str, destination: str) -> list[TransferInfo]: ...
 
 
 def _charge_id(value: Any) -> str | None:
@@ -335,6 +366,64 @@ class StripeGateway:
             options={"idempotency_key": idempotency_key},
         )
         return str(reversal.id)
+
+    # -- disputes -----------------------------------------------------------------------
+    def retrieve_dispute(self, dispute_id: str) -> DisputeInfo:
+        return _dispute(self._call(self.client.v1.disputes.retrieve, dispute_id))
+
+    def submit_dispute_evidence(
+        self, dispute_id: str, *, text: str, idempotency_key: str
+    ) -> DisputeInfo:
+        dispute = self._call(
+            self.client.v1.disputes.update,
+            dispute_id,
+            {"evidence": {"uncategorized_text": text}, "submit": True},
+            options={"idempotency_key": idempotency_key},
+        )
+        return _dispute(dispute)
+
+    def list_transfers(self, *, transfer_group: str, destination: str) -> list[TransferInfo]:
+        """Every transfer of ``transfer_group`` to ``destination`` (all pages)."""
+        found: list[TransferInfo] = []
+        params: dict[str, Any] = {
+            "transfer_group": transfer_group,
+            "destination": destination,
+            "limit": 100,
+        }
+        while True:
+            page = self._call(self.client.v1.transfers.list, params)
+            for transfer in page.data:
+                metadata = transfer.metadata.to_dict() if transfer.metadata else {}
+                found.append(
+                    TransferInfo(
+                        id=transfer.id,
+                        amount=int(transfer.amount),
+                        currency=str(transfer.currency).upper(),
+                        destination=str(transfer.destination),
+                        metadata={k: str(v) for k, v in metadata.items()},
+                    )
+                )
+            if not page.has_more or not page.data:
+                return found
+            params["starting_after"] = page.data[-1].id
+
+
+def _dispute(dispute: Any) -> DisputeInfo:
+    fee = 0
+    for txn in getattr(dispute, "balance_transactions", None) or []:
+        if int(getattr(txn, "amount", 0) or 0) < 0:
+            fee += int(getattr(txn, "fee", 0) or 0)
+    charge = dispute.charge if isinstance(dispute.charge, str) else dispute.charge.id
+    return DisputeInfo(
+        id=dispute.id,
+        charge_id=str(charge),
+        amount=int(dispute.amount),
+        currency=str(dispute.currency).upper(),
+        status=str(dispute.status),
+        reason=str(getattr(dispute, "reason", "") or ""),
+        fee=fee,
+        livemode=bool(getattr(dispute, "livemode", False)),
+    )
 
 
 def gateway_for(app: Flask | None = None) -> PaymentGateway:

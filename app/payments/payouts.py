@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import clock, settlement
+from app import clock, events, settlement
 from app.accounts.models import User
 from app.errors import InvalidTransition, PermissionDenied
+from app.payments import ledger
 from app.payments.gateway import AccountInfo, PaymentGateway
 from app.payments.models import ConnectedAccount, Milestone, MilestoneState
 from app.payments.states import MILESTONE, lock_milestone
 from app.settlement import PayoutBlocked
-from app.settlement.models import Payout
+from app.settlement.models import Chargeback, Payout
 
 __all__ = ["MilestonePayouts", "PayoutBlocked", "pay_out", "refresh_account", "start_onboarding"]
 
@@ -116,6 +117,70 @@ class MilestonePayouts:
             session, milestone, "pay_out", actor_id=None, transfer=payout.stripe_transfer_id
         )
         milestone.paid_out_at = payout.paid_at
+
+    # -- chargebacks (app.settlement.chargebacks) ----------------------------------------
+    def find_by_charge(self, session: Session, charge_id: str) -> int | None:
+        return session.scalar(select(Milestone.id).where(Milestone.charge_id == charge_id))
+
+    def chargeback_opened(
+        self, session: Session, milestone: Milestone, chargeback: Chargeback
+    ) -> str:
+        """Frozen (disputed); moderators get a case (app.disputes subscribes)."""
+        state_before = str(milestone.state)
+        MILESTONE.move(
+            session,
+            milestone,
+            "dispute",
+            actor_id=None,
+            idempotent=True,
+            stripe_dispute=chargeback.stripe_dispute_id,
+        )
+        events.publish(
+            session,
+            "milestone.chargeback",
+            milestone,
+            stripe_dispute_id=chargeback.stripe_dispute_id,
+            state_before=state_before,
+        )
+        return state_before
+
+    def chargeback_won(
+        self, session: Session, milestone: Milestone, chargeback: Chargeback
+    ) -> None:
+        """The bank gave the money back: the case closes and the milestone goes back where it
+        was (app.disputes subscribes: it knows whether a party's own dispute is still open)."""
+        events.publish(
+            session,
+            "milestone.chargeback_won",
+            milestone,
+            stripe_dispute_id=chargeback.stripe_dispute_id,
+            state_before=chargeback.state_before,
+        )
+
+    def chargeback_lost(
+        self,
+        session: Session,
+        milestone: Milestone,
+        chargeback: Chargeback,
+        payout: Payout | None,
+    ) -> list[tuple[str, int]]:
+        """The business keeps its money: the milestone ends refunded (by the bank). Money still
+        in escrow covers the withdrawal; a released share came back through the payout."""
+        lines: list[tuple[str, int]] = []
+        if not milestone.released_minor:
+            held = milestone.funded_minor - milestone.refunded_minor
+            lines.append((ledger.escrow(milestone.id), -held))
+        if milestone.state != MilestoneState.REFUNDED:
+            MILESTONE.move(
+                session,
+                milestone,
+                "refund",
+                actor_id=None,
+                reason="chargeback lost",
+                stripe_dispute=chargeback.stripe_dispute_id,
+            )
+        milestone.refunded_minor = milestone.funded_minor
+        return lines
 
 
 def pay_out(session: Session, gateway: PaymentGateway, milestone_id: int) -> Payout:

@@ -18,6 +18,7 @@ from app.payments import ledger
 from app.payments.gateway import PaymentGateway
 from app.payments.models import Milestone, MilestoneState, PaymentRefund
 from app.payments.states import MILESTONE, lock_milestone
+from app.settlement import chargebacks
 
 S = MilestoneState
 
@@ -61,6 +62,7 @@ def refund(
     milestone = lock_milestone(session, milestone_id)
     _may_refund(milestone, actor)
     _check_refundable(milestone)
+    chargebacks.refuse_if_charged_back(session, milestone.charge_id)
     n = _next_refund_number(session, milestone.id)
     # After a dispute split only the creator's share is left to give back.
     amount, fee = milestone.funded_minor - milestone.refunded_minor, milestone.fee_minor
@@ -143,6 +145,7 @@ def partial_refund(
     """
     if milestone.state != S.DISPUTED or milestone.released_minor or not milestone.payment_intent_id:
         raise InvalidTransition(f"Cannot split a milestone that is {milestone.state}.")
+    chargebacks.refuse_if_charged_back(session, milestone.charge_id)
     held = milestone.funded_minor - milestone.refunded_minor
     if not 0 < amount < held:
         raise Conflict("A partial refund must be more than zero and less than the escrow.")

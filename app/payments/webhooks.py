@@ -17,13 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import events
 from app.errors import DomainError, problem
 from app.extensions import csrf, db
 from app.payments import payouts, purchases, refunds
 from app.payments.gateway import GatewayError, PaymentGateway, gateway_for
 from app.payments.models import Milestone, StripeEvent
-from app.payments.states import MILESTONE, lock_milestone
+from app.settlement import chargebacks
 
 log = logging.getLogger(__name__)
 
@@ -122,31 +121,10 @@ def _charge_refunded(session: Session, gateway: PaymentGateway, event: dict[str,
     return f"milestone {milestone.id} {'updated' if changed else 'unchanged'}"
 
 
-def _dispute_created(session: Session, gateway: PaymentGateway, event: dict[str, Any]) -> str:
-    dispute = event["data"]["object"]
-    milestone, _charge = _milestone_of_charge(session, gateway, str(dispute.get("charge")))
-    if milestone is None:
-        return "not ours"
-    locked = lock_milestone(session, milestone.id)
-    state_before = str(locked.state)
-    changed = MILESTONE.move(
-        session,
-        locked,
-        "dispute",
-        actor_id=None,
-        idempotent=True,
-        stripe_dispute=dispute["id"],
-    )
-    # Moderators see the chargeback in their queue (app.disputes subscribes; idempotent per
-    # Stripe dispute id).
-    events.publish(
-        session,
-        "milestone.chargeback",
-        locked,
-        stripe_dispute_id=str(dispute["id"]),
-        state_before=state_before,
-    )
-    return f"milestone {locked.id} {'frozen' if changed else 'already frozen'}"
+def _dispute(session: Session, gateway: PaymentGateway, event: dict[str, Any]) -> str:
+    """Any charge.dispute.* event: the dispute is re-fetched and applied step by step by the
+    one settlement path (app.settlement.chargebacks), whatever the order of the events."""
+    return chargebacks.sync(session, gateway, str(_obj_id(event)))
 
 
 def _account_updated(session: Session, gateway: PaymentGateway, event: dict[str, Any]) -> str:
@@ -160,6 +138,10 @@ HANDLERS = {
     "payment_intent.succeeded": _payment_intent,
     "payment_intent.payment_failed": _payment_intent,
     "charge.refunded": _charge_refunded,
-    "charge.dispute.created": _dispute_created,
+    "charge.dispute.created": _dispute,
+    "charge.dispute.updated": _dispute,
+    "charge.dispute.funds_withdrawn": _dispute,
+    "charge.dispute.funds_reinstated": _dispute,
+    "charge.dispute.closed": _dispute,
     "account.updated": _account_updated,
 }

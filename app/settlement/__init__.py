@@ -32,6 +32,7 @@ from app.errors import Conflict, InvalidTransition
 from app.payments import fees, ledger
 from app.payments.gateway import PaymentGateway
 from app.payments.models import ConnectedAccount
+from app.settlement import chargebacks
 from app.settlement.models import Payout, PayoutState
 from app.workflow import StateMachine, lock
 
@@ -87,6 +88,14 @@ _kinds: dict[str, PayableKind] = {}
 
 def register(kind: PayableKind) -> None:
     _kinds[kind.subject_type] = kind
+
+
+def kinds() -> list[PayableKind]:
+    return list(_kinds.values())
+
+
+def kind_for(subject_type: str) -> PayableKind:
+    return _kinds[subject_type]
 
 
 @dataclass(frozen=True)
@@ -200,7 +209,7 @@ def _lock_with_subject(session: Session, payout_id: int) -> tuple[Payout, Any, P
 
 def blocked_because(session: Session, payout: Payout, subject: Any, kind: PayableKind) -> str:
     """Why ``payout`` cannot be transferred now ("" when it can)."""
-    reason = kind.hold_reason(session, subject)
+    reason = kind.hold_reason(session, subject) or chargebacks.hold_for(session, payout)
     if reason:
         return reason
     creator = session.get(User, payout.creator_id)
@@ -368,3 +377,4 @@ def wire() -> None:
     """Start-up registration (create_app)."""
     jobs.register(JOB, run_payout_job, on_give_up=_give_up)
     ledger.register_check(check_balances)
+    chargebacks.wire()

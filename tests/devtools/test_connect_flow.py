@@ -178,7 +178,9 @@ def test_transfer_validation_errors_are_stripe_shaped(
     client: stripe.StripeClient, emulator: EmulatorProcess
 ) -> None:
     seller = onboarded_account(client, emulator)
-    not_onboarded = client.v1.accounts.create({"type": "express", "country": "FR"}).id
+    not_onboarded = client.v1.accounts.create(
+        {"type": "express", "country": "FR", "capabilities": {"transfers": {"requested": True}}}
+    ).id
 
     cases = [
         (
@@ -248,7 +250,9 @@ def test_unknown_connected_account_header_is_refused(client: stripe.StripeClient
 
 
 def test_account_update_and_list(client: stripe.StripeClient, emulator: EmulatorProcess) -> None:
-    account = client.v1.accounts.create({"type": "custom", "country": "DE"})
+    account = client.v1.accounts.create(
+        {"type": "custom", "country": "DE", "capabilities": {"transfers": {"requested": True}}}
+    )
     assert account.default_currency == "eur"
     updated = client.v1.accounts.update(
         account.id,

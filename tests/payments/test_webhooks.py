@@ -67,24 +67,22 @@ def test_payment_succeeded_funds_once_despite_duplicates_and_late_events(
 
 
 def test_dispute_freezes_the_milestone(
-    client: FlaskClient, session: Session, gateway: PaymentGateway
+    client: FlaskClient, session: Session, gateway: PaymentGateway, emulator: EmulatorProcess
 ) -> None:
     milestone = funded_milestone(session, gateway)
-    response = post_event(
-        client,
-        "charge.dispute.created",
-        {"id": "dp_1", "object": "dispute", "charge": milestone.charge_id},
-    )
+    dispute = emulator.open_dispute(str(milestone.charge_id))
+    # The payload is not trusted: the handler re-fetches the dispute from Stripe.
+    payload = {"id": dispute["id"], "object": "dispute", "charge": "ch_forged"}
+    response = post_event(client, "charge.dispute.created", payload)
     assert response.status_code == 200, response.get_json()
     session.refresh(milestone)
     assert milestone.state == MilestoneState.DISPUTED
     before = ledger.snapshot(session)
-    services_deliver = post_event(
-        client,
-        "charge.dispute.created",
-        {"id": "dp_1", "object": "dispute", "charge": milestone.charge_id},
-    )
-    assert services_deliver.status_code == 200
+    again = post_event(client, "charge.dispute.funds_withdrawn", payload)
+    assert again.status_code == 200
+    assert ledger.snapshot(session) == before
+    forged = post_event(client, "charge.dispute.created", {"id": "dp_forged", "object": "dispute"})
+    assert forged.status_code == 400
     assert ledger.snapshot(session) == before
 
 

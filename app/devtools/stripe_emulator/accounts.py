@@ -219,10 +219,14 @@ async def create_account(request: web.Request) -> web.Response:
     if len(country) != 2:
         raise invalid_param("country", f"Invalid country: {country}")
     requested = _requested_capabilities(params)
-    if requested is None:
-        # Stripe demands explicit capabilities for express/custom; we default to a
-        # transfers-only recipient, the marketplace case, to keep dev calls short.
-        requested = ["transfers"]
+    if requested is None and account_type != "standard":
+        # Like Stripe: an Express or Custom account must say which capabilities it requests.
+        raise invalid_param(
+            "capabilities",
+            f"You must request at least one capability when creating a {account_type} "
+            "account (e.g. capabilities[transfers][requested]=true).",
+        )
+    requested = requested or []
     metadata = merge_metadata({}, as_dict(params, "metadata"))
     business_type = as_str(params, "business_type")
     account = Account(

@@ -15,11 +15,12 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from localstripe import server as ls_server
 
-from . import accounts, balance, faults, transfers, webhooks
+from . import accounts, balance, clock, disputes, faults, transfers, webhooks
 from .context import RequestInfo, current_request, new_request_id
 from .events import patch_localstripe_events
 from .idempotency import idempotency_middleware
 from .patches import patch_payment_intents
+from .strict import patch_strictness
 
 _PUBLIC_PREFIXES = ("/_onboarding/",)
 
@@ -57,6 +58,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 def build_app() -> web.Application:
     patch_localstripe_events()
     patch_payment_intents()
+    patch_strictness()
     app = web.Application(
         middlewares=[
             request_context_middleware,
@@ -68,7 +70,7 @@ def build_app() -> web.Application:
         ]
     )
     app.on_response_prepare.append(ls_server.add_cors_headers)
-    for module in (accounts, transfers, balance, faults, webhooks):
+    for module in (accounts, transfers, balance, clock, disputes, faults, webhooks):
         module.add_routes(app.router)
     ours = {
         (route.method, route.resource.canonical)

@@ -85,6 +85,33 @@ def fail_next_transfers(
     _call(api_base, "POST", "/_config/fail_next_transfers", data)
 
 
+def open_dispute(api_base: str, charge_id: str, reason: str = "fraudulent") -> dict[str, Any]:
+    """Open a chargeback on a charge now (funds withdrawn, events sent); returns the dispute."""
+    result: dict[str, Any] = _call(
+        api_base,
+        "POST",
+        f"/_config/charges/{urllib.parse.quote(charge_id)}/dispute",
+        {"reason": reason},
+    )
+    return result
+
+
+def close_dispute(api_base: str, dispute_id: str, outcome: str) -> dict[str, Any]:
+    """Close a dispute as ``won`` or ``lost`` (the bank's decision); returns the dispute."""
+    result: dict[str, Any] = _call(
+        api_base,
+        "POST",
+        f"/_config/disputes/{urllib.parse.quote(dispute_id)}/close",
+        {"outcome": outcome},
+    )
+    return result
+
+
+def advance_clock(api_base: str, seconds: int) -> None:
+    """Move the emulator's clock forward (idempotency keys expire after 24 h of it)."""
+    _call(api_base, "POST", "/_config/clock", {"seconds": seconds})
+
+
 class EmulatorProcess:
     """A running emulator subprocess; a context manager that stops it on exit."""
 
@@ -145,6 +172,15 @@ class EmulatorProcess:
         self, count: int = 1, destination: str | None = None, mode: str = "api_error"
     ) -> None:
         fail_next_transfers(self.api_base, count, destination, mode)
+
+    def open_dispute(self, charge_id: str, reason: str = "fraudulent") -> dict[str, Any]:
+        return open_dispute(self.api_base, charge_id, reason)
+
+    def close_dispute(self, dispute_id: str, outcome: str) -> dict[str, Any]:
+        return close_dispute(self.api_base, dispute_id, outcome)
+
+    def advance_clock(self, seconds: int) -> None:
+        advance_clock(self.api_base, seconds)
 
     def read_log(self) -> str:
         try:
@@ -239,8 +275,11 @@ def run_in_subprocess(
 __all__ = [
     "EmulatorError",
     "EmulatorProcess",
+    "advance_clock",
+    "close_dispute",
     "complete_onboarding",
     "fail_next_transfers",
+    "open_dispute",
     "register_webhook",
     "run_in_subprocess",
     "unregister_webhook",
