@@ -115,6 +115,7 @@ def configure_blueprints(app: Flask) -> None:
     from app.payments.views import bp as payments_bp
     from app.payments.webhooks import bp as stripe_webhooks_bp
     from app.reviews.views import bp as reviews_bp
+    from app.settlement.views import bp as settlement_bp
 
     for blueprint in (
         pages_bp,
@@ -132,6 +133,7 @@ def configure_blueprints(app: Flask) -> None:
         disputes_bp,
         reviews_bp,
         moderation_bp,
+        settlement_bp,
         negotiation_bp,
         campaigns_bp,
         contests_bp,

@@ -6,8 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.media.models import LicenseStatus, MediaLicense
-from app.media.states import lock_license
-from app.media.states import LICENSE
+from app.media.states import LICENSE, lock_license
 from app.settlement.models import Chargeback, Payout
 
 

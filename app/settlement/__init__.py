@@ -52,6 +52,8 @@ JOB = "payout"
 # A blocked payout is tried again after this; the events that unblock it (onboarding done,
 # reinstatement, a dispute released) make it due at once.
 WAIT_WHILE_BLOCKED = timedelta(hours=6)
+# Stripe keeps an idempotency key (and the response stored under it) for 24 hours.
+KEY_WINDOW = timedelta(hours=24)
 
 
 class PayoutBlocked(Conflict):
@@ -250,12 +252,36 @@ def pay_out(session: Session, gateway: PaymentGateway, payout_id: int) -> Payout
         destination=account.stripe_account_id,
         source_transaction=payout.charge_id,
         transfer_group=payout.transfer_group,
-        metadata={f"{payout.subject_type}_id": str(payout.subject_id), "payout_id": str(payout.id)},
-        idempotency_key=payout.transfer_key,
+        metadata=_metadata(payout),
+        idempotency_key=current_key(payout),
     )
+    _book_paid(session, payout, subject, kind, transfer_id, account.stripe_account_id)
+    return payout
+
+
+def _metadata(payout: Payout) -> dict[str, str]:
+    return {f"{payout.subject_type}_id": str(payout.subject_id), "payout_id": str(payout.id)}
+
+
+def current_key(payout: Payout) -> str:
+    """The Stripe idempotency key of the payout's transfer: ``transfer_key``, then a fresh
+    ``-g<n>`` suffix for each retry made after Stripe's 24 h key window (see ``retry``)."""
+    if payout.key_generation:
+        return f"{payout.transfer_key}-g{payout.key_generation}"
+    return payout.transfer_key
+
+
+def _book_paid(
+    session: Session,
+    payout: Payout,
+    subject: Any,
+    kind: PayableKind,
+    transfer_id: str,
+    destination: str,
+) -> None:
     MACHINE.move(session, payout, "pay", actor_id=None, transfer=transfer_id)
-    payout.stripe_transfer_id, payout.destination = transfer_id, account.stripe_account_id
-    payout.paid_at, payout.blocked_reason = clock.now(), ""
+    payout.stripe_transfer_id, payout.destination = transfer_id, destination
+    payout.paid_at, payout.blocked_reason, payout.attention_since = clock.now(), "", None
     ledger.post(
         session,
         key=payout.transfer_key,
@@ -269,7 +295,6 @@ def pay_out(session: Session, gateway: PaymentGateway, payout_id: int) -> Payout
         memo=transfer_id,
     )
     kind.paid(session, subject, payout)
-    return payout
 
 
 def pay_out_subject(
@@ -325,22 +350,63 @@ def run_payout_job(session: Session, job: jobs.Job, context: jobs.JobContext) ->
 
 
 def _give_up(session: Session, job: jobs.Job) -> None:
-    """Stripe refused the transfer for good: the payout needs a person (``flask payouts``)."""
+    """Stripe refused the transfer for good, or kept failing: the payout needs attention
+    (admin page /admin/payouts, ``flask payouts list|retry``)."""
     payout = lock(session, Payout, job.subject_id)
     if payout.state is P.SCHEDULED:
         payout.blocked_reason = job.last_error[:200]
+        payout.attention_since = clock.now()
         MACHINE.move(session, payout, "fail", actor_id=None, error=job.last_error[:500])
 
 
-def retry(session: Session, payout_id: int) -> Payout:
-    """A person sends a failed payout again: scheduled, due now (the same idempotency key, so
-    a transfer Stripe did make is found rather than made twice). Raises InvalidTransition."""
+def needing_attention(session: Session) -> list[Payout]:
+    return list(
+        session.scalars(
+            select(Payout).where(Payout.state == P.FAILED).order_by(Payout.attention_since)
+        )
+    )
+
+
+def retry(
+    session: Session, gateway: PaymentGateway, payout_id: int, *, actor_id: int | None = None
+) -> Payout:
+    """A person sends a failed payout again. Raises InvalidTransition, GatewayError.
+
+    Within Stripe's 24 h idempotency window the same key is used (a transfer Stripe did make
+    is found, not made twice; a stored error is replayed, so the payout comes back here).
+    After the window the key may be forgotten by Stripe, so the transfers of the payout's
+    group to its creator are listed first: one carrying this payout's id in its metadata is
+    adopted (booked as paid, nothing sent); only if there is none does the retry use a fresh
+    key (``key_generation`` + 1). The window is counted from ``attention_since``, after the
+    key's last use, so it has passed for certain.
+    """
     found = session.get(Payout, payout_id)
     if found is None:
         raise Conflict("No such payout.")
-    payout, _subject, _kind = _lock_with_subject(session, payout_id)
-    MACHINE.move(session, payout, "retry", actor_id=None)
+    payout, subject, kind = _lock_with_subject(session, payout_id)
+    if not MACHINE.allowed("retry", payout.state):
+        raise InvalidTransition(f"This payout is {payout.state.value}.")
+    window_over = payout.attention_since is not None and (
+        clock.now() - payout.attention_since >= KEY_WINDOW
+    )
+    account = session.get(ConnectedAccount, payout.creator_id)
+    made: list[str] = []
+    if window_over and account is not None:
+        made = [
+            t.id
+            for t in gateway.list_transfers(
+                transfer_group=payout.transfer_group, destination=account.stripe_account_id
+            )
+            if t.metadata.get("payout_id") == str(payout.id)
+        ]
+    MACHINE.move(session, payout, "retry", actor_id=actor_id, fresh_key=window_over and not made)
     payout.blocked_reason = ""
+    if made and account is not None:
+        _book_paid(session, payout, subject, kind, made[0], account.stripe_account_id)
+        return payout
+    if window_over:
+        payout.key_generation += 1
+    payout.attention_since = None
     jobs.schedule(
         session,
         kind=JOB,
