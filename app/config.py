@@ -47,6 +47,10 @@ DEFAULTS: dict[str, Any] = {
     "STRIPE_PUBLISHABLE_KEY": "pk_test_local_emulator",
     "STRIPE_API_BASE": None,  # None -> real Stripe; set to the local emulator in development
     "STRIPE_WEBHOOK_SECRET": "whsec_local_emulator",
+    # Connected accounts' events (account.updated...) come to their own endpoint, signed with
+    # the Connect endpoint's own secret (Stripe dashboard: "Listen to events on Connected
+    # accounts").
+    "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_local_emulator_connect",
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     "LOG_FORMAT": "json",  # one JSON object per line with the request id; "text": Python's default
     "LOG_LEVEL": "INFO",
@@ -83,6 +87,7 @@ ENV_SETTINGS: dict[str, type] = {
     "STRIPE_PUBLISHABLE_KEY": str,
     "STRIPE_API_BASE": str,
     "STRIPE_WEBHOOK_SECRET": str,
+    "STRIPE_CONNECT_WEBHOOK_SECRET": str,
     "PUBLIC_BASE_URL": str,
     "LOGIN_THROTTLE_MAX_FAILURES": int,
     "LOGIN_THROTTLE_WINDOW_SECONDS": int,

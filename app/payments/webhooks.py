@@ -1,5 +1,7 @@
-"""POST /stripe/webhook: verified on the raw body, stored once per event id, acted on after
-re-fetching the object from Stripe (so duplicates and out-of-order deliveries are harmless).
+"""POST /stripe/webhook (platform events) and /stripe/connect-webhook (connected accounts'
+events, signed with their own secret): verified on the raw body, livemode checked against our
+keys, stored once per event id, acted on after re-fetching the object from Stripe (so
+duplicates and out-of-order deliveries are harmless).
 
 Answers: 400 bad signature or payload; 200 for handled, duplicate, ignored (unhandled type) and
 permanently failed events (recorded with their outcome, so Stripe stops retrying); 503 when
@@ -37,16 +39,33 @@ def _obj_id(event: dict[str, Any]) -> str | None:
 
 @bp.post("/stripe/webhook")
 def receive() -> Response:
+    """The platform's own events (payments, refunds, disputes)."""
+    return _receive(current_app.config["STRIPE_WEBHOOK_SECRET"], connect=False)
+
+
+@bp.post("/stripe/connect-webhook")
+def receive_connect() -> Response:
+    """Events on connected accounts (account.updated...), signed with the Connect secret."""
+    return _receive(current_app.config["STRIPE_CONNECT_WEBHOOK_SECRET"], connect=True)
+
+
+def _receive(secret: str, *, connect: bool) -> Response:
     payload = request.get_data()
     signature = request.headers.get("Stripe-Signature", "")
     try:
-        event = stripe.Webhook.construct_event(
-            payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"]
-        ).to_dict()
+        event = stripe.Webhook.construct_event(payload, signature, secret).to_dict()
     except (ValueError, stripe.SignatureVerificationError):
         return problem(400, "Bad Request", "Invalid Stripe signature or payload.")
     if not event.get("id") or not event.get("type"):
         return problem(400, "Bad Request", "Not a Stripe event.")
+    live_key = str(current_app.config["STRIPE_SECRET_KEY"]).startswith(("sk_live_", "rk_live_"))
+    if bool(event.get("livemode")) != live_key:
+        # A test event at a live deployment (or the reverse): a misconfigured endpoint.
+        return problem(400, "Bad Request", "The event's livemode does not match our keys.")
+    if bool(event.get("account")) != connect:
+        # Each endpoint takes only its side's events (Stripe sends them that way).
+        side = "Connect" if event.get("account") else "platform"
+        return problem(400, "Bad Request", f"A {side} event sent to the wrong endpoint.")
     session = db.session()
     status, outcome = handle_event(session, gateway_for(current_app), event)
     if status >= 400:
@@ -128,6 +147,8 @@ def _dispute(session: Session, gateway: PaymentGateway, event: dict[str, Any]) -
 
 
 def _account_updated(session: Session, gateway: PaymentGateway, event: dict[str, Any]) -> str:
+    if not event.get("account"):
+        return "the platform's own account: nothing to do"
     account = payouts.refresh_account(session, gateway, str(_obj_id(event)))
     if account is None:
         return "not ours"

@@ -13,6 +13,7 @@ import stripe
 from app.devtools.stripe_emulator import EmulatorProcess
 
 from .conftest import (
+    CONNECT_WEBHOOK_SECRET,
     WEBHOOK_SECRET,
     WebhookReceiver,
     charge_id_of,
@@ -68,9 +69,15 @@ def test_onboarding_via_account_link_sends_signed_account_updated(
     delivery = webhooks.wait_for(
         lambda e: e["type"] == "account.updated" and e["data"]["object"]["id"] == account.id
     )
+    # A connected account's event goes to the Connect endpoint only, with its own secret.
+    assert delivery.path == "/stripe/connect-webhook"
     event = stripe.Webhook.construct_event(
-        delivery.body, delivery.headers["Stripe-Signature"], WEBHOOK_SECRET
+        delivery.body, delivery.headers["Stripe-Signature"], CONNECT_WEBHOOK_SECRET
     )
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.Webhook.construct_event(
+            delivery.body, delivery.headers["Stripe-Signature"], WEBHOOK_SECRET
+        )
     assert event.type == "account.updated"
     assert event.account == account.id
     assert event.data.object.charges_enabled is True

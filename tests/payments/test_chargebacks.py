@@ -23,10 +23,9 @@ from app.payments import services as payments
 from app.payments.gateway import PaymentGateway
 from app.payments.models import Milestone
 from app.payments.models import MilestoneState as S
-from app.settlement import chargebacks
 from app.settlement.chargebacks import ChargedBack
 from app.settlement.models import Chargeback, ChargebackStatus, Payout, PayoutState
-from tests.factories import make_business, make_user
+from tests.factories import login, make_business, make_user
 from tests.media.helpers import VISA as MEDIA_VISA
 from tests.media.helpers import published_asset
 from tests.payments.helpers import assert_ledger_ok, delivered_milestone, onboard, stripe_client
@@ -104,9 +103,16 @@ def test_milestone_chargeback_lost_after_payout(
         refunds.refund(session, gateway, milestone.id, actor=admin, reason="double")
     assert ledger.snapshot(session) == before
 
-    # The moderator's evidence goes to Stripe.
-    chargebacks.submit_evidence(session, gateway, chargeback.id, text="Logo delivered on time.")
+    # The moderator's evidence goes to Stripe from the chargebacks page.
+    mod = make_user(session, moderator=True)
     session.commit()
+    login(client, mod)
+    page = client.get("/moderation/chargebacks")
+    assert page.status_code == 200 and stripe_dispute["id"] in page.text
+    url = f"/moderation/chargebacks/{chargeback.id}/evidence"
+    assert client.post(url, data={"evidence": ""}).status_code == 422
+    response = client.post(url, data={"evidence": "Logo delivered on time."})
+    assert response.status_code == 302, response.text[:500]
     at_stripe = stripe_client(emulator).v1.disputes.retrieve(stripe_dispute["id"])
     assert at_stripe.evidence.uncategorized_text == "Logo delivered on time."
     assert at_stripe.status == "under_review"

@@ -22,7 +22,7 @@ from .idempotency import idempotency_middleware
 from .patches import patch_payment_intents
 from .strict import patch_strictness
 
-_PUBLIC_PREFIXES = ("/_onboarding/",)
+_PUBLIC_PREFIXES = ("/_onboarding/", "/_express/")
 
 
 @web.middleware
@@ -57,6 +57,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 def build_app() -> web.Application:
     patch_localstripe_events()
+    webhooks.patch_delivery()
     patch_payment_intents()
     patch_strictness()
     app = web.Application(
