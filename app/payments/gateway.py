@@ -49,6 +49,9 @@ class AccountInfo:
     payouts_enabled: bool
     details_submitted: bool
     transfers_active: bool
+    currently_due: tuple[str, ...] = ()
+    past_due: tuple[str, ...] = ()
+    disabled_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,8 @@ class PaymentGateway(Protocol):
     def create_account_link(
         self, account_id: str, *, refresh_url: str, return_url: str, idempotency_key: str
     ) -> str: ...
+
+    def create_login_link(self, account_id: str) -> str: ...
 
     def create_transfer(
         self,
@@ -212,11 +217,16 @@ class StripeGateway:
     @staticmethod
     def _account(account: Any) -> AccountInfo:
         capabilities = account.capabilities.to_dict() if account.capabilities else {}
+        raw = getattr(account, "requirements", None)
+        requirements = raw.to_dict() if raw else {}
         return AccountInfo(
             id=account.id,
             payouts_enabled=bool(account.payouts_enabled),
             details_submitted=bool(account.details_submitted),
             transfers_active=capabilities.get("transfers") == "active",
+            currently_due=tuple(requirements.get("currently_due") or ()),
+            past_due=tuple(requirements.get("past_due") or ()),
+            disabled_reason=requirements.get("disabled_reason") or None,
         )
 
     # -- payments -----------------------------------------------------------------------
@@ -319,6 +329,11 @@ class StripeGateway:
             },
             options={"idempotency_key": idempotency_key},
         )
+        return str(link.url)
+
+    def create_login_link(self, account_id: str) -> str:
+        """A single-use link to the creator's Express dashboard (not stored: it expires)."""
+        link = self._call(self.client.v1.accounts.login_links.create, account_id)
         return str(link.url)
 
     def create_transfer(

@@ -6,14 +6,15 @@ milestone's charge and the idempotency key ``milestone-<id>-transfer``.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import clock, events, settlement
+from app import countries, events, settlement
 from app.accounts.models import User
-from app.errors import InvalidTransition, PermissionDenied
+from app.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from app.payments import ledger
 from app.payments.gateway import AccountInfo, PaymentGateway
 from app.payments.models import ConnectedAccount, Milestone, MilestoneState
@@ -45,13 +46,20 @@ def start_onboarding(
     """
     if not creator.is_creator:
         raise PermissionDenied("Only creators receive payouts.")
+    if country is not None and country not in countries.STRIPE_CONNECT_COUNTRIES:
+        raise ValidationFailed(
+            {"country": ["Stripe cannot pay out to this country; choose one from the list."]}
+        )
     account = session.scalars(
         select(ConnectedAccount).where(ConnectedAccount.user_id == creator.id).with_for_update()
     ).one_or_none()
     if account is None:
+        profile_country = creator.profile.country if creator.profile else None
+        if profile_country not in countries.STRIPE_CONNECT_COUNTRIES:
+            profile_country = None  # Stripe would refuse it: its default (ours) applies
         info = gateway.create_account(
             email=creator.email,
-            country=country or (creator.profile.country if creator.profile else None),
+            country=country or profile_country,
             metadata={"user_id": str(creator.id)},
             idempotency_key=f"user-{creator.id}-connected-account",
         )
@@ -63,8 +71,9 @@ def start_onboarding(
         account.stripe_account_id,
         refresh_url=refresh_url,
         return_url=return_url,
-        # Links are single-use, so each request gets its own key (per second is enough).
-        idempotency_key=f"user-{creator.id}-account-link-{int(clock.now().timestamp())}",
+        # Links are single-use and harmless to mint twice: each request gets its own key (a
+        # per-second key replayed the used link when refresh_url came back within a second).
+        idempotency_key=f"user-{creator.id}-account-link-{uuid.uuid4().hex}",
     )
     return OnboardingLink(account_id=account.stripe_account_id, url=url)
 
@@ -73,6 +82,18 @@ def _apply(account: ConnectedAccount, info: AccountInfo) -> None:
     account.payouts_enabled = info.payouts_enabled
     account.details_submitted = info.details_submitted
     account.transfers_active = info.transfers_active
+    account.currently_due = list(info.currently_due)
+    account.past_due = list(info.past_due)
+    account.disabled_reason = (info.disabled_reason or None) and info.disabled_reason[:64]
+
+
+def dashboard_link(session: Session, gateway: PaymentGateway, *, creator: User) -> str:
+    """A fresh link to the creator's Express dashboard. Raises Conflict (no onboarded account),
+    GatewayError."""
+    account = session.get(ConnectedAccount, creator.id)
+    if account is None or not account.details_submitted:
+        raise Conflict("Finish setting up payouts first.")
+    return gateway.create_login_link(account.stripe_account_id)
 
 
 def refresh_account(

@@ -22,6 +22,7 @@ from app.payments.milestones import MilestonePlan, create_for_contract, mileston
 from app.payments.payouts import (
     OnboardingLink,
     PayoutBlocked,
+    dashboard_link,
     pay_out,
     refresh_account,
     start_onboarding,
@@ -46,6 +47,7 @@ __all__ = [
     "cancel",
     "confirm_funding",
     "create_for_contract",
+    "dashboard_link",
     "deliver",
     "earnings",
     "fund",

@@ -221,3 +221,69 @@ def test_sdk_retries_do_not_escape_a_stored_500(emulator: EmulatorProcess) -> No
             {"charge": charge, "amount": 100}, options={"idempotency_key": key}
         )
     assert retrying.v1.charges.retrieve(charge).amount_refunded == 0
+
+
+def test_webhooks_are_retried_with_backoff_until_answered(
+    client: stripe.StripeClient, emulator: EmulatorProcess
+) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    got: list[tuple[str, str]] = []
+
+    class Flaky(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            got.append((json.loads(body)["id"], self.headers["Stripe-Signature"]))
+            self.send_response(500 if len(got) == 1 else 200)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hook = "flaky-" + uuid.uuid4().hex[:6]
+    secret = "whsec_flaky"
+    emulator.register_webhook(
+        f"http://127.0.0.1:{server.server_address[1]}/hook",
+        secret,
+        events=["payment_intent.succeeded"],
+        webhook_id=hook,
+    )
+    try:
+        client.v1.payment_intents.create(_intent(1_000, "eur"))
+        deadline = time.monotonic() + 10
+        while len(got) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(got) == 2 and got[0][0] == got[1][0]  # the same event, delivered again
+        for _event_id, signature in got:
+            assert signature.startswith("t=")
+    finally:
+        from app.devtools.stripe_emulator import unregister_webhook
+
+        unregister_webhook(emulator.api_base, hook)
+        server.shutdown()
+
+
+def test_platform_events_do_not_reach_connect_endpoints(
+    client: stripe.StripeClient, emulator: EmulatorProcess, webhooks: WebhookReceiver
+) -> None:
+    charge = paid_charge(client, 1_200)
+    delivery = webhooks.wait_for(
+        lambda e: (
+            e["type"] == "payment_intent.succeeded"
+            and e["data"]["object"].get("latest_charge") in (charge, {"id": charge})
+            or e["type"] == "payment_intent.succeeded"
+        )
+    )
+    assert delivery.path == "/stripe/webhook"
+    time.sleep(1.5)
+    assert all(
+        d.path == "/stripe/connect-webhook"
+        for d in webhooks.deliveries
+        if d.event.get("account") is not None
+    )
+    assert all(
+        d.path == "/stripe/webhook" for d in webhooks.deliveries if d.event.get("account") is None
+    )

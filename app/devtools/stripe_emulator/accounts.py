@@ -535,6 +535,21 @@ async def express_dashboard(request: web.Request) -> web.Response:
     )
 
 
+async def list_country_specs(request: web.Request) -> web.Response:
+    """GET /v1/country_specs: the countries connected accounts can be created in."""
+    data = [
+        {
+            "id": code,
+            "object": "country_spec",
+            "default_currency": _COUNTRY_CURRENCY.get(code, "eur"),
+        }
+        for code in sorted(SUPPORTED_COUNTRIES)
+    ]
+    return json_response(
+        {"object": "list", "url": "/v1/country_specs", "has_more": False, "data": data}
+    )
+
+
 def require_account_header(request: web.Request) -> Account | None:
     """The connected account named by Stripe-Account, refused like Stripe when unknown."""
     account_id = stripe_account(request)
@@ -564,4 +579,5 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_post("/_config/accounts/{id}/complete_onboarding", config_complete_onboarding)
     router.add_post("/_config/accounts/{id}/requirements", config_requirements)
     router.add_post("/v1/accounts/{id}/login_links", create_login_link)
+    router.add_get("/v1/country_specs", list_country_specs)
     router.add_get("/_express/{account}/{token}", express_dashboard)
