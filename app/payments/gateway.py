@@ -85,6 +85,17 @@ class TransferInfo:
     currency: str
     destination: str
     metadata: dict[str, str]
+    amount_reversed: int = 0
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """A charge's balance transaction: the currency the platform received it in."""
+
+    currency: str  # upper case
+    amount: int
+    fee: int
+    exchange_rate: float | None
 
 
 class PaymentGateway(Protocol):
@@ -152,6 +163,10 @@ class PaymentGateway(Protocol):
     ) -> DisputeInfo: ...
 
     def list_transfers(self, *, transfer_group: str, destination: str) -> list[TransferInfo]: ...
+
+    def retrieve_transfer(self, transfer_id: str) -> TransferInfo: ...
+
+    def charge_settlement(self, charge_id: str) -> Settlement: ...
 
 
 def _charge_id(value: Any) -> str | None:
@@ -397,6 +412,25 @@ class StripeGateway:
         )
         return _dispute(dispute)
 
+    def retrieve_transfer(self, transfer_id: str) -> TransferInfo:
+        return _transfer(self._call(self.client.v1.transfers.retrieve, transfer_id))
+
+    def charge_settlement(self, charge_id: str) -> Settlement:
+        """The balance transaction of a charge (Stripe may have converted it to the platform's
+        settlement currency; a transfer from it must then be in that currency)."""
+        charge = self._call(self.client.v1.charges.retrieve, charge_id)
+        txn_id = charge.balance_transaction
+        if not isinstance(txn_id, str):
+            txn_id = txn_id.id
+        txn = self._call(self.client.v1.balance_transactions.retrieve, txn_id)
+        rate = getattr(txn, "exchange_rate", None)
+        return Settlement(
+            currency=str(txn.currency).upper(),
+            amount=int(txn.amount),
+            fee=int(txn.fee or 0),
+            exchange_rate=float(rate) if rate is not None else None,
+        )
+
     def list_transfers(self, *, transfer_group: str, destination: str) -> list[TransferInfo]:
         """Every transfer of ``transfer_group`` to ``destination`` (all pages)."""
         found: list[TransferInfo] = []
@@ -407,20 +441,22 @@ class StripeGateway:
         }
         while True:
             page = self._call(self.client.v1.transfers.list, params)
-            for transfer in page.data:
-                metadata = transfer.metadata.to_dict() if transfer.metadata else {}
-                found.append(
-                    TransferInfo(
-                        id=transfer.id,
-                        amount=int(transfer.amount),
-                        currency=str(transfer.currency).upper(),
-                        destination=str(transfer.destination),
-                        metadata={k: str(v) for k, v in metadata.items()},
-                    )
-                )
+            found.extend(_transfer(transfer) for transfer in page.data)
             if not page.has_more or not page.data:
                 return found
             params["starting_after"] = page.data[-1].id
+
+
+def _transfer(transfer: Any) -> TransferInfo:
+    metadata = transfer.metadata.to_dict() if transfer.metadata else {}
+    return TransferInfo(
+        id=transfer.id,
+        amount=int(transfer.amount),
+        currency=str(transfer.currency).upper(),
+        destination=str(transfer.destination),
+        metadata={k: str(v) for k, v in metadata.items()},
+        amount_reversed=int(getattr(transfer, "amount_reversed", 0) or 0),
+    )
 
 
 def _dispute(dispute: Any) -> DisputeInfo:

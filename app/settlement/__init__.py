@@ -13,7 +13,15 @@ below are written once, here:
               idempotency key, booked creator_pending -> creator_paid, and tells the kind.
 ``take_back()`` a refund after release: cancels a scheduled payout or reverses a paid one.
 
-Lock order: the payable (and its parents, app.workflow) before its payout row.
+Settlement currency (decided for issue 13): the deployment settles in every currency it sells
+in (USD, EUR, GBP: the platform's Stripe account has a bank account per currency, so Stripe
+keeps each charge in its own currency and a transfer in the charge's currency is valid). Before
+each transfer ``pay_out`` reads the charge's balance transaction; if Stripe converted it (an
+account without that currency's bank account), the payout is not sent in a currency Stripe
+would refuse: it needs attention (SettlementCurrencyMismatch) until the account is fixed.
+
+Chargebacks of any sale: app.settlement.chargebacks. Lock order: the payable (and its parents,
+app.workflow) before its chargeback, before its payout row.
 """
 
 from __future__ import annotations
@@ -60,6 +68,15 @@ class PayoutBlocked(Conflict):
     """The payout cannot be made now (suspended, not onboarded, sale held); it waits."""
 
     code = "payout_blocked"
+
+
+class SettlementCurrencyMismatch(Conflict):
+    """Stripe converted the sale's charge to another settlement currency. The deployment
+    settles in every currency it sells in (docs/decision in app.settlement), so this is a
+    configuration problem for a person: retrying cannot help."""
+
+    code = "settlement_currency_mismatch"
+    retryable = False
 
 
 class StillClearing(Conflict):
@@ -246,6 +263,13 @@ def pay_out(session: Session, gateway: PaymentGateway, payout_id: int) -> Payout
         raise Conflict("This sale has no charge to transfer from.")
     account = session.get(ConnectedAccount, payout.creator_id)
     assert account is not None
+    settled = gateway.charge_settlement(payout.charge_id)
+    if settled.currency != payout.currency:
+        raise SettlementCurrencyMismatch(
+            f"Stripe settled this {payout.currency} payment in {settled.currency}: add a "
+            f"{payout.currency} bank account to the platform's Stripe account (one per currency "
+            "sold), then retry the payout."
+        )
     transfer_id = gateway.create_transfer(
         amount=payout.net_minor,
         currency=payout.currency,

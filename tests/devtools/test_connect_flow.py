@@ -121,7 +121,11 @@ def test_payment_transfer_balance_and_reversal(
     connected = client.v1.balance.retrieve(options={"stripe_account": seller})
     assert _eur_available(connected) == 8_500
     platform = client.v1.balance.retrieve()
-    assert _eur_available(platform) == platform_before + 10_000 - 8_500
+    # Stripe's fee comes out of the charge: 2.9 % + 0.30 (settlement.py) of 10,000 = 320.
+    txn = client.v1.balance_transactions.retrieve(str(charge.balance_transaction))
+    assert (txn.amount, txn.fee, txn.currency, txn.exchange_rate) == (10_000, 320, "eur", None)
+    assert txn.available_on == txn.created + 2 * 86400
+    assert _eur_available(platform) == platform_before + 10_000 - 320 - 8_500
 
     listed = client.v1.transfers.list({"transfer_group": group})
     assert [t.id for t in listed.data] == [transfer.id]
@@ -143,7 +147,7 @@ def test_payment_transfer_balance_and_reversal(
     assert {r.id for r in after.reversals.data} == {partial.id, rest.id}
     assert len(client.v1.transfers.reversals.list(transfer.id).data) == 2
     assert _eur_available(client.v1.balance.retrieve(options={"stripe_account": seller})) == 0
-    assert _eur_available(client.v1.balance.retrieve()) == platform_before + 10_000
+    assert _eur_available(client.v1.balance.retrieve()) == platform_before + 10_000 - 320
 
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.transfers.reversals.create(transfer.id, {"amount": 1})

@@ -287,3 +287,35 @@ def test_platform_events_do_not_reach_connect_endpoints(
     assert all(
         d.path == "/stripe/webhook" for d in webhooks.deliveries if d.event.get("account") is None
     )
+
+
+def test_a_charge_outside_the_settlement_currencies_is_converted_and_transfers_follow(
+    client: stripe.StripeClient, emulator: EmulatorProcess
+) -> None:
+    seller = onboarded_account(client, emulator)
+    _config(emulator, "/_config/settlement", {"currencies": ["eur"]})
+    try:
+        intent = client.v1.payment_intents.create(_intent(11_600, "usd"))
+    finally:
+        _config(emulator, "/_config/settlement", {"currencies": ["usd", "eur", "gbp"]})
+    charge = client.v1.charges.retrieve(
+        intent.latest_charge if isinstance(intent.latest_charge, str) else intent.latest_charge.id
+    )
+    txn = client.v1.balance_transactions.retrieve(str(charge.balance_transaction))
+    # 11,600 USD cents at 1.16 USD per EUR: 10,000 EUR cents; fee 2.9 % + 1 % conversion + 30.
+    assert (txn.currency, txn.amount, txn.fee) == ("eur", 10_000, 420)
+    assert txn.exchange_rate == pytest.approx(1 / 1.16, rel=1e-6)
+    params: Any = {
+        "amount": 5_000,
+        "currency": "usd",
+        "destination": seller,
+        "source_transaction": charge.id,
+    }
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        client.v1.transfers.create(params)
+    assert "must be the same as the transfer currency" in str(info.value)
+    made = client.v1.transfers.create({**params, "currency": "eur"})
+    assert made.currency == "eur"
+    with pytest.raises(stripe.InvalidRequestError) as info:  # over the converted amount
+        client.v1.transfers.create({**params, "currency": "eur", "amount": 5_001})
+    assert info.value.code == "balance_insufficient"

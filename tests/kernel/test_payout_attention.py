@@ -7,6 +7,7 @@ make; only when there is none does it send a fresh key.
 
 from __future__ import annotations
 
+import json
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,7 @@ from app.payments import services as payments
 from app.payments.gateway import PaymentGateway
 from app.payments.models import ConnectedAccount
 from app.settlement.models import Payout, PayoutState
+from app.settlement.reconcile import reconcile
 from tests.factories import login, make_user
 from tests.payments.helpers import assert_ledger_ok, delivered_milestone, onboard, stripe_client
 
@@ -116,6 +118,7 @@ def test_a_stored_500_needs_attention_and_a_fresh_key_only_after_the_window(
     assert made[0].metadata["payout_id"] == str(payout.id)
     assert ledger.balance(session, ledger.creator_paid(payout.creator_id), "USD") == 9_000
     assert_ledger_ok(session)
+    assert reconcile(session, gateway) == []
 
 
 def test_after_the_window_a_transfer_stripe_did_make_is_adopted_not_repeated(
@@ -137,3 +140,47 @@ def test_after_the_window_a_transfer_stripe_did_make_is_adopted_not_repeated(
     assert payout.state is PayoutState.PAID and [t.id for t in made] == [payout.stripe_transfer_id]
     assert payout.key_generation == 0
     assert_ledger_ok(session)
+    assert reconcile(session, gateway) == []
+
+
+def _settle_in(emulator: EmulatorProcess, currencies: list[str]) -> None:
+    request = urllib.request.Request(
+        emulator.api_base + "/_config/settlement",
+        data=json.dumps({"currencies": currencies}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(request, timeout=10).read()
+
+
+def test_a_charge_stripe_converted_is_not_transferred_in_the_wrong_currency(
+    session: Session, gateway: PaymentGateway, emulator: EmulatorProcess, app: Any, setup: None
+) -> None:
+    # An account without a USD bank account: Stripe converts USD charges to EUR.
+    _settle_in(emulator, ["eur"])
+    try:
+        payout = _released(session, gateway, emulator)
+    finally:
+        _settle_in(emulator, ["usd", "eur", "gbp"])
+    _until_attention(session, gateway, payout)
+    assert "settled this USD payment in EUR" in payout.blocked_reason
+    assert _group(session, emulator, payout) == []
+    assert_ledger_ok(session)
+
+
+def test_reconcile_reports_a_difference_with_stripe_and_the_command_exits_1(
+    session: Session, gateway: PaymentGateway, emulator: EmulatorProcess, app: Any, setup: None
+) -> None:
+    payout = _released(session, gateway, emulator)
+    jobs.run_due(session, gateway)
+    session.expire_all()
+    assert payout.state is PayoutState.PAID and reconcile(session, gateway) == []
+    session.commit()
+    ok = app.test_cli_runner().invoke(args=["ledger-check", "--reconcile"])
+    assert ok.exit_code == 0, ok.output
+    payout.destination = "acct_somebodyelse"  # our books disagree with Stripe
+    session.commit()
+    problems = reconcile(session, gateway)
+    assert any("sent to" in p for p in problems)
+    bad = app.test_cli_runner().invoke(args=["ledger-check", "--reconcile"])
+    assert bad.exit_code == 1 and "sent to" in bad.output

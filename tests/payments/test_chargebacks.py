@@ -25,6 +25,7 @@ from app.payments.models import Milestone
 from app.payments.models import MilestoneState as S
 from app.settlement.chargebacks import ChargedBack
 from app.settlement.models import Chargeback, ChargebackStatus, Payout, PayoutState
+from app.settlement.reconcile import reconcile
 from tests.factories import login, make_business, make_user
 from tests.media.helpers import VISA as MEDIA_VISA
 from tests.media.helpers import published_asset
@@ -133,6 +134,7 @@ def test_milestone_chargeback_lost_after_payout(
     # The platform is out of pocket by the dispute fee only.
     assert ledger.balance(session, ledger.PLATFORM_FUNDS, "USD") == -FEE_USD
     assert_ledger_ok(session)
+    assert reconcile(session, gateway) == []
 
 
 def test_milestone_chargeback_won_before_payout(
@@ -179,6 +181,7 @@ def test_milestone_chargeback_won_before_payout(
     assert ledger.balance(session, ledger.CHARGEBACKS, "USD") == 0
     assert ledger.balance(session, ledger.DISPUTE_FEES, "USD") == FEE_USD
     assert_ledger_ok(session)
+    assert reconcile(session, gateway) == []
 
 
 def _sold_licence(
@@ -225,6 +228,7 @@ def test_licence_chargeback_lost_after_payout(
     assert ledger.balance(session, ledger.creator_paid(licence.creator_id), "USD") == 0
     assert ledger.balance(session, ledger.CHARGEBACKS, "USD") == licence.price_minor
     assert_ledger_ok(session)
+    assert reconcile(session, gateway) == []
 
 
 def test_licence_chargeback_won_holds_then_pays(
@@ -251,3 +255,4 @@ def test_licence_chargeback_won_holds_then_pays(
     assert licence is not None and licence.status is LicenseStatus.ACTIVE
     assert ledger.balance(session, ledger.CHARGEBACKS, "USD") == 0
     assert_ledger_ok(session)
+    assert reconcile(session, gateway) == []

@@ -15,7 +15,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from localstripe import server as ls_server
 
-from . import accounts, balance, clock, disputes, faults, transfers, webhooks
+from . import accounts, balance, clock, disputes, faults, settlement, transfers, webhooks
 from .context import RequestInfo, current_request, new_request_id
 from .events import patch_localstripe_events
 from .idempotency import idempotency_middleware
@@ -60,6 +60,7 @@ def build_app() -> web.Application:
     webhooks.patch_delivery()
     patch_payment_intents()
     patch_strictness()
+    settlement.patch_settlement()
     app = web.Application(
         middlewares=[
             request_context_middleware,
@@ -71,7 +72,7 @@ def build_app() -> web.Application:
         ]
     )
     app.on_response_prepare.append(ls_server.add_cors_headers)
-    for module in (accounts, transfers, balance, clock, disputes, faults, webhooks):
+    for module in (accounts, transfers, balance, clock, disputes, faults, settlement, webhooks):
         module.add_routes(app.router)
     ours = {
         (route.method, route.resource.canonical)
