@@ -166,6 +166,8 @@ class PaymentGateway(Protocol):
 
     def retrieve_transfer(self, transfer_id: str) -> TransferInfo: ...
 
+    def list_transfer_reversals(self, transfer_id: str) -> list[tuple[str, int]]: ...
+
     def charge_settlement(self, charge_id: str) -> Settlement: ...
 
 
@@ -414,6 +416,11 @@ class StripeGateway:
 
     def retrieve_transfer(self, transfer_id: str) -> TransferInfo:
         return _transfer(self._call(self.client.v1.transfers.retrieve, transfer_id))
+
+    def list_transfer_reversals(self, transfer_id: str) -> list[tuple[str, int]]:
+        """(id, amount) of a transfer's reversals, newest first."""
+        page = self._call(self.client.v1.transfers.reversals.list, transfer_id, {"limit": 100})
+        return [(str(r.id), int(r.amount)) for r in page.data]
 
     def charge_settlement(self, charge_id: str) -> Settlement:
         """The balance transaction of a charge (Stripe may have converted it to the platform's

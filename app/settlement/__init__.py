@@ -343,18 +343,31 @@ def take_back(
     """
     payout = lock(session, Payout, payout.id)
     if payout.state is P.PAID:
-        reversal_id = gateway.create_transfer_reversal(
-            str(payout.stripe_transfer_id),
-            amount=payout.net_minor - payout.reversed_minor,
-            metadata={f"{payout.subject_type}_id": str(payout.subject_id)},
-            idempotency_key=key,
-        )
+        reversal_id = _reverse_once(session, gateway, payout, key)
         payout.reversed_minor = payout.net_minor
         MACHINE.move(session, payout, "reverse", actor_id=None, reversal=reversal_id, note=reason)
         return ledger.creator_paid(payout.creator_id), reversal_id
     MACHINE.move(session, payout, "cancel", actor_id=None, note=reason)
     jobs.cancel(session, f"payout-{payout.id}")
     return ledger.creator_pending(payout.creator_id), None
+
+
+def _reverse_once(session: Session, gateway: PaymentGateway, payout: Payout, key: str) -> str:
+    """Reverse a paid payout's transfer, resumably: a reversal an earlier attempt made at
+    Stripe (then failed later, e.g. at the refund, and rolled our books back) is found on the
+    transfer and adopted, whether or not its idempotency key is still remembered."""
+    transfer_id = str(payout.stripe_transfer_id)
+    transfer = gateway.retrieve_transfer(transfer_id)
+    if transfer.amount_reversed >= payout.net_minor:
+        reversals = gateway.list_transfer_reversals(transfer_id)
+        if reversals:
+            return reversals[0][0]
+    return gateway.create_transfer_reversal(
+        transfer_id,
+        amount=payout.net_minor - transfer.amount_reversed,
+        metadata={f"{payout.subject_type}_id": str(payout.subject_id)},
+        idempotency_key=key,
+    )
 
 
 def run_payout_job(session: Session, job: jobs.Job, context: jobs.JobContext) -> str | jobs.Later:
