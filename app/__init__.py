@@ -88,8 +88,10 @@ def configure_kernel(app: Flask) -> None:
     from app.negotiation import wiring as negotiation
     from app.payments import wiring as payments
     from app.reviews import wiring as reviews
+    from app.settlement import chargebacks
 
     settlement.wire()
+    chargebacks.wire()
     for domain in (payments, media, contests, campaigns, negotiation, disputes, reviews, matching):
         domain.register()
 

@@ -40,8 +40,7 @@ from app.errors import Conflict, InvalidTransition
 from app.payments import fees, ledger
 from app.payments.gateway import PaymentGateway
 from app.payments.models import ConnectedAccount
-from app.settlement import chargebacks
-from app.settlement.models import Payout, PayoutState
+from app.settlement.models import Chargeback, ChargebackStatus, Payout, PayoutState
 from app.workflow import StateMachine, lock
 
 P = PayoutState
@@ -228,7 +227,7 @@ def _lock_with_subject(session: Session, payout_id: int) -> tuple[Payout, Any, P
 
 def blocked_because(session: Session, payout: Payout, subject: Any, kind: PayableKind) -> str:
     """Why ``payout`` cannot be transferred now ("" when it can)."""
-    reason = kind.hold_reason(session, subject) or chargebacks.hold_for(session, payout)
+    reason = kind.hold_reason(session, subject) or _charged_back(session, payout)
     if reason:
         return reason
     creator = session.get(User, payout.creator_id)
@@ -238,6 +237,17 @@ def blocked_because(session: Session, payout: Payout, subject: Any, kind: Payabl
     if account is None or not account.ready:
         return "The creator has not finished setting up payouts."
     return ""
+
+
+def _charged_back(session: Session, payout: Payout) -> str | None:
+    """An open chargeback on the payout's charge holds it (app.settlement.chargebacks)."""
+    if payout.charge_id and session.scalar(
+        select(Chargeback.id).where(
+            Chargeback.charge_id == payout.charge_id, Chargeback.status == ChargebackStatus.OPEN
+        )
+    ):
+        return "The payment was charged back; the payout waits for the bank's decision."
+    return None
 
 
 def pay_out(session: Session, gateway: PaymentGateway, payout_id: int) -> Payout:
@@ -480,4 +490,3 @@ def wire() -> None:
     """Start-up registration (create_app)."""
     jobs.register(JOB, run_payout_job, on_give_up=_give_up)
     ledger.register_check(check_balances)
-    chargebacks.wire()

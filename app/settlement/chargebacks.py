@@ -4,8 +4,9 @@ Every ``charge.dispute.*`` event ends in ``sync``, which re-fetches the dispute 
 applies what has not been applied yet, step by step (so duplicates and out-of-order events
 are harmless):
 
-opened   a Chargeback row; the sale is frozen (its payout waits: ``hold_for``; the kind may
-         freeze its own state, e.g. the milestone becomes disputed and moderators get a case);
+opened   a Chargeback row; the sale is frozen (its payout waits: settlement.blocked_because;
+         the kind may freeze its own state: the milestone becomes disputed, moderators get a
+         case);
          the withdrawal is booked: platform_funds -(A+F), chargebacks +A, dispute_fees +F.
 won      the disputed amount comes back (chargebacks -A, platform_funds +A; Stripe keeps the
          fee); the kind is told (the milestone goes back where it was) and the payout is due.
@@ -25,7 +26,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, settlement
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.payments import ledger
 from app.payments.gateway import DisputeInfo, PaymentGateway
@@ -77,16 +78,7 @@ def refuse_if_charged_back(session: Session, charge_id: str | None) -> None:
         )
 
 
-def hold_for(session: Session, payout: Payout) -> str | None:
-    """Why a payout must wait because of its charge (for settlement.blocked_because)."""
-    if open_on(session, payout.charge_id) is not None:
-        return "The payment was charged back; the payout waits for the bank's decision."
-    return None
-
-
 def _owner(session: Session, charge_id: str) -> tuple[str, int] | None:
-    from app import settlement
-
     payout = session.scalar(select(Payout).where(Payout.charge_id == charge_id).limit(1))
     if payout is not None:
         return payout.subject_type, payout.subject_id
@@ -121,8 +113,6 @@ def sync(session: Session, gateway: PaymentGateway, dispute_id: str) -> str:
 
 
 def _kind_and_subject(session: Session, chargeback: Chargeback) -> tuple[Any, Any]:
-    from app import settlement
-
     kind = settlement.kind_for(chargeback.subject_type)
     return kind, kind.lock(session, chargeback.subject_id)
 
@@ -165,8 +155,6 @@ def _open(session: Session, info: DisputeInfo, subject_type: str, subject_id: in
 def _close(
     session: Session, gateway: PaymentGateway, chargeback: Chargeback, outcome: ChargebackStatus
 ) -> None:
-    from app import settlement
-
     kind, subject = _kind_and_subject(session, chargeback)
     chargeback = lock(session, Chargeback, chargeback.id)
     payout = settlement.payout_for(session, chargeback.subject_type, chargeback.subject_id)

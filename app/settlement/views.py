@@ -61,8 +61,8 @@ def retry(payout_id: int) -> Response | Page:
                 )
         except DomainError as error:
             flash(error.message, "error")
-            return redirect(url_for("settlement.attention")), status_for(error)
-        flash("The payout will be sent again on the worker's next round.", "success")
+        else:
+            flash("The payout will be sent again on the worker's next round.", "success")
     return redirect(url_for("settlement.attention"))
 
 

@@ -112,7 +112,7 @@ def _book(dispute: Dispute, amount: int, fee: int, description: str) -> None:
 
     txn = LedgerTransaction(amount, dispute.currency, dispute.id, "adjustment")
     txn.reporting_category = "dispute" if amount < 0 else "dispute_reversal"
-    txn.description = description
+    txn.description = description  # type: ignore[assignment]
     if fee:
         txn.fee = fee
         txn.fee_details = [

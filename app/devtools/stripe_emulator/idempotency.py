@@ -135,6 +135,7 @@ async def idempotency_middleware(request: web.Request, handler: Handler) -> web.
     _in_flight.add(store_key)
     # --- marked: a concurrent duplicate now gets the 409 above ---
     try:
+        response: web.StreamResponse
         try:
             if request.get(FAIL_AFTER_START):
                 response = _server_error()
