@@ -427,6 +427,8 @@ class StripeGateway:
         settlement currency; a transfer from it must then be in that currency)."""
         charge = self._call(self.client.v1.charges.retrieve, charge_id)
         txn_id = charge.balance_transaction
+        if txn_id is None:  # not captured yet: nothing settled, so nothing to transfer from
+            raise GatewayError(f"Charge {charge_id} has not settled yet.", retryable=True)
         if not isinstance(txn_id, str):
             txn_id = txn_id.id
         txn = self._call(self.client.v1.balance_transactions.retrieve, txn_id)
