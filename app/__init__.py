@@ -94,9 +94,11 @@ def configure_kernel(app: Flask) -> None:
     from app.notifications import wiring as notifications
     from app.payments import wiring as payments
     from app.reviews import wiring as reviews
+    from app.settlement import chargebacks
 
     demo_clock.configure(app)
     settlement.wire()
+    chargebacks.wire()
     domains = (payments, media, contests, campaigns, negotiation, disputes, reviews, matching)
     for domain in (*domains, notifications):
         domain.register()
@@ -127,6 +129,7 @@ def configure_blueprints(app: Flask) -> None:
     from app.payments.webhooks import bp as stripe_webhooks_bp
     from app.receipts.views import bp as receipts_bp
     from app.reviews.views import bp as reviews_bp
+    from app.settlement.views import bp as settlement_bp
 
     for blueprint in (
         pages_bp,
@@ -145,6 +148,7 @@ def configure_blueprints(app: Flask) -> None:
         reviews_bp,
         moderation_bp,
         admin_bp,
+        settlement_bp,
         negotiation_bp,
         notifications_bp,
         orders_bp,

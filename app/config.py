@@ -47,6 +47,10 @@ DEFAULTS: dict[str, Any] = {
     "STRIPE_PUBLISHABLE_KEY": "pk_test_local_emulator",
     "STRIPE_API_BASE": None,  # None -> real Stripe; set to the local emulator in development
     "STRIPE_WEBHOOK_SECRET": "whsec_local_emulator",
+    # Connected accounts' events (account.updated...) come to their own endpoint, signed with
+    # the Connect endpoint's own secret (Stripe dashboard: "Listen to events on Connected
+    # accounts").
+    "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_local_emulator_connect",
     # Where pages load Stripe.js from. None -> https://js.stripe.com/v3/ with real Stripe, the
     # emulator's Stripe.js-compatible script (<STRIPE_API_BASE>/js.stripe.com/v3/) locally.
     "STRIPE_JS_URL": None,
@@ -97,6 +101,7 @@ ENV_SETTINGS: dict[str, type] = {
     "STRIPE_API_BASE": str,
     "STRIPE_WEBHOOK_SECRET": str,
     "STRIPE_JS_URL": str,
+    "STRIPE_CONNECT_WEBHOOK_SECRET": str,
     "PUBLIC_BASE_URL": str,
     "TRUSTED_HOSTS": list,
     "PROXY_COUNT": int,

@@ -64,7 +64,9 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.kill()
 
 
-def start_stripe_emulator(instance: Path, host: str, app_url: str, webhook_secret: str) -> str:
+def start_stripe_emulator(
+    instance: Path, host: str, app_url: str, webhook_secret: str, connect_secret: str
+) -> str:
     port = EMULATOR_PORT if _port_free(host, EMULATOR_PORT) else _free_port(host)
     _spawn(
         [
@@ -82,15 +84,19 @@ def start_stripe_emulator(instance: Path, host: str, app_url: str, webhook_secre
     )
     api_base = f"http://{host}:{port}"
     _wait_http(f"{api_base}/_config/webhooks")
-    body = json.dumps({"url": f"{app_url}/stripe/webhook", "secret": webhook_secret}).encode()
-    request = urllib.request.Request(
-        f"{api_base}/_config/webhooks/marketplace",
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10):
-        pass
+    for hook_id, path, secret, connect in (
+        ("marketplace", "/stripe/webhook", webhook_secret, False),
+        ("marketplace-connect", "/stripe/connect-webhook", connect_secret, True),
+    ):
+        body = {"url": f"{app_url}{path}", "secret": secret, "connect": connect}
+        request = urllib.request.Request(
+            f"{api_base}/_config/webhooks/{hook_id}",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10):
+            pass
     return api_base
 
 
@@ -136,7 +142,11 @@ def main() -> None:
         "sk_test_local"
     ):
         api_base = start_stripe_emulator(
-            instance, args.host, app_url, app.config["STRIPE_WEBHOOK_SECRET"]
+            instance,
+            args.host,
+            app_url,
+            app.config["STRIPE_WEBHOOK_SECRET"],
+            app.config["STRIPE_CONNECT_WEBHOOK_SECRET"],
         )
         os.environ["STRIPE_API_BASE"] = api_base
         app.config["STRIPE_API_BASE"] = api_base

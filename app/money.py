@@ -13,6 +13,12 @@ CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 MINOR_UNITS_PER_MAJOR = 100
 # A single price above this is almost certainly a typo; Stripe caps charges near here too.
 MAX_AMOUNT_MINOR = 999_999_99
+# Stripe's minimum charge amount per currency (docs.stripe.com/currencies, "Minimum and maximum
+# charge amounts"): anything that is charged, or priced to be charged, must reach it. This is
+# the one place the rule lives; every form and API validates amounts through check_amount.
+MINIMUM_CHARGE_MINOR: dict[str, int] = {"USD": 50, "EUR": 50, "GBP": 30}
+# When a caller does not know the currency yet, the strictest minimum applies.
+STRICTEST_MINIMUM_MINOR = max(MINIMUM_CHARGE_MINOR.values())
 
 
 class MoneyError(ValueError):
@@ -28,13 +34,28 @@ def check_currency(currency: str) -> str:
     return code
 
 
-def check_amount(amount: int, *, allow_zero: bool = False) -> int:
+def minimum_charge(currency: str | None) -> int:
+    """Stripe's minimum charge in ``currency`` (the strictest one when it is not known)."""
+    if currency is None:
+        return STRICTEST_MINIMUM_MINOR
+    return MINIMUM_CHARGE_MINOR.get(currency.strip().upper(), STRICTEST_MINIMUM_MINOR)
+
+
+def check_amount(amount: int, currency: str | None = None, *, allow_zero: bool = False) -> int:
+    """A price or charge amount in minor units: a whole number, at least Stripe's minimum
+    charge for ``currency`` (``minimum_charge``), at most MAX_AMOUNT_MINOR. ``allow_zero`` is for
+    bounds that are never charged (search filters): zero and small amounts are then fine.
+    Raises MoneyError."""
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise MoneyError("Amounts are whole numbers of minor units (cents).")
     if amount < 0 or (amount == 0 and not allow_zero):
         raise MoneyError("Amount must be greater than zero.")
     if amount > MAX_AMOUNT_MINOR:
         raise MoneyError(f"Amount must be at most {format_minor(MAX_AMOUNT_MINOR, 'USD')[1:]}.")
+    minimum = minimum_charge(currency)
+    if not allow_zero and amount < minimum:
+        shown = format_minor(minimum, currency.upper()) if currency else f"{minimum / 100:.2f}"
+        raise MoneyError(f"Amount must be at least {shown} (the smallest card payment).")
     return amount
 
 

@@ -55,6 +55,7 @@ LOCK_ORDER: tuple[str, ...] = (
     "contest_awards",
     "media_assets",
     "media_licenses",
+    "chargebacks",  # a chargeback, after the sale it belongs to, before its payout
     "payouts",
     "connected_accounts",
     "content_reports",

@@ -29,7 +29,12 @@ from app.accounts import passwords  # noqa: E402
 from app.devtools.stripe_emulator import EmulatorProcess, run_in_subprocess  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.payments.gateway import PaymentGateway, gateway_for  # noqa: E402
-from tests.stripe_support import WEBHOOK_SECRET, LiveServer, truncate_all  # noqa: E402
+from tests.stripe_support import (  # noqa: E402
+    CONNECT_WEBHOOK_SECRET,
+    WEBHOOK_SECRET,
+    LiveServer,
+    truncate_all,
+)
 
 passwords.use_cheap_hashing_for_tests()
 
@@ -162,6 +167,7 @@ def app(database_url: str, instance_path: Path, emulator: EmulatorProcess) -> Fl
         STRIPE_API_BASE=emulator.api_base,
         STRIPE_SECRET_KEY="sk_test_payments",
         STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_CONNECT_WEBHOOK_SECRET=CONNECT_WEBHOOK_SECRET,
         STRIPE_MAX_NETWORK_RETRIES=0,
     )
 

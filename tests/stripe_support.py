@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import metadata
 
 WEBHOOK_SECRET = "whsec_payments_tests"
+CONNECT_WEBHOOK_SECRET = "whsec_payments_tests_connect"
 
 
 def truncate_all() -> None:
@@ -69,15 +70,23 @@ def sign(payload: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = N
     return f"t={ts},v1={digest}"
 
 
-def event_payload(event_id: str, event_type: str, obj: dict[str, Any]) -> bytes:
-    return json.dumps(
-        {
-            "id": event_id,
-            "object": "event",
-            "type": event_type,
-            "data": {"object": obj},
-            "created": int(time.time()),
-            "livemode": False,
-            "api_version": "2024-06-20",
-        }
-    ).encode()
+def event_payload(
+    event_id: str,
+    event_type: str,
+    obj: dict[str, Any],
+    *,
+    account: str | None = None,
+    livemode: bool = False,
+) -> bytes:
+    event: dict[str, Any] = {
+        "id": event_id,
+        "object": "event",
+        "type": event_type,
+        "data": {"object": obj},
+        "created": int(time.time()),
+        "livemode": livemode,
+        "api_version": "2024-06-20",
+    }
+    if account is not None:
+        event["account"] = account  # an event on a connected account (Connect endpoint)
+    return json.dumps(event).encode()

@@ -281,7 +281,7 @@ def update_profile(session: Session, user: User, data: ProfileInput) -> CreatorP
     try:
         currency = check_currency(data.currency)
         if data.hourly_rate_minor is not None:
-            check_amount(data.hourly_rate_minor)
+            check_amount(data.hourly_rate_minor, currency)
     except ValueError as exc:
         errors["hourly_rate"] = [str(exc)]
         currency = "USD"

@@ -1,4 +1,5 @@
-"""The admin page: users (search, roles, suspend/reinstate), payouts that need a person."""
+"""The admin page: users (search, roles, suspend/reinstate), payouts that need a person
+(retried through app.settlement.views, the one place that sends a payout again)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
 
-from app import settlement
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role
 from app.admin import services
@@ -48,17 +48,5 @@ def roles(user_id: int) -> Any:
         ),
         done="Roles saved.",
         then=url_for(".home", q=request.args.get("q", "")),
-        render=_page,
-    )
-
-
-@bp.post("/admin/payouts/<int:payout_id>/retry")
-@admin_only
-def retry_payout(payout_id: int) -> Any:
-    return submit(
-        None,
-        lambda: settlement.retry(db.session(), payout_id, actor_id=current().id),
-        done="The payout will be sent again now.",
-        then=url_for(".home"),
         render=_page,
     )

@@ -97,9 +97,9 @@ def is_storable(text: str) -> bool:
     return True
 
 
-def _amount(value: object, field: str, errors: Errors) -> int | None:
+def _amount(value: object, field: str, errors: Errors, currency: str | None = None) -> int | None:
     try:
-        return check_amount(value)  # type: ignore[arg-type]
+        return check_amount(value, currency)  # type: ignore[arg-type]
     except MoneyError as exc:
         errors[field] = [str(exc)]
         return None
@@ -170,8 +170,9 @@ def validate_brief(data: BriefInput) -> dict[str, object]:
     allowed = {kind.value for kind in OfferKind}
     if not kinds or any(not isinstance(k, str) or k not in allowed for k in kinds):
         errors["offer_kinds"] = [f"Choose at least one of: {', '.join(sorted(allowed))}."]
-    low = _amount(data.budget_min_minor, "budget_min_minor", errors)
-    high = _amount(data.budget_max_minor, "budget_max_minor", errors)
+    named = data.currency if isinstance(data.currency, str) else None
+    low = _amount(data.budget_min_minor, "budget_min_minor", errors, named)
+    high = _amount(data.budget_max_minor, "budget_max_minor", errors, named)
     if low is not None and high is not None and low > high:
         errors["budget_max_minor"] = ["The maximum budget must not be below the minimum."]
     currency = ""
@@ -373,7 +374,7 @@ def find_proposal(session: Session, brief_id: int, creator_id: int) -> Proposal 
 def validate_proposal(brief: Brief, data: ProposalInput) -> dict[str, object]:
     errors: Errors = {}
     letter = clean_text(data.cover_letter, "cover_letter", COVER_LETTER_LENGTH, errors)
-    price = _amount(data.price_minor, "price_minor", errors)
+    price = _amount(data.price_minor, "price_minor", errors, brief.currency)
     if data.currency is not None and data.currency != brief.currency:
         errors["currency"] = [f"Quote your price in the brief's currency, {brief.currency}."]
     days = data.delivery_days

@@ -31,7 +31,8 @@ def _storable_check(form: object, field: StringField) -> None:
 
 def _price_check(form: object, field: StringField) -> None:
     try:
-        check_amount(parse_major(field.data or ""))
+        currency = getattr(getattr(form, "currency", None), "data", None)
+        check_amount(parse_major(field.data or ""), currency or None)
     except MoneyError as exc:
         raise ValidationError(str(exc)) from exc
 

@@ -53,7 +53,7 @@ def _check(data: ContestInput) -> None:
     if data.category not in CATEGORIES:
         errors["category"] = ["Choose one of the catalog's categories."]
     try:
-        check_amount(data.prize_minor)
+        check_amount(data.prize_minor, data.currency if isinstance(data.currency, str) else None)
         if data.prize_minor < 100:
             raise MoneyError("The prize must be at least 1.00.")
     except MoneyError as exc:

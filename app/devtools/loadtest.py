@@ -362,6 +362,13 @@ def _measure(
         from app.devtools.stripe_emulator import register_webhook
 
         register_webhook(env["STRIPE_API_BASE"], f"{base}/stripe/webhook", "whsec_local_emulator")
+        register_webhook(
+            env["STRIPE_API_BASE"],
+            f"{base}/stripe/connect-webhook",
+            "whsec_local_emulator_connect",
+            webhook_id="connect",
+            connect=True,
+        )
         server, server_log = spawn(
             [sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py"], "gunicorn.log"
         )

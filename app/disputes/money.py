@@ -24,7 +24,9 @@ from app.errors import Conflict, ValidationFailed
 from app.payments import delivery, refunds
 from app.payments.gateway import PaymentGateway
 from app.payments.models import Milestone, MilestoneState
+from app.payments.settings import review_window
 from app.payments.states import MILESTONE
+from app.settlement import chargebacks
 from app.settlement.models import PayoutState
 
 S = MilestoneState
@@ -61,9 +63,30 @@ def check_split(milestone: Milestone, refund_minor: int) -> None:
         )
 
 
+def restore(session: Session, milestone: Milestone, state_before: str) -> None:
+    """Put a (locked) milestone frozen by a chargeback back where the chargeback found it."""
+    if milestone.state != S.DISPUTED:
+        return
+    if state_before in (S.FUNDED, S.DELIVERED, S.CHANGES_REQUESTED):
+        MILESTONE.move(session, milestone, f"resume_{state_before}", actor_id=None)
+        if state_before == S.DELIVERED:
+            milestone.review_due_at = clock.now() + review_window()
+            purpose = f"after-chargeback-{int(clock.now().timestamp())}"
+            delivery.schedule_auto_accept(session, milestone, purpose)
+        return
+    payout = settlement.payout_for(session, "milestone", milestone.id)
+    if payout is not None and payout.state is PayoutState.PAID:
+        MILESTONE.move(session, milestone, "resolve_paid_out", actor_id=None)
+    else:
+        MILESTONE.move(session, milestone, "resolve_release", actor_id=None)
+        if payout is not None:
+            settlement.make_due(session, payout)
+
+
 def release(
     session: Session, milestone: Milestone, *, actor_id: int | None, dispute_id: int
 ) -> Outcome:
+    chargebacks.refuse_if_charged_back(session, milestone.charge_id)
     if held(milestone) > 0:
         delivery.release(session, milestone, action="resolve_release", actor_id=actor_id)
         return Outcome(0, milestone.released_minor)
@@ -86,6 +109,7 @@ def refund(
     actor: User | None,
     reason: str,
 ) -> Outcome:
+    chargebacks.refuse_if_charged_back(session, milestone.charge_id)
     amount = disputed_amount(milestone)
     refunds.refund(
         session, gateway, milestone.id, actor=actor, reason=reason[:200], decided_by_dispute=True
@@ -102,6 +126,7 @@ def split(
     actor_id: int | None,
     reason: str,
 ) -> Outcome:
+    chargebacks.refuse_if_charged_back(session, milestone.charge_id)
     check_split(milestone, refund_minor)
     creator_share = held(milestone) - refund_minor
     refunds.partial_refund(

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app import events, jobs
 from app.disputes import money, services, timers
 from app.disputes import states as st
+from app.disputes.models import DisputeOrigin
 from app.payments.models import Milestone
 
 
@@ -17,6 +18,7 @@ def register() -> None:
     jobs.register(timers.FINAL, timers.run_final_job)
     events.subscribe("milestone.chargeback", open_for_chargeback)
     events.subscribe("milestone.refund", close_when_refunded)
+    events.subscribe("milestone.chargeback_won", close_when_chargeback_won)
 
 
 def open_for_chargeback(session: Session, event: events.Event) -> None:
@@ -46,3 +48,21 @@ def close_when_refunded(session: Session, event: events.Event) -> None:
     refunded = milestone.funded_minor - milestone.refunded_minor
     money.record_resolution(session, dispute, event.actor_id, note, money.Outcome(refunded, 0))
     st.transition(session, dispute, "close_refunded", actor_id=event.actor_id, note=note)
+
+
+def close_when_chargeback_won(session: Session, event: events.Event) -> None:
+    """The bank decided for the creator: the chargeback's own case closes and the milestone
+    goes back where the chargeback found it. A party's own dispute stays for the moderators
+    (who may now release or refund: the chargeback no longer blocks them)."""
+    milestone: Milestone = event.subject
+    active = services.active_for(session, milestone.id)
+    if active is not None and active.origin != DisputeOrigin.CHARGEBACK:
+        dispute = st.lock_dispute(session, active.id)
+        st.record(session, dispute, "chargeback_won", actor_id=None)
+        return
+    if active is not None:
+        dispute = st.lock_dispute(session, active.id)
+        note = "Closed: the bank decided the chargeback in the creator's favour."
+        money.record_resolution(session, dispute, None, note, money.Outcome(0, 0))
+        st.transition(session, dispute, "withdraw", actor_id=None, note=note)
+    money.restore(session, milestone, str(event.data.get("state_before") or ""))

@@ -35,6 +35,7 @@ class LicenseType(enum.StrEnum):
 class LicenseStatus(enum.StrEnum):
     PENDING = "pending"  # PaymentIntent created, not paid yet (Stripe.js flow)
     ACTIVE = "active"
+    CHARGED_BACK = "charged_back"  # the bank returned the payment (a lost chargeback): void
 
 
 class MediaAsset(IdMixin, TimestampMixin, Base):

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.media.models import LicenseStatus, MediaLicense
-from app.media.states import lock_license
-from app.settlement.models import Payout
+from app.media.states import LICENSE, lock_license
+from app.settlement.models import Chargeback, Payout
 
 
 class LicensePayouts:
@@ -21,3 +21,22 @@ class LicensePayouts:
 
     def paid(self, session: Session, licence: MediaLicense, payout: Payout) -> None:
         """Nothing of the licence changes; the payout row records the transfer."""
+
+    def chargeback_lost(
+        self,
+        session: Session,
+        licence: MediaLicense,
+        chargeback: Chargeback,
+        payout: Payout | None,
+    ) -> list[tuple[str, int]]:
+        """The bank returned the payment: the licence is void (no more downloads). The
+        creator's royalty came back through the payout (cancelled or reversed)."""
+        LICENSE.move(
+            session,
+            licence,
+            "charge_back",
+            actor_id=None,
+            idempotent=True,
+            stripe_dispute=chargeback.stripe_dispute_id,
+        )
+        return []

@@ -3,7 +3,8 @@
 media:   pending --approve--> published; pending --reject--> rejected (reason shown to the
          creator); pending|published|rejected --withdraw--> withdrawn (by the creator;
          licences already sold stay valid).
-licence: pending (PaymentIntent created) --sell--> active (paid; its royalty is settled).
+licence: pending (PaymentIntent created) --sell--> active (paid; its royalty is settled)
+         --charge_back--> charged_back (the bank returned the payment: the licence is void).
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ MEDIA = StateMachine(
     refusal="Cannot {action} media that is {state}.",
 )
 LICENSE = StateMachine(
-    "media_license", L, {"sell": ({L.PENDING}, L.ACTIVE)}, field="status", noun="licence"
+    "media_license",
+    L,
+    {"sell": ({L.PENDING}, L.ACTIVE), "charge_back": ({L.ACTIVE}, L.CHARGED_BACK)},
+    field="status",
+    noun="licence",
 )
 
 

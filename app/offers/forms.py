@@ -35,7 +35,8 @@ def _money_check(form: Any, field: Any) -> None:
     if field.data is None:
         return
     try:
-        check_amount(parse_major(field.data))
+        currency = getattr(getattr(form, "currency", None), "data", None)
+        check_amount(parse_major(field.data), currency or None)
     except MoneyError as exc:
         raise ValidationError(str(exc)) from exc
 

@@ -135,9 +135,9 @@ def _number(errors: _Errors, key: str, value: int, bounds: tuple[int, int]) -> i
     return value
 
 
-def _money(errors: _Errors, key: str, value: int) -> bool:
+def _money(errors: _Errors, key: str, value: int, currency: str | None = None) -> bool:
     try:
-        check_amount(value)
+        check_amount(value, currency)
     except MoneyError as exc:
         errors.add(key, str(exc))
         return False
@@ -179,7 +179,9 @@ def _common(errors: _Errors, data: OfferInput) -> dict[str, object]:
     return cleaned
 
 
-def _packages(errors: _Errors, packages: list[PackageInput]) -> list[PackageInput]:
+def _packages(
+    errors: _Errors, packages: list[PackageInput], currency: str | None
+) -> list[PackageInput]:
     if not 1 <= len(packages) <= MAX_PACKAGES:
         errors.add("packages", f"Offer 1 to {MAX_PACKAGES} packages (basic, standard, premium).")
         return []
@@ -193,7 +195,7 @@ def _packages(errors: _Errors, packages: list[PackageInput]) -> list[PackageInpu
         if tier in by_tier:
             errors.add(f"{key}.tier", "Each tier can be offered once.")
             continue
-        price_ok = _money(errors, f"{key}.price_minor", package.price_minor)
+        price_ok = _money(errors, f"{key}.price_minor", package.price_minor, currency)
         _number(errors, f"{key}.delivery_days", package.delivery_days, DELIVERY_DAYS)
         _number(errors, f"{key}.revisions", package.revisions, REVISIONS)
         includes = _optional_text(errors, f"{key}.includes", package.includes)
@@ -209,7 +211,9 @@ def _packages(errors: _Errors, packages: list[PackageInput]) -> list[PackageInpu
     return [package for _, package in ordered]
 
 
-def _deliverables(errors: _Errors, rows: list[DeliverableInput]) -> list[DeliverableInput]:
+def _deliverables(
+    errors: _Errors, rows: list[DeliverableInput], currency: str | None
+) -> list[DeliverableInput]:
     if not 1 <= len(rows) <= MAX_DELIVERABLES:
         errors.add("deliverables", f"Offer 1 to {MAX_DELIVERABLES} deliverables.")
         return []
@@ -222,7 +226,7 @@ def _deliverables(errors: _Errors, rows: list[DeliverableInput]) -> list[Deliver
         elif row.kind in seen:
             errors.add(f"{key}.kind", "Each kind of deliverable can be offered once.")
         seen.add(row.kind)
-        _money(errors, f"{key}.price_minor", row.price_minor)
+        _money(errors, f"{key}.price_minor", row.price_minor, currency)
         _number(errors, f"{key}.delivery_days", row.delivery_days, DELIVERY_DAYS)
         text = _optional_text(errors, f"{key}.description", row.description)
         cleaned.append(replace(row, description=text))
@@ -240,11 +244,17 @@ def validate(data: OfferInput) -> OfferInput:
     """Return ``data`` trimmed and normalised; raise ValidationFailed listing every problem."""
     errors = _Errors()
     cleaned = _common(errors, data)
+    currency = cleaned.get("currency")
+    currency = currency if isinstance(currency, str) else None
     if isinstance(data, ServiceOfferInput):
-        cleaned["packages"] = _packages(errors, data.packages)
+        cleaned["packages"] = _packages(errors, data.packages, currency)
     elif isinstance(data, StockMediaInput):
-        standard_ok = _money(errors, "standard_license_minor", data.standard_license_minor)
-        enhanced_ok = _money(errors, "enhanced_license_minor", data.enhanced_license_minor)
+        standard_ok = _money(
+            errors, "standard_license_minor", data.standard_license_minor, currency
+        )
+        enhanced_ok = _money(
+            errors, "enhanced_license_minor", data.enhanced_license_minor, currency
+        )
         if (
             standard_ok
             and enhanced_ok
@@ -266,7 +276,7 @@ def validate(data: OfferInput) -> OfferInput:
         cleaned["audience_regions"] = _countries(
             errors, _list(errors, "audience_regions", data.audience_regions, max_items=20)
         )
-        cleaned["deliverables"] = _deliverables(errors, data.deliverables)
+        cleaned["deliverables"] = _deliverables(errors, data.deliverables, currency)
     if errors:
         raise ValidationFailed(dict(errors))
     return replace(data, **cleaned)  # type: ignore[arg-type]

@@ -16,13 +16,22 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("ledger-check")
-def ledger_check_command() -> None:
+@click.option(
+    "--reconcile",
+    is_flag=True,
+    help="Also compare payouts and chargebacks with Stripe's transfers and disputes.",
+)
+def ledger_check_command(reconcile: bool) -> None:
     """Verify the ledger invariants; exits 1 and lists the problems on any violation."""
     from app.payments import ledger
+    from app.payments.gateway import gateway_for
+    from app.settlement.reconcile import reconcile as against_stripe
 
     session = db.session()
     try:
         report = ledger.check(session)
+        if reconcile:
+            report.problems.extend(against_stripe(session, gateway_for(current_app)))
     finally:
         session.rollback()
     for problem in report.problems:

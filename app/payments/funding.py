@@ -51,7 +51,7 @@ def _owned_pending(session: Session, milestone_id: int, business: User) -> Miles
     if milestone.state != MilestoneState.PENDING:
         raise InvalidTransition(f"This milestone is already {milestone.state}.")
     try:
-        check_amount(milestone.amount_minor)
+        check_amount(milestone.amount_minor, milestone.currency)
         if check_currency(milestone.currency) != milestone.contract.currency:
             raise MoneyError("Milestone and contract currencies differ.")
     except MoneyError as exc:

@@ -51,6 +51,9 @@ class AccountInfo:
     payouts_enabled: bool
     details_submitted: bool
     transfers_active: bool
+    currently_due: tuple[str, ...] = ()
+    past_due: tuple[str, ...] = ()
+    disabled_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,40 @@ class ChargeInfo:
     amount_refunded: int
     currency: str
     disputed: bool
+
+
+@dataclass(frozen=True)
+class DisputeInfo:
+    """A Stripe dispute (chargeback), re-fetched: what the webhook payload says is not trusted."""
+
+    id: str
+    charge_id: str
+    amount: int
+    currency: str  # upper case
+    status: str  # needs_response, under_review, won, lost (warning_* for inquiries)
+    reason: str
+    fee: int  # the dispute fee Stripe took (from the withdrawal's balance transaction)
+    livemode: bool
+
+
+@dataclass(frozen=True)
+class TransferInfo:
+    id: str
+    amount: int
+    currency: str
+    destination: str
+    metadata: dict[str, str]
+    amount_reversed: int = 0
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """A charge's balance transaction: the currency the platform received it in."""
+
+    currency: str  # upper case
+    amount: int
+    fee: int
+    exchange_rate: float | None
 
 
 class PaymentGateway(Protocol):
@@ -95,6 +132,8 @@ class PaymentGateway(Protocol):
         self, account_id: str, *, refresh_url: str, return_url: str, idempotency_key: str
     ) -> str: ...
 
+    def create_login_link(self, account_id: str) -> str: ...
+
     def create_transfer(
         self,
         *,
@@ -114,6 +153,20 @@ class PaymentGateway(Protocol):
     def create_transfer_reversal(
         self, transfer_id: str, *, amount: int, metadata: dict[str, str], idempotency_key: str
     ) -> str: ...
+
+    def retrieve_dispute(self, dispute_id: str) -> DisputeInfo: ...
+
+    def submit_dispute_evidence(
+        self, dispute_id: str, *, text: str, idempotency_key: str
+    ) -> DisputeInfo: ...
+
+    def list_transfers(self, *, transfer_group: str, destination: str) -> list[TransferInfo]: ...
+
+    def retrieve_transfer(self, transfer_id: str) -> TransferInfo: ...
+
+    def list_transfer_reversals(self, transfer_id: str) -> list[tuple[str, int]]: ...
+
+    def charge_settlement(self, charge_id: str) -> Settlement: ...
 
 
 def _error_message(error: Any) -> str | None:
@@ -189,11 +242,16 @@ class StripeGateway:
     @staticmethod
     def _account(account: Any) -> AccountInfo:
         capabilities = account.capabilities.to_dict() if account.capabilities else {}
+        raw = getattr(account, "requirements", None)
+        requirements = raw.to_dict() if raw else {}
         return AccountInfo(
             id=account.id,
             payouts_enabled=bool(account.payouts_enabled),
             details_submitted=bool(account.details_submitted),
             transfers_active=capabilities.get("transfers") == "active",
+            currently_due=tuple(requirements.get("currently_due") or ()),
+            past_due=tuple(requirements.get("past_due") or ()),
+            disabled_reason=requirements.get("disabled_reason") or None,
         )
 
     # -- payments -----------------------------------------------------------------------
@@ -281,6 +339,11 @@ class StripeGateway:
         )
         return str(link.url)
 
+    def create_login_link(self, account_id: str) -> str:
+        """A single-use link to the creator's Express dashboard (not stored: it expires)."""
+        link = self._call(self.client.v1.accounts.login_links.create, account_id)
+        return str(link.url)
+
     def create_transfer(
         self,
         *,
@@ -326,6 +389,92 @@ class StripeGateway:
             options={"idempotency_key": idempotency_key},
         )
         return str(reversal.id)
+
+    # -- disputes -----------------------------------------------------------------------
+    def retrieve_dispute(self, dispute_id: str) -> DisputeInfo:
+        return _dispute(self._call(self.client.v1.disputes.retrieve, dispute_id))
+
+    def submit_dispute_evidence(
+        self, dispute_id: str, *, text: str, idempotency_key: str
+    ) -> DisputeInfo:
+        dispute = self._call(
+            self.client.v1.disputes.update,
+            dispute_id,
+            {"evidence": {"uncategorized_text": text}, "submit": True},
+            options={"idempotency_key": idempotency_key},
+        )
+        return _dispute(dispute)
+
+    def retrieve_transfer(self, transfer_id: str) -> TransferInfo:
+        return _transfer(self._call(self.client.v1.transfers.retrieve, transfer_id))
+
+    def list_transfer_reversals(self, transfer_id: str) -> list[tuple[str, int]]:
+        """(id, amount) of a transfer's reversals, newest first."""
+        page = self._call(self.client.v1.transfers.reversals.list, transfer_id, {"limit": 100})
+        return [(str(r.id), int(r.amount)) for r in page.data]
+
+    def charge_settlement(self, charge_id: str) -> Settlement:
+        """The balance transaction of a charge (Stripe may have converted it to the platform's
+        settlement currency; a transfer from it must then be in that currency)."""
+        charge = self._call(self.client.v1.charges.retrieve, charge_id)
+        txn_id = charge.balance_transaction
+        if txn_id is None:  # not captured yet: nothing settled, so nothing to transfer from
+            raise GatewayError(f"Charge {charge_id} has not settled yet.", retryable=True)
+        if not isinstance(txn_id, str):
+            txn_id = txn_id.id
+        txn = self._call(self.client.v1.balance_transactions.retrieve, txn_id)
+        rate = getattr(txn, "exchange_rate", None)
+        return Settlement(
+            currency=str(txn.currency).upper(),
+            amount=int(txn.amount),
+            fee=int(txn.fee or 0),
+            exchange_rate=float(rate) if rate is not None else None,
+        )
+
+    def list_transfers(self, *, transfer_group: str, destination: str) -> list[TransferInfo]:
+        """Every transfer of ``transfer_group`` to ``destination`` (all pages)."""
+        found: list[TransferInfo] = []
+        params: dict[str, Any] = {
+            "transfer_group": transfer_group,
+            "destination": destination,
+            "limit": 100,
+        }
+        while True:
+            page = self._call(self.client.v1.transfers.list, params)
+            found.extend(_transfer(transfer) for transfer in page.data)
+            if not page.has_more or not page.data:
+                return found
+            params["starting_after"] = page.data[-1].id
+
+
+def _transfer(transfer: Any) -> TransferInfo:
+    metadata = transfer.metadata.to_dict() if transfer.metadata else {}
+    return TransferInfo(
+        id=transfer.id,
+        amount=int(transfer.amount),
+        currency=str(transfer.currency).upper(),
+        destination=str(transfer.destination),
+        metadata={k: str(v) for k, v in metadata.items()},
+        amount_reversed=int(getattr(transfer, "amount_reversed", 0) or 0),
+    )
+
+
+def _dispute(dispute: Any) -> DisputeInfo:
+    fee = 0
+    for txn in getattr(dispute, "balance_transactions", None) or []:
+        if int(getattr(txn, "amount", 0) or 0) < 0:
+            fee += int(getattr(txn, "fee", 0) or 0)
+    charge = dispute.charge if isinstance(dispute.charge, str) else dispute.charge.id
+    return DisputeInfo(
+        id=dispute.id,
+        charge_id=str(charge),
+        amount=int(dispute.amount),
+        currency=str(dispute.currency).upper(),
+        status=str(dispute.status),
+        reason=str(getattr(dispute, "reason", "") or ""),
+        fee=fee,
+        livemode=bool(getattr(dispute, "livemode", False)),
+    )
 
 
 def gateway_for(app: Flask | None = None) -> PaymentGateway:

@@ -10,12 +10,19 @@ sum to zero per currency:
     creator_paid:<uid>       transferred to the creator's connected account (net of reversals)
     platform_fees            the platform's fee revenue
     refunds                  money returned to businesses
+    chargebacks              money a business's bank took back through a dispute
+    dispute_fees             Stripe's fee for each dispute (kept by Stripe even when won)
+    platform_funds           the platform's own money: covers a chargeback's debit while it
+                             runs and absorbs what is not recovered (may go < 0)
 
     fund       customer_payments -A, escrow +A
     release    escrow -A, creator_pending +net, platform_fees +fee
     transfer   creator_pending -net, creator_paid +net
     refund     escrow -A (before release) | creator_pending/creator_paid -net and
                platform_fees -fee (after release), refunds +A
+    chargeback platform_funds -(A+F), chargebacks +A, dispute_fees +F      (funds withdrawn)
+               chargebacks -A, platform_funds +A                           (won: reinstated)
+               escrow -A | creator_* -net and platform_fees -fee, platform_funds +A  (lost)
 """
 
 from __future__ import annotations
@@ -34,8 +41,11 @@ from app.payments.models import JournalEntry, Milestone, Posting
 CUSTOMER_PAYMENTS = "customer_payments"
 PLATFORM_FEES = "platform_fees"
 REFUNDS = "refunds"
-# The only account allowed a negative balance (it is the outside world's side).
-EXTERNAL_ACCOUNTS = frozenset({CUSTOMER_PAYMENTS})
+CHARGEBACKS = "chargebacks"
+DISPUTE_FEES = "dispute_fees"
+PLATFORM_FUNDS = "platform_funds"
+# Accounts allowed a negative balance: the outside world's side, and the platform's own money.
+EXTERNAL_ACCOUNTS = frozenset({CUSTOMER_PAYMENTS, PLATFORM_FUNDS})
 
 
 class UnbalancedEntry(DomainError):

@@ -36,7 +36,7 @@ def create_for_contract(session: Session, contract: Contract) -> Milestone:
         contract_id=contract.id,
         position=1,
         title=contract.title[:120],
-        amount_minor=check_amount(contract.total_minor),
+        amount_minor=check_amount(contract.total_minor, contract.currency),
         currency=contract.currency,  # checked when funding (typed error there)
         due_date=(clock.now() + timedelta(days=contract.delivery_days)).date(),
         max_revisions=int(setting("PAYMENTS_MAX_REVISIONS")),
@@ -64,7 +64,7 @@ def _validate_plans(plans: Sequence[MilestonePlan], contract: Contract) -> None:
         if not plan.title.strip() or len(plan.title) > 120:
             errors.setdefault(f"milestones.{index}.title", []).append("Give a short title.")
         try:
-            check_amount(plan.amount_minor)
+            check_amount(plan.amount_minor, contract.currency)
         except MoneyError as exc:
             errors.setdefault(f"milestones.{index}.amount", []).append(str(exc))
     if not errors and sum(p.amount_minor for p in plans) != contract.total_minor:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
 from app.contracts.models import Contract
-from app.db import Base, BigId, IdMixin, TimestampMixin
+from app.db import Base, BigId, IdMixin, JsonType, TimestampMixin
 
 
 class MilestoneState(enum.StrEnum):
@@ -132,6 +132,10 @@ class ConnectedAccount(TimestampMixin, Base):
     payouts_enabled: Mapped[bool] = mapped_column(default=False)
     details_submitted: Mapped[bool] = mapped_column(default=False)
     transfers_active: Mapped[bool] = mapped_column(default=False)
+    # Stripe's account.requirements, refreshed on every account.updated (shown on onboarding).
+    currently_due: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    past_due: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    disabled_reason: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def ready(self) -> bool:

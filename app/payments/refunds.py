@@ -15,9 +15,10 @@ from app import clock, settlement
 from app.accounts.models import User
 from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
 from app.payments import ledger
-from app.payments.gateway import PaymentGateway
+from app.payments.gateway import GatewayError, PaymentGateway
 from app.payments.models import Milestone, MilestoneState, PaymentRefund
 from app.payments.states import MILESTONE, lock_milestone
+from app.settlement import chargebacks
 
 S = MilestoneState
 
@@ -86,6 +87,7 @@ def refund(
     milestone = lock_milestone(session, milestone_id)
     _may_refund(milestone, actor)
     _check_refundable(milestone)
+    chargebacks.refuse_if_charged_back(session, milestone.charge_id)
     n = _next_refund_number(session, milestone.id)
     # After a dispute split only the creator's share is left to give back.
     amount, fee = milestone.funded_minor - milestone.refunded_minor, milestone.fee_minor
@@ -102,12 +104,24 @@ def refund(
             session, gateway, payout, key=f"milestone-{milestone.id}-reversal-{n}", reason=reason
         )
         creator_lines = [(account, -(milestone.released_minor - fee)), (ledger.PLATFORM_FEES, -fee)]
-    refund_id = gateway.create_refund(
-        payment_intent=milestone.payment_intent_id,
-        amount=amount,
-        metadata=metadata,
-        idempotency_key=f"milestone-{milestone.id}-refund-{n}",
-    )
+    try:
+        refund_id = gateway.create_refund(
+            payment_intent=milestone.payment_intent_id,
+            amount=amount,
+            metadata=metadata,
+            idempotency_key=f"milestone-{milestone.id}-refund-{n}",
+        )
+    except GatewayError as exc:
+        if reversal_id is None:
+            raise
+        # Step 1 (the reversal) is done at Stripe, step 2 failed: nothing is booked here, and
+        # trying again resumes: take_back finds the reversal on the transfer instead of
+        # reversing twice, then the refund is made.
+        raise GatewayError(
+            "The creator's share was taken back, but the refund to the business failed: "
+            f"try again to finish it ({exc.message})",
+            retryable=exc.retryable,
+        ) from exc
     MILESTONE.move(
         session,
         milestone,
@@ -168,6 +182,7 @@ def partial_refund(
     """
     if milestone.state != S.DISPUTED or milestone.released_minor or not milestone.payment_intent_id:
         raise InvalidTransition(f"Cannot split a milestone that is {milestone.state}.")
+    chargebacks.refuse_if_charged_back(session, milestone.charge_id)
     held = milestone.funded_minor - milestone.refunded_minor
     if not 0 < amount < held:
         raise Conflict("A partial refund must be more than zero and less than the escrow.")

@@ -16,6 +16,7 @@ from app.payments.milestones import MilestonePlan, create_for_contract, mileston
 from app.payments.payouts import (
     OnboardingLink,
     PayoutBlocked,
+    dashboard_link,
     pay_out,
     refresh_account,
     start_onboarding,
@@ -39,6 +40,7 @@ __all__ = [
     "cancel",
     "confirm_funding",
     "create_for_contract",
+    "dashboard_link",
     "deliver",
     "earnings",
     "fund",

@@ -15,7 +15,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from app import audit, uploads
+from app import audit, countries, uploads
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
 from app.contracts import lifecycle
@@ -322,6 +322,8 @@ def earnings() -> Response:
         currencies=currencies,
         account=db.session.get(ConnectedAccount, user.id),
         form=ActionForm(),
+        connect_countries=countries.connect_choices(),
+        profile_country=user.profile.country if user.profile else None,
     )
     response = current_app.make_response(page)
     # "Set up payouts" posts here and is redirected to the account link; browsers apply
@@ -337,15 +339,51 @@ def earnings() -> Response:
 def start_onboarding() -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
-    link = services.start_onboarding(
+    country = (request.form.get("country") or "").strip().upper() or None
+    try:
+        with attempt():
+            url = _onboarding_link(country)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("payments.earnings"))
+    return redirect(url, code=303)
+
+
+def _onboarding_link(country: str | None = None) -> str:
+    return services.start_onboarding(
         db.session(),
         services.gateway_for(current_app),
         creator=current(),
-        # An expired link sends the creator back to the earnings page to start again.
-        refresh_url=external_url("payments.earnings"),
+        # An expired or used link brings the creator to refresh_url, which mints a new one.
+        refresh_url=external_url("payments.onboarding_refresh"),
         return_url=external_url("payments.onboarding_return"),
-    )
-    return redirect(link.url, code=303)
+        country=country,
+    ).url
+
+
+@bp.get("/payouts/onboarding/refresh")
+@role_required(Role.CREATOR)
+def onboarding_refresh() -> Response:
+    """Stripe sends the creator here when their link expired or was used: a new link."""
+    if db.session.get(ConnectedAccount, current().id) is None:
+        return redirect(url_for("payments.earnings"))
+    return redirect(_onboarding_link(), code=303)
+
+
+@bp.post("/payouts/dashboard")
+@role_required(Role.CREATOR)
+def express_dashboard() -> Response:
+    """The creator's Stripe Express dashboard (payout schedule, bank account, tax forms)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        url = services.dashboard_link(
+            db.session(), services.gateway_for(current_app), creator=current()
+        )
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("payments.earnings"))
+    return redirect(url, code=303)
 
 
 @bp.get("/payouts/onboarding/return")

@@ -1,5 +1,7 @@
-"""POST /stripe/webhook: verified on the raw body, stored once per event id, acted on after
-re-fetching the object from Stripe (so duplicates and out-of-order deliveries are harmless).
+"""POST /stripe/webhook (platform events) and /stripe/connect-webhook (connected accounts'
+events, signed with their own secret): verified on the raw body, livemode checked against our
+keys, stored once per event id, acted on after re-fetching the object from Stripe (so
+duplicates and out-of-order deliveries are harmless).
 
 Answers: 400 bad signature or payload; 200 for handled, duplicate, ignored (unhandled type) and
 permanently failed events (recorded with their outcome, so Stripe stops retrying); 503 when
@@ -17,14 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import events
 from app.errors import DomainError, problem
 from app.extensions import csrf, db
 from app.payments import payouts, purchases, refunds
 from app.payments.gateway import GatewayError, PaymentGateway, gateway_for
 from app.payments.models import Milestone, StripeEvent
-from app.payments.states import MILESTONE, lock_milestone
 from app.security.json_limits import check_json_text
+from app.settlement import chargebacks
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,17 @@ def _obj_id(event: dict[str, Any]) -> str | None:
 
 @bp.post("/stripe/webhook")
 def receive() -> Response:
+    """The platform's own events (payments, refunds, disputes)."""
+    return _receive(current_app.config["STRIPE_WEBHOOK_SECRET"], connect=False)
+
+
+@bp.post("/stripe/connect-webhook")
+def receive_connect() -> Response:
+    """Events on connected accounts (account.updated...), signed with the Connect secret."""
+    return _receive(current_app.config["STRIPE_CONNECT_WEBHOOK_SECRET"], connect=True)
+
+
+def _receive(secret: str, *, connect: bool) -> Response:
     payload = request.get_data()
     signature = request.headers.get("Stripe-Signature", "")
     try:
@@ -47,13 +59,19 @@ def receive() -> Response:
     except DomainError as error:
         return problem(error.status, "Bad Request", error.message)
     try:
-        event = stripe.Webhook.construct_event(
-            payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"]
-        ).to_dict()
+        event = stripe.Webhook.construct_event(payload, signature, secret).to_dict()
     except (ValueError, stripe.SignatureVerificationError):
         return problem(400, "Bad Request", "Invalid Stripe signature or payload.")
     if not event.get("id") or not event.get("type"):
         return problem(400, "Bad Request", "Not a Stripe event.")
+    live_key = str(current_app.config["STRIPE_SECRET_KEY"]).startswith(("sk_live_", "rk_live_"))
+    if bool(event.get("livemode")) != live_key:
+        # A test event at a live deployment (or the reverse): a misconfigured endpoint.
+        return problem(400, "Bad Request", "The event's livemode does not match our keys.")
+    if bool(event.get("account")) != connect:
+        # Each endpoint takes only its side's events (Stripe sends them that way).
+        side = "Connect" if event.get("account") else "platform"
+        return problem(400, "Bad Request", f"A {side} event sent to the wrong endpoint.")
     session = db.session()
     status, outcome = handle_event(session, gateway_for(current_app), event)
     if status >= 400:
@@ -128,34 +146,15 @@ def _charge_refunded(session: Session, gateway: PaymentGateway, event: dict[str,
     return f"milestone {milestone.id} {'updated' if changed else 'unchanged'}"
 
 
-def _dispute_created(session: Session, gateway: PaymentGateway, event: dict[str, Any]) -> str:
-    dispute = event["data"]["object"]
-    milestone, _charge = _milestone_of_charge(session, gateway, str(dispute.get("charge")))
-    if milestone is None:
-        return "not ours"
-    locked = lock_milestone(session, milestone.id)
-    state_before = str(locked.state)
-    changed = MILESTONE.move(
-        session,
-        locked,
-        "dispute",
-        actor_id=None,
-        idempotent=True,
-        stripe_dispute=dispute["id"],
-    )
-    # Moderators see the chargeback in their queue (app.disputes subscribes; idempotent per
-    # Stripe dispute id).
-    events.publish(
-        session,
-        "milestone.chargeback",
-        locked,
-        stripe_dispute_id=str(dispute["id"]),
-        state_before=state_before,
-    )
-    return f"milestone {locked.id} {'frozen' if changed else 'already frozen'}"
+def _dispute(session: Session, gateway: PaymentGateway, event: dict[str, Any]) -> str:
+    """Any charge.dispute.* event: the dispute is re-fetched and applied step by step by the
+    one settlement path (app.settlement.chargebacks), whatever the order of the events."""
+    return chargebacks.sync(session, gateway, str(_obj_id(event)))
 
 
 def _account_updated(session: Session, gateway: PaymentGateway, event: dict[str, Any]) -> str:
+    if not event.get("account"):
+        return "the platform's own account: nothing to do"
     account = payouts.refresh_account(session, gateway, str(_obj_id(event)))
     if account is None:
         return "not ours"
@@ -166,6 +165,10 @@ HANDLERS = {
     "payment_intent.succeeded": _payment_intent,
     "payment_intent.payment_failed": _payment_intent,
     "charge.refunded": _charge_refunded,
-    "charge.dispute.created": _dispute_created,
+    "charge.dispute.created": _dispute,
+    "charge.dispute.updated": _dispute,
+    "charge.dispute.funds_withdrawn": _dispute,
+    "charge.dispute.funds_reinstated": _dispute,
+    "charge.dispute.closed": _dispute,
     "account.updated": _account_updated,
 }

@@ -13,7 +13,15 @@ below are written once, here:
               idempotency key, booked creator_pending -> creator_paid, and tells the kind.
 ``take_back()`` a refund after release: cancels a scheduled payout or reverses a paid one.
 
-Lock order: the payable (and its parents, app.workflow) before its payout row.
+Settlement currency (decided for issue 13): the deployment settles in every currency it sells
+in (USD, EUR, GBP: the platform's Stripe account has a bank account per currency, so Stripe
+keeps each charge in its own currency and a transfer in the charge's currency is valid). Before
+each transfer ``pay_out`` reads the charge's balance transaction; if Stripe converted it (an
+account without that currency's bank account), the payout is not sent in a currency Stripe
+would refuse: it needs attention (SettlementCurrencyMismatch) until the account is fixed.
+
+Chargebacks of any sale: app.settlement.chargebacks. Lock order: the payable (and its parents,
+app.workflow) before its chargeback, before its payout row.
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ from app.errors import Conflict, InvalidTransition
 from app.payments import fees, ledger
 from app.payments.gateway import PaymentGateway
 from app.payments.models import ConnectedAccount
-from app.settlement.models import Payout, PayoutState
+from app.settlement.models import Chargeback, ChargebackStatus, Payout, PayoutState
 from app.workflow import StateMachine, lock
 
 P = PayoutState
@@ -53,12 +61,23 @@ RETRY_TIMER = jobs.Timer(JOB, "payout", "payout-{id}-retry-{at}")
 # A blocked payout is tried again after this; the events that unblock it (onboarding done,
 # reinstatement, a dispute released) make it due at once.
 WAIT_WHILE_BLOCKED = timedelta(hours=6)
+# Stripe keeps an idempotency key (and the response stored under it) for 24 hours.
+KEY_WINDOW = timedelta(hours=24)
 
 
 class PayoutBlocked(Conflict):
     """The payout cannot be made now (suspended, not onboarded, sale held); it waits."""
 
     code = "payout_blocked"
+
+
+class SettlementCurrencyMismatch(Conflict):
+    """Stripe converted the sale's charge to another settlement currency. The deployment
+    settles in every currency it sells in (docs/decision in app.settlement), so this is a
+    configuration problem for a person: retrying cannot help."""
+
+    code = "settlement_currency_mismatch"
+    retryable = False
 
 
 class StillClearing(Conflict):
@@ -89,6 +108,14 @@ _kinds: dict[str, PayableKind] = {}
 
 def register(kind: PayableKind) -> None:
     _kinds[kind.subject_type] = kind
+
+
+def kinds() -> list[PayableKind]:
+    return list(_kinds.values())
+
+
+def kind_for(subject_type: str) -> PayableKind:
+    return _kinds[subject_type]
 
 
 @dataclass(frozen=True)
@@ -195,7 +222,7 @@ def _lock_with_subject(session: Session, payout_id: int) -> tuple[Payout, Any, P
 
 def blocked_because(session: Session, payout: Payout, subject: Any, kind: PayableKind) -> str:
     """Why ``payout`` cannot be transferred now ("" when it can)."""
-    reason = kind.hold_reason(session, subject)
+    reason = kind.hold_reason(session, subject) or _charged_back(session, payout)
     if reason:
         return reason
     creator = session.get(User, payout.creator_id)
@@ -205,6 +232,17 @@ def blocked_because(session: Session, payout: Payout, subject: Any, kind: Payabl
     if account is None or not account.ready:
         return "The creator has not finished setting up payouts."
     return ""
+
+
+def _charged_back(session: Session, payout: Payout) -> str | None:
+    """An open chargeback on the payout's charge holds it (app.settlement.chargebacks)."""
+    if payout.charge_id and session.scalar(
+        select(Chargeback.id).where(
+            Chargeback.charge_id == payout.charge_id, Chargeback.status == ChargebackStatus.OPEN
+        )
+    ):
+        return "The payment was charged back; the payout waits for the bank's decision."
+    return None
 
 
 def pay_out(session: Session, gateway: PaymentGateway, payout_id: int) -> Payout:
@@ -230,18 +268,49 @@ def pay_out(session: Session, gateway: PaymentGateway, payout_id: int) -> Payout
         raise Conflict("This sale has no charge to transfer from.")
     account = session.get(ConnectedAccount, payout.creator_id)
     assert account is not None
+    settled = gateway.charge_settlement(payout.charge_id)
+    if settled.currency != payout.currency:
+        raise SettlementCurrencyMismatch(
+            f"Stripe settled this {payout.currency} payment in {settled.currency}: add a "
+            f"{payout.currency} bank account to the platform's Stripe account (one per currency "
+            "sold), then retry the payout."
+        )
     transfer_id = gateway.create_transfer(
         amount=payout.net_minor,
         currency=payout.currency,
         destination=account.stripe_account_id,
         source_transaction=payout.charge_id,
         transfer_group=payout.transfer_group,
-        metadata={f"{payout.subject_type}_id": str(payout.subject_id), "payout_id": str(payout.id)},
-        idempotency_key=payout.transfer_key,
+        metadata=_metadata(payout),
+        idempotency_key=current_key(payout),
     )
+    _book_paid(session, payout, subject, kind, transfer_id, account.stripe_account_id)
+    return payout
+
+
+def _metadata(payout: Payout) -> dict[str, str]:
+    return {f"{payout.subject_type}_id": str(payout.subject_id), "payout_id": str(payout.id)}
+
+
+def current_key(payout: Payout) -> str:
+    """The Stripe idempotency key of the payout's transfer: ``transfer_key``, then a fresh
+    ``-g<n>`` suffix for each retry made after Stripe's 24 h key window (see ``retry``)."""
+    if payout.key_generation:
+        return f"{payout.transfer_key}-g{payout.key_generation}"
+    return payout.transfer_key
+
+
+def _book_paid(
+    session: Session,
+    payout: Payout,
+    subject: Any,
+    kind: PayableKind,
+    transfer_id: str,
+    destination: str,
+) -> None:
     MACHINE.move(session, payout, "pay", actor_id=None, transfer=transfer_id)
-    payout.stripe_transfer_id, payout.destination = transfer_id, account.stripe_account_id
-    payout.paid_at, payout.blocked_reason = clock.now(), ""
+    payout.stripe_transfer_id, payout.destination = transfer_id, destination
+    payout.paid_at, payout.blocked_reason, payout.attention_since = clock.now(), "", None
     ledger.post(
         session,
         key=payout.transfer_key,
@@ -255,7 +324,6 @@ def pay_out(session: Session, gateway: PaymentGateway, payout_id: int) -> Payout
         memo=transfer_id,
     )
     kind.paid(session, subject, payout)
-    return payout
 
 
 def pay_out_subject(
@@ -280,18 +348,31 @@ def take_back(
     """
     payout = lock(session, Payout, payout.id)
     if payout.state is P.PAID:
-        reversal_id = gateway.create_transfer_reversal(
-            str(payout.stripe_transfer_id),
-            amount=payout.net_minor - payout.reversed_minor,
-            metadata={f"{payout.subject_type}_id": str(payout.subject_id)},
-            idempotency_key=key,
-        )
+        reversal_id = _reverse_once(session, gateway, payout, key)
         payout.reversed_minor = payout.net_minor
         MACHINE.move(session, payout, "reverse", actor_id=None, reversal=reversal_id, note=reason)
         return ledger.creator_paid(payout.creator_id), reversal_id
     MACHINE.move(session, payout, "cancel", actor_id=None, note=reason)
     PAY_OUT_TIMER.cancel(session, payout.id)
     return ledger.creator_pending(payout.creator_id), None
+
+
+def _reverse_once(session: Session, gateway: PaymentGateway, payout: Payout, key: str) -> str:
+    """Reverse a paid payout's transfer, resumably: a reversal an earlier attempt made at
+    Stripe (then failed later, e.g. at the refund, and rolled our books back) is found on the
+    transfer and adopted, whether or not its idempotency key is still remembered."""
+    transfer_id = str(payout.stripe_transfer_id)
+    transfer = gateway.retrieve_transfer(transfer_id)
+    if transfer.amount_reversed >= payout.net_minor:
+        reversals = gateway.list_transfer_reversals(transfer_id)
+        if reversals:
+            return reversals[0][0]
+    return gateway.create_transfer_reversal(
+        transfer_id,
+        amount=payout.net_minor - transfer.amount_reversed,
+        metadata={f"{payout.subject_type}_id": str(payout.subject_id)},
+        idempotency_key=key,
+    )
 
 
 def run_payout_job(session: Session, job: jobs.Job, context: jobs.JobContext) -> str | jobs.Later:
@@ -314,22 +395,63 @@ def run_payout_job(session: Session, job: jobs.Job, context: jobs.JobContext) ->
 
 
 def _give_up(session: Session, job: jobs.Job) -> None:
-    """Stripe refused the transfer for good: the payout needs a person (``flask payouts``)."""
+    """Stripe refused the transfer for good, or kept failing: the payout needs attention
+    (admin page /admin/payouts, ``flask payouts list|retry``)."""
     payout = lock(session, Payout, job.subject_id)
     if payout.state is P.SCHEDULED:
         payout.blocked_reason = job.last_error[:200]
+        payout.attention_since = clock.now()
         MACHINE.move(session, payout, "fail", actor_id=None, error=job.last_error[:500])
 
 
-def retry(session: Session, payout_id: int, *, actor_id: int | None = None) -> Payout:
-    """A person sends a failed payout again: scheduled, due now (the same idempotency key, so
-    a transfer Stripe did make is found rather than made twice). Raises InvalidTransition."""
+def needing_attention(session: Session) -> list[Payout]:
+    return list(
+        session.scalars(
+            select(Payout).where(Payout.state == P.FAILED).order_by(Payout.attention_since)
+        )
+    )
+
+
+def retry(
+    session: Session, gateway: PaymentGateway, payout_id: int, *, actor_id: int | None = None
+) -> Payout:
+    """A person sends a failed payout again. Raises InvalidTransition, GatewayError.
+
+    Within Stripe's 24 h idempotency window the same key is used (a transfer Stripe did make
+    is found, not made twice; a stored error is replayed, so the payout comes back here).
+    After the window the key may be forgotten by Stripe, so the transfers of the payout's
+    group to its creator are listed first: one carrying this payout's id in its metadata is
+    adopted (booked as paid, nothing sent); only if there is none does the retry use a fresh
+    key (``key_generation`` + 1). The window is counted from ``attention_since``, after the
+    key's last use, so it has passed for certain.
+    """
     found = session.get(Payout, payout_id)
     if found is None:
         raise Conflict("No such payout.")
-    payout, _subject, _kind = _lock_with_subject(session, payout_id)
-    MACHINE.move(session, payout, "retry", actor_id=actor_id)
+    payout, subject, kind = _lock_with_subject(session, payout_id)
+    if not MACHINE.allowed("retry", payout.state):
+        raise InvalidTransition(f"This payout is {payout.state.value}.")
+    window_over = payout.attention_since is not None and (
+        clock.now() - payout.attention_since >= KEY_WINDOW
+    )
+    account = session.get(ConnectedAccount, payout.creator_id)
+    made: list[str] = []
+    if window_over and account is not None:
+        made = [
+            t.id
+            for t in gateway.list_transfers(
+                transfer_group=payout.transfer_group, destination=account.stripe_account_id
+            )
+            if t.metadata.get("payout_id") == str(payout.id)
+        ]
+    MACHINE.move(session, payout, "retry", actor_id=actor_id, fresh_key=window_over and not made)
     payout.blocked_reason = ""
+    if made and account is not None:
+        _book_paid(session, payout, subject, kind, made[0], account.stripe_account_id)
+        return payout
+    if window_over:
+        payout.key_generation += 1
+    payout.attention_since = None
     RETRY_TIMER.set(session, payout.id, clock.now(), at=f"{clock.now():%Y%m%d%H%M%S}")
     return payout
 

@@ -22,7 +22,7 @@ def payouts_group() -> None:
 @payouts_group.command("list")
 @click.option("--state", default="failed", show_default=True, help="scheduled, paid, failed…")
 def list_payouts(state: str) -> None:
-    """Payouts in STATE (default: failed, i.e. waiting for a person)."""
+    """Payouts in STATE (default: failed, i.e. needing attention: waiting for a person)."""
     try:
         wanted = PayoutState(state)
     except ValueError as exc:
@@ -39,9 +39,15 @@ def list_payouts(state: str) -> None:
 @click.argument("payout_id", type=int)
 def retry_payout(payout_id: int) -> None:
     """Send a failed payout again (the worker transfers it on its next round)."""
+    from flask import current_app
+
     from app import settlement
+    from app.payments.gateway import gateway_for
 
     session = db.session()
-    payout = settlement.retry(session, payout_id)
+    payout = settlement.retry(session, gateway_for(current_app), payout_id)
     session.commit()
-    click.echo(f"payout {payout.id} scheduled again")
+    if payout.state is PayoutState.PAID:
+        click.echo(f"payout {payout.id} was already transferred ({payout.stripe_transfer_id})")
+    else:
+        click.echo(f"payout {payout.id} scheduled again (key {settlement.current_key(payout)})")

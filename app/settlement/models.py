@@ -59,6 +59,10 @@ class Payout(IdMixin, Base):
     destination: Mapped[str | None] = mapped_column(String(64))
     reversed_minor: Mapped[int] = mapped_column(default=0)
     blocked_reason: Mapped[str] = mapped_column(String(200), default="")
+    # Bumped when a retry after Stripe's 24 h idempotency window needs a fresh key (only once
+    # listing the transfers proved none was made with the old one): see settlement.retry.
+    key_generation: Mapped[int] = mapped_column(default=0)
+    attention_since: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     paid_at: Mapped[datetime | None]
 
@@ -67,3 +71,45 @@ class Payout(IdMixin, Base):
     @property
     def net_minor(self) -> int:
         return self.gross_minor - self.fee_minor
+
+
+class ChargebackStatus(enum.StrEnum):
+    OPEN = "open"  # the bank took the money back; evidence may be sent; the sale is frozen
+    WON = "won"  # the bank gave the money back: the sale continues, the payout may go
+    LOST = "lost"  # the money stays with the cardholder: the creator's share is taken back
+
+
+class Chargeback(IdMixin, Base):
+    """A Stripe dispute (chargeback) on the charge of one sale, of any payable kind.
+
+    Created from ``charge.dispute.*`` events (app.settlement.chargebacks) after re-fetching
+    the dispute from Stripe; ``withdrawn``/``closed_booked`` record which ledger entries are
+    made, so every step is applied once however the events arrive.
+    """
+
+    __tablename__ = "chargebacks"
+    __table_args__ = (
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        CheckConstraint("fee_minor >= 0", name="fee_nonneg"),
+        Index("ix_chargebacks_charge", "charge_id"),
+    )
+
+    stripe_dispute_id: Mapped[str] = mapped_column(String(64), unique=True)
+    charge_id: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int] = mapped_column(BigId)
+    amount_minor: Mapped[int]
+    fee_minor: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[ChargebackStatus] = mapped_column(
+        EnumText(ChargebackStatus, 16), default=ChargebackStatus.OPEN
+    )
+    stripe_status: Mapped[str] = mapped_column(String(32), default="needs_response")
+    state_before: Mapped[str] = mapped_column(String(32), default="")
+    evidence_text: Mapped[str] = mapped_column(String(5000), default="")
+    evidence_sent_at: Mapped[datetime | None]
+    withdrawn: Mapped[bool] = mapped_column(default=False)
+    closed_booked: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    closed_at: Mapped[datetime | None]

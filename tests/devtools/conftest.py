@@ -23,6 +23,7 @@ API_KEY = "sk_test_emulator"
 class Delivery:
     headers: dict[str, str]
     body: bytes
+    path: str = ""
 
     @property
     def event(self) -> dict[str, Any]:
@@ -42,7 +43,7 @@ class WebhookReceiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver._lock:
-                    receiver.deliveries.append(Delivery(dict(self.headers), body))
+                    receiver.deliveries.append(Delivery(dict(self.headers), body, self.path))
                 self.send_response(200)
                 self.end_headers()
 
@@ -88,11 +89,18 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProce
 def webhooks(emulator: EmulatorProcess) -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver()
     emulator.register_webhook(receiver.url + "/stripe/webhook", WEBHOOK_SECRET)
+    emulator.register_webhook(
+        receiver.url + "/stripe/connect-webhook",
+        CONNECT_WEBHOOK_SECRET,
+        webhook_id="connect",
+        connect=True,
+    )
     yield receiver
     receiver.close()
 
 
 WEBHOOK_SECRET = "whsec_test_emulator_secret"
+CONNECT_WEBHOOK_SECRET = "whsec_test_emulator_connect_secret"
 
 
 def make_client(api_base: str, **kwargs: Any) -> stripe.StripeClient:

@@ -13,6 +13,7 @@ import stripe
 from app.devtools.stripe_emulator import EmulatorProcess
 
 from .conftest import (
+    CONNECT_WEBHOOK_SECRET,
     WEBHOOK_SECRET,
     WebhookReceiver,
     charge_id_of,
@@ -68,9 +69,15 @@ def test_onboarding_via_account_link_sends_signed_account_updated(
     delivery = webhooks.wait_for(
         lambda e: e["type"] == "account.updated" and e["data"]["object"]["id"] == account.id
     )
+    # A connected account's event goes to the Connect endpoint only, with its own secret.
+    assert delivery.path == "/stripe/connect-webhook"
     event = stripe.Webhook.construct_event(
-        delivery.body, delivery.headers["Stripe-Signature"], WEBHOOK_SECRET
+        delivery.body, delivery.headers["Stripe-Signature"], CONNECT_WEBHOOK_SECRET
     )
+    with pytest.raises(stripe.SignatureVerificationError):
+        stripe.Webhook.construct_event(
+            delivery.body, delivery.headers["Stripe-Signature"], WEBHOOK_SECRET
+        )
     assert event.type == "account.updated"
     assert event.account == account.id
     assert event.data.object.charges_enabled is True
@@ -114,7 +121,11 @@ def test_payment_transfer_balance_and_reversal(
     connected = client.v1.balance.retrieve(options={"stripe_account": seller})
     assert _eur_available(connected) == 8_500
     platform = client.v1.balance.retrieve()
-    assert _eur_available(platform) == platform_before + 10_000 - 8_500
+    # Stripe's fee comes out of the charge: 2.9 % + 0.30 (settlement.py) of 10,000 = 320.
+    txn = client.v1.balance_transactions.retrieve(str(charge.balance_transaction))
+    assert (txn.amount, txn.fee, txn.currency, txn.exchange_rate) == (10_000, 320, "eur", None)
+    assert txn.available_on == txn.created + 2 * 86400
+    assert _eur_available(platform) == platform_before + 10_000 - 320 - 8_500
 
     listed = client.v1.transfers.list({"transfer_group": group})
     assert [t.id for t in listed.data] == [transfer.id]
@@ -136,7 +147,7 @@ def test_payment_transfer_balance_and_reversal(
     assert {r.id for r in after.reversals.data} == {partial.id, rest.id}
     assert len(client.v1.transfers.reversals.list(transfer.id).data) == 2
     assert _eur_available(client.v1.balance.retrieve(options={"stripe_account": seller})) == 0
-    assert _eur_available(client.v1.balance.retrieve()) == platform_before + 10_000
+    assert _eur_available(client.v1.balance.retrieve()) == platform_before + 10_000 - 320
 
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.transfers.reversals.create(transfer.id, {"amount": 1})
@@ -178,7 +189,9 @@ def test_transfer_validation_errors_are_stripe_shaped(
     client: stripe.StripeClient, emulator: EmulatorProcess
 ) -> None:
     seller = onboarded_account(client, emulator)
-    not_onboarded = client.v1.accounts.create({"type": "express", "country": "FR"}).id
+    not_onboarded = client.v1.accounts.create(
+        {"type": "express", "country": "FR", "capabilities": {"transfers": {"requested": True}}}
+    ).id
 
     cases = [
         (
@@ -248,7 +261,9 @@ def test_unknown_connected_account_header_is_refused(client: stripe.StripeClient
 
 
 def test_account_update_and_list(client: stripe.StripeClient, emulator: EmulatorProcess) -> None:
-    account = client.v1.accounts.create({"type": "custom", "country": "DE"})
+    account = client.v1.accounts.create(
+        {"type": "custom", "country": "DE", "capabilities": {"transfers": {"requested": True}}}
+    )
     assert account.default_currency == "eur"
     updated = client.v1.accounts.update(
         account.id,

@@ -56,7 +56,9 @@ def test_connect_objects_match_official_shapes(
     client: stripe.StripeClient, emulator: EmulatorProcess
 ) -> None:
     seller = onboarded_account(client, emulator)
-    fresh = client.v1.accounts.create({"type": "express", "country": "US"})
+    fresh = client.v1.accounts.create(
+        {"type": "express", "country": "US", "capabilities": {"transfers": {"requested": True}}}
+    )
     for account in (client.v1.accounts.retrieve(seller), fresh):
         assert_same_shape(account.to_dict(), official("account"))
     assert fresh.id.startswith("acct_") and fresh.object == "account"

@@ -22,6 +22,7 @@ from app.payments import services as payments
 from app.payments.gateway import PaymentGateway
 from app.payments.models import MilestoneState as S
 from app.payments.models import PaymentRefund
+from app.settlement.chargebacks import ChargedBack
 from app.settlement.models import Payout
 from tests.factories import make_creator
 from tests.payments.helpers import (
@@ -74,15 +75,13 @@ def test_chargeback_freezes_payout_and_opens_a_platform_dispute(
     milestone = delivered_milestone(session, gateway, amount=10_000)
     account_id = onboard(session, gateway, emulator, milestone.contract.creator)
     payments.accept(session, milestone.id, business=milestone.contract.business)
-    charge = milestone.charge_id
+    charge = str(milestone.charge_id)
     session.commit()
-    response = post_event(
-        client, "charge.dispute.created", {"id": "dp_x1", "object": "dispute", "charge": charge}
-    )
+    stripe_dispute = emulator.open_dispute(charge)
+    payload = {"id": stripe_dispute["id"], "object": "dispute", "charge": charge}
+    response = post_event(client, "charge.dispute.created", payload)
     assert response.status_code == 200, response.get_json()
-    again = post_event(
-        client, "charge.dispute.created", {"id": "dp_x1", "object": "dispute", "charge": charge}
-    )
+    again = post_event(client, "charge.dispute.created", payload)
     assert again.status_code == 200
     session.expire_all()
     disputes, _, _ = counts(session)
@@ -105,9 +104,22 @@ def test_chargeback_freezes_payout_and_opens_a_platform_dispute(
     with pytest.raises(InvalidTransition):
         payments.pay_out(session, gateway, milestone.id)
 
-    # A moderator releases: it goes back to released and is paid out once, later.
+    # While the bank decides, a moderator can neither release nor refund (Stripe would refuse
+    # the refund with charge_disputed; a release would pay money the bank already took).
     mod = moderator(session)
-    services.resolve(session, gateway, dispute.id, moderator=mod, outcome="release", note="ok")
+    before = ledger.snapshot(session)
+    for outcome in ("release", "refund"):
+        with pytest.raises(ChargedBack):
+            services.resolve(session, gateway, dispute.id, moderator=mod, outcome=outcome, note="x")
+    assert ledger.snapshot(session) == before
+
+    # The bank decides for the creator: the case closes, the milestone is released again and
+    # paid out once, later.
+    emulator.close_dispute(stripe_dispute["id"], "won")
+    response = post_event(client, "charge.dispute.closed", payload)
+    assert response.status_code == 200, response.get_json()
+    session.expire_all()
+    milestone = session.get(type(milestone), milestone.id)
     assert milestone.state == S.RELEASED
     run_due(session, gateway)
     session.refresh(milestone)

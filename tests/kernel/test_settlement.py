@@ -167,7 +167,7 @@ def test_a_transfer_stripe_refuses_for_good_needs_a_person_then_pays_once(
     with pytest.raises(InvalidTransition):
         settlement.pay_out(session, gateway, payout.id)
 
-    settlement.retry(session, payout.id)
+    settlement.retry(session, gateway, payout.id)
     jobs.run_due(session, gateway)
     session.expire_all()
     assert payout.state is PayoutState.PAID and milestone.state == "paid_out"

@@ -224,6 +224,9 @@ INVALID = [
     (_with(SERVICE, packages=[_package(price_minor=True)]), "packages.0.price_minor"),
     (_with(SERVICE, packages=[_package(price_minor=0)]), "packages.0.price_minor"),
     (_with(SERVICE, packages=[_package(price_minor=-100)]), "packages.0.price_minor"),
+    # Under Stripe's minimum charge for USD (0.50): app.money.MINIMUM_CHARGE_MINOR.
+    (_with(SERVICE, packages=[_package(price_minor=49)]), "packages.0.price_minor"),
+    (_with(STOCK, standard_license_minor=10, enhanced_license_minor=40), "standard_license_minor"),
     (_with(SERVICE, packages=[_package(price_minor=10**12)]), "packages.0.price_minor"),
     (_with(SERVICE, packages=[_package(delivery_days=3.0)]), "packages.0.delivery_days"),
     (_with(SERVICE, packages=[_package(color="red")]), "packages.0.color"),

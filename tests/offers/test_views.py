@@ -208,6 +208,7 @@ def test_create_stock_media_and_influencer_offers(client, session):
         ("service", {**SERVICE_FORM, "title": "Logo"}, "between 5 and 120"),
         ("service", {**SERVICE_FORM, "currency": "XYZ"}, "Not a valid choice"),
         ("service", {**SERVICE_FORM, "basic-price": "-5"}, "greater than zero"),
+        ("service", {**SERVICE_FORM, "basic-price": "0.49"}, "Amount must be at least"),
         ("service", {**SERVICE_FORM, "basic-price": "10.123"}, "two decimal places"),
         ("service", {**SERVICE_FORM, "basic-price": "NaN"}, "Enter an amount"),
         ("service", {**SERVICE_FORM, "basic-price": "200"}, "cannot cost less"),

@@ -13,7 +13,7 @@ from app.devtools.stripe_emulator import EmulatorProcess
 from app.payments import ledger, services
 from app.payments.gateway import PaymentGateway
 from app.payments.models import ConnectedAccount, Milestone, MilestoneState
-from tests.stripe_support import WEBHOOK_SECRET, LiveServer
+from tests.stripe_support import CONNECT_WEBHOOK_SECRET, WEBHOOK_SECRET, LiveServer
 
 from .helpers import assert_ledger_ok, first_milestone, make_contract, stripe_client
 
@@ -38,8 +38,16 @@ def test_emulator_webhooks_fund_and_onboard(
     emulator.register_webhook(
         live_server.url + "/stripe/webhook",
         WEBHOOK_SECRET,
-        events=["payment_intent.succeeded", "account.updated"],
+        events=["payment_intent.succeeded"],
         webhook_id=hook,
+    )
+    # account.updated of a connected account comes to the Connect endpoint, its own secret.
+    emulator.register_webhook(
+        live_server.url + "/stripe/connect-webhook",
+        CONNECT_WEBHOOK_SECRET,
+        events=["account.updated"],
+        webhook_id=hook + "-connect",
+        connect=True,
     )
     try:
         session = committed
@@ -84,3 +92,4 @@ def test_emulator_webhooks_fund_and_onboard(
         from app.devtools.stripe_emulator import unregister_webhook
 
         unregister_webhook(emulator.api_base, hook)
+        unregister_webhook(emulator.api_base, hook + "-connect")

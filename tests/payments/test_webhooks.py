@@ -12,7 +12,7 @@ from app.devtools.stripe_emulator import EmulatorProcess
 from app.payments import ledger, services
 from app.payments.gateway import PaymentGateway
 from app.payments.models import ConnectedAccount, MilestoneState
-from tests.stripe_support import event_payload, sign
+from tests.stripe_support import CONNECT_WEBHOOK_SECRET, WEBHOOK_SECRET, event_payload, sign
 
 from .helpers import (
     assert_ledger_ok,
@@ -23,13 +23,30 @@ from .helpers import (
 )
 
 
-def post_event(client: FlaskClient, event_type: str, obj: dict, event_id: str | None = None):  # type: ignore[no-untyped-def]
-    payload = event_payload(event_id or f"evt_{uuid.uuid4().hex}", event_type, obj)
+def post_event(  # type: ignore[no-untyped-def]
+    client: FlaskClient,
+    event_type: str,
+    obj: dict,
+    event_id: str | None = None,
+    *,
+    account: str | None = None,
+    livemode: bool = False,
+):
+    """Post a signed event: a platform event, or with ``account`` a connected account's event
+    to the Connect endpoint (signed with the Connect secret)."""
+    payload = event_payload(
+        event_id or f"evt_{uuid.uuid4().hex}", event_type, obj, account=account, livemode=livemode
+    )
+    path, secret = (
+        ("/stripe/connect-webhook", CONNECT_WEBHOOK_SECRET)
+        if account
+        else ("/stripe/webhook", WEBHOOK_SECRET)
+    )
     return client.post(
-        "/stripe/webhook",
+        path,
         data=payload,
         content_type="application/json",
-        headers={"Stripe-Signature": sign(payload)},
+        headers={"Stripe-Signature": sign(payload, secret)},
     )
 
 
@@ -67,24 +84,22 @@ def test_payment_succeeded_funds_once_despite_duplicates_and_late_events(
 
 
 def test_dispute_freezes_the_milestone(
-    client: FlaskClient, session: Session, gateway: PaymentGateway
+    client: FlaskClient, session: Session, gateway: PaymentGateway, emulator: EmulatorProcess
 ) -> None:
     milestone = funded_milestone(session, gateway)
-    response = post_event(
-        client,
-        "charge.dispute.created",
-        {"id": "dp_1", "object": "dispute", "charge": milestone.charge_id},
-    )
+    dispute = emulator.open_dispute(str(milestone.charge_id))
+    # The payload is not trusted: the handler re-fetches the dispute from Stripe.
+    payload = {"id": dispute["id"], "object": "dispute", "charge": "ch_forged"}
+    response = post_event(client, "charge.dispute.created", payload)
     assert response.status_code == 200, response.get_json()
     session.refresh(milestone)
     assert milestone.state == MilestoneState.DISPUTED
     before = ledger.snapshot(session)
-    services_deliver = post_event(
-        client,
-        "charge.dispute.created",
-        {"id": "dp_1", "object": "dispute", "charge": milestone.charge_id},
-    )
-    assert services_deliver.status_code == 200
+    again = post_event(client, "charge.dispute.funds_withdrawn", payload)
+    assert again.status_code == 200
+    assert ledger.snapshot(session) == before
+    forged = post_event(client, "charge.dispute.created", {"id": "dp_forged", "object": "dispute"})
+    assert forged.status_code == 400
     assert ledger.snapshot(session) == before
 
 
@@ -116,7 +131,22 @@ def test_account_updated_marks_payout_readiness(
     )
     assert not session.get(ConnectedAccount, contract.creator_id).ready  # type: ignore[union-attr]
     emulator.complete_onboarding(link.account_id)
-    response = post_event(client, "account.updated", {"id": link.account_id, "object": "account"})
+    obj = {"id": link.account_id, "object": "account"}
+    # Connect events are refused on the platform endpoint, and the reverse.
+    wrong = client.post(
+        "/stripe/webhook",
+        data=(
+            payload := event_payload(
+                "evt_wrong_side", "account.updated", obj, account=link.account_id
+            )
+        ),
+        content_type="application/json",
+        headers={"Stripe-Signature": sign(payload)},
+    )
+    assert wrong.status_code == 400
+    live = post_event(client, "account.updated", obj, account=link.account_id, livemode=True)
+    assert live.status_code == 400  # a live event at a test deployment
+    response = post_event(client, "account.updated", obj, account=link.account_id)
     assert response.status_code == 200
     account = session.get(ConnectedAccount, contract.creator_id)
     session.refresh(account)

@@ -56,6 +56,56 @@ _CURRENTLY_DUE = [
     "tos_acceptance.date",
     "tos_acceptance.ip",
 ]
+# Countries where Stripe lets a platform create connected accounts (docs.stripe.com/connect/
+# cross-border-payouts, "supported countries"); anything else is refused like Stripe does.
+SUPPORTED_COUNTRIES = frozenset(
+    (
+        "AE",
+        "AT",
+        "AU",
+        "BE",
+        "BG",
+        "BR",
+        "CA",
+        "CH",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GB",
+        "GI",
+        "GR",
+        "HK",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "JP",
+        "LI",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "MX",
+        "MY",
+        "NL",
+        "NO",
+        "NZ",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SG",
+        "SI",
+        "SK",
+        "TH",
+        "US",
+    )
+)
 LINK_LIFETIME_SECONDS = 300
 # Stripe defaults a new account's country to the platform's; ours is set by --default-country.
 DEFAULT_COUNTRY = "FR"
@@ -98,12 +148,22 @@ class Account(StripeObject):
         self.overrides = overrides
         self.onboarded = False
         self.tos_acceptance: dict[str, Any] = {"date": None, "ip": None, "user_agent": None}
+        # Set by /_config/accounts/{id}/requirements: what Stripe asks for later.
+        self.requirements_due: dict[str, Any] = {}
+
+    @property
+    def disabled(self) -> bool:
+        return bool(getattr(self, "requirements_due", {}).get("disabled_reason"))
+
+    @property
+    def enabled(self) -> bool:
+        return self.onboarded and not self.disabled
 
     def capability_status(self, name: str) -> str:
-        return "active" if self.onboarded else "inactive"
+        return "active" if self.enabled else "inactive"
 
     def can_receive_transfers(self) -> bool:
-        return "transfers" in self.requested_capabilities and self.onboarded
+        return "transfers" in self.requested_capabilities and self.enabled
 
     def complete_onboarding(self, ip: str | None, user_agent: str | None) -> None:
         self.onboarded = True
@@ -117,6 +177,9 @@ class Account(StripeObject):
             requirements.update(
                 currently_due=[], eventually_due=[], past_due=[], disabled_reason=None
             )
+        due = getattr(self, "requirements_due", {})
+        if due:
+            requirements.update(due)
         obj.update(
             id=self.id,
             object="account",
@@ -130,8 +193,8 @@ class Account(StripeObject):
             capabilities={
                 name: self.capability_status(name) for name in self.requested_capabilities
             },
-            charges_enabled=self.onboarded,
-            payouts_enabled=self.onboarded,
+            charges_enabled=self.enabled,
+            payouts_enabled=self.enabled,
             details_submitted=self.onboarded,
             requirements=requirements,
             tos_acceptance=dict(self.tos_acceptance),
@@ -216,13 +279,22 @@ async def create_account(request: web.Request) -> web.Response:
     if account_type not in ACCOUNT_TYPES:
         raise invalid_param("type", f"Invalid type: must be one of {', '.join(ACCOUNT_TYPES)}")
     country = (as_str(params, "country") or DEFAULT_COUNTRY).upper()
-    if len(country) != 2:
-        raise invalid_param("country", f"Invalid country: {country}")
+    if country not in SUPPORTED_COUNTRIES:
+        raise invalid_param(
+            "country",
+            f"Connected accounts cannot be created in {country}: not a country Stripe supports "
+            "for this platform.",
+            "country_unsupported",
+        )
     requested = _requested_capabilities(params)
-    if requested is None:
-        # Stripe demands explicit capabilities for express/custom; we default to a
-        # transfers-only recipient, the marketplace case, to keep dev calls short.
-        requested = ["transfers"]
+    if requested is None and account_type != "standard":
+        # Like Stripe: an Express or Custom account must say which capabilities it requests.
+        raise invalid_param(
+            "capabilities",
+            f"You must request at least one capability when creating a {account_type} "
+            "account (e.g. capabilities[transfers][requested]=true).",
+        )
+    requested = requested or []
     metadata = merge_metadata({}, as_dict(params, "metadata"))
     business_type = as_str(params, "business_type")
     account = Account(
@@ -407,6 +479,77 @@ async def config_complete_onboarding(request: web.Request) -> web.Response:
     return json_response(account._export())
 
 
+async def config_requirements(request: web.Request) -> web.Response:
+    """Dev/test: Stripe asks for more (``currently_due``, ``past_due``, ``eventually_due``,
+    ``disabled_reason``: a set reason disables the account's capabilities and payouts).
+    Sends account.updated. An empty body clears it."""
+    account = get_account(request.match_info["id"])
+    params = await body_params(request)
+    due: dict[str, Any] = {}
+    for name in ("currently_due", "past_due", "eventually_due"):
+        value = params.get(name)
+        if value is not None:
+            if not isinstance(value, list):
+                raise invalid_param(name, f"{name} must be a list")
+            due[name] = [str(v) for v in value]
+    if params.get("disabled_reason"):
+        due["disabled_reason"] = as_str(params, "disabled_reason")
+    account.requirements_due = due
+    store["account:" + account.id] = account
+    exported = account._export()
+    events.emit("account.updated", exported, account=account.id)
+    return json_response(exported)
+
+
+async def create_login_link(request: web.Request) -> web.Response:
+    """POST /v1/accounts/{id}/login_links: a single-use link to the Express dashboard."""
+    account = get_account(request.match_info["id"])
+    params = await body_params(request)
+    unknown_params(params, {"expand"})
+    if account.type != "express":
+        raise invalid_param(
+            "account", "Login links can only be created for Express accounts.", "account_invalid"
+        )
+    if not account.onboarded:
+        raise invalid_param(
+            "account",
+            "Cannot create a login link for an account that has not completed onboarding.",
+            "account_invalid",
+        )
+    base = f"{request.scheme}://{request.host}"
+    return json_response(
+        {
+            "object": "login_link",
+            "created": int(time.time()),
+            "url": f"{base}/_express/{account.id}/{secrets.token_urlsafe(12)}",
+        }
+    )
+
+
+async def express_dashboard(request: web.Request) -> web.Response:
+    account = get_account(request.match_info["account"])
+    return web.Response(
+        text=f"<!doctype html><title>Express dashboard</title><h1>Express dashboard</h1>"
+        f"<p>Account <code>{html.escape(account.id)}</code> (local Stripe emulator).</p>",
+        content_type="text/html",
+    )
+
+
+async def list_country_specs(request: web.Request) -> web.Response:
+    """GET /v1/country_specs: the countries connected accounts can be created in."""
+    data = [
+        {
+            "id": code,
+            "object": "country_spec",
+            "default_currency": _COUNTRY_CURRENCY.get(code, "eur"),
+        }
+        for code in sorted(SUPPORTED_COUNTRIES)
+    ]
+    return json_response(
+        {"object": "list", "url": "/v1/country_specs", "has_more": False, "data": data}
+    )
+
+
 def require_account_header(request: web.Request) -> Account | None:
     """The connected account named by Stripe-Account, refused like Stripe when unknown."""
     account_id = stripe_account(request)
@@ -434,3 +577,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/_onboarding/{account}/{token}", onboarding_page)
     router.add_post("/_onboarding/{account}/{token}", onboarding_submit)
     router.add_post("/_config/accounts/{id}/complete_onboarding", config_complete_onboarding)
+    router.add_post("/_config/accounts/{id}/requirements", config_requirements)
+    router.add_post("/v1/accounts/{id}/login_links", create_login_link)
+    router.add_get("/v1/country_specs", list_country_specs)
+    router.add_get("/_express/{account}/{token}", express_dashboard)

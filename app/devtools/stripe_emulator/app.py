@@ -16,13 +16,14 @@ from aiohttp.typedefs import Handler
 from localstripe import server as ls_server
 from localstripe.server import get_post_data
 
-from . import accounts, balance, faults, stripejs, transfers, webhooks
+from . import accounts, balance, clock, disputes, faults, settlement, stripejs, transfers, webhooks
 from .context import RequestInfo, current_request, new_request_id
 from .events import patch_localstripe_events
 from .idempotency import idempotency_middleware
 from .patches import patch_payment_intents
+from .strict import patch_strictness
 
-_PUBLIC_PREFIXES = ("/_onboarding/",)
+_PUBLIC_PREFIXES = ("/_onboarding/", "/_express/")
 
 
 @web.middleware
@@ -62,7 +63,10 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 def build_app() -> web.Application:
     patch_localstripe_events()
+    webhooks.patch_delivery()
     patch_payment_intents()
+    patch_strictness()
+    settlement.patch_settlement()
     app = web.Application(
         middlewares=[
             request_context_middleware,
@@ -74,7 +78,7 @@ def build_app() -> web.Application:
         ]
     )
     app.on_response_prepare.append(ls_server.add_cors_headers)
-    for module in (accounts, transfers, balance, faults, webhooks):
+    for module in (accounts, transfers, balance, clock, disputes, faults, settlement, webhooks):
         module.add_routes(app.router)
     localstripe_routes = {
         (route.method, route.resource.canonical): _as_async(route.handler)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from localstripe.resources import Event, StripeObject
-from localstripe.webhooks import _webhooks, schedule_webhook
 
+from . import webhooks
 from .context import current_request
 
 
@@ -24,8 +24,8 @@ def _request_block() -> dict[str, Any]:
     return {"id": info.id, "idempotency_key": info.idempotency_key}
 
 
-def _pending_webhooks(event_type: str) -> int:
-    return sum(1 for hook in _webhooks.values() if hook.events is None or event_type in hook.events)
+def _pending_webhooks(event: Event) -> int:
+    return len(webhooks.endpoints_for(event))
 
 
 class EmulatorEvent(Event):
@@ -37,17 +37,17 @@ class EmulatorEvent(Event):
         self.data = {"object": data_object}
         info = current_request.get()
         self.api_version = info.stripe_version if info else None
-        self.pending_webhooks = _pending_webhooks(type)
         self.request = _request_block()
         if account is not None:
             # Real Stripe sets `account` only on events that happen on a connected account.
             self.account = account
+        self.pending_webhooks = _pending_webhooks(self)
 
 
 def emit(type: str, data_object: dict[str, Any], account: str | None = None) -> EmulatorEvent:
     """Record an event and schedule its signed delivery to every registered webhook."""
     event = EmulatorEvent(type, data_object, account)
-    schedule_webhook(event)
+    webhooks.schedule(event)
     return event
 
 
@@ -63,7 +63,7 @@ def patch_localstripe_events() -> None:
 
     def _patched_init(self: Event, type: str, data: Any) -> None:
         original_init(self, type, data)
-        self.pending_webhooks = _pending_webhooks(type)
+        self.pending_webhooks = _pending_webhooks(self)
         self.request = _request_block()
 
     Event.__init__ = _patched_init

@@ -9,6 +9,9 @@ rules held in memory only (a restart disarms them). Modes:
 - ``connection_lost``: the request executes and its idempotency record is stored, then the
   connection is dropped without an answer (the "did it go through?" case). A retry with the
   same key replays the stored response instead of paying twice.
+- ``server_error``: the request begins executing and fails with a 500 api_error; nothing is
+  created, but the 500 is stored under the Idempotency-Key like Stripe does, so every retry
+  with the same key within 24 hours gets the same 500 back.
 - ``invalid_request``: 400 invalid_request_error, nothing executed: Stripe refusing for good
   (e.g. the destination account can no longer receive transfers), which no retry fixes.
 """
@@ -22,10 +25,11 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from .errors import InjectedFailureError, StripeApiError
+from .idempotency import FAIL_AFTER_START
 from .params import as_int, as_str, body_params
 from .responses import json_response
 
-MODES = ("api_error", "rate_limit", "connection_lost", "invalid_request")
+MODES = ("api_error", "rate_limit", "connection_lost", "invalid_request", "server_error")
 
 
 @dataclass
@@ -89,6 +93,9 @@ async def fault_middleware(request: web.Request, handler: Handler) -> web.Stream
             "The destination account cannot receive transfers (injected by the Stripe emulator).",
             code="account_invalid",
         )
+    if rule.mode == "server_error":
+        request[FAIL_AFTER_START] = True
+        return await handler(request)
     response = await handler(request)
     # connection_lost: the work is done and recorded; the client never hears about it.
     if request.transport is not None:

@@ -8,8 +8,10 @@ Follows Stripe's documented rules:
 - a request that arrives while the first one with its key is still executing gets a 409
   idempotency_error (the SDK retries 409s);
 - results are saved only once the endpoint began executing: validation errors (4xx other
-  than 402) and failures injected by faults.py are not stored, so a retry runs again;
-- keys expire after 24 hours.
+  than 402) and failures injected before execution by faults.py are not stored, so a retry
+  runs again; any response produced after execution began is stored, a 500 included (fault
+  mode ``server_error``), and replayed for the same key until the key expires;
+- keys expire after 24 hours (of the emulator's clock, which tests can move: clock.py).
 
 Records live in localstripe's store, so they are persisted in the state file and survive a
 restart. Between the lookup and marking the key as in flight there is no ``await``, and
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from typing import Any
 
 from aiohttp import web
@@ -29,6 +30,7 @@ from aiohttp.typedefs import Handler
 from localstripe.errors import UserError
 from localstripe.resources import store
 
+from . import clock
 from .errors import InjectedFailureError, StripeApiError
 from .params import body_params, stripe_account
 
@@ -45,8 +47,22 @@ def _fingerprint(params: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+# Set by faults.py (mode server_error): the endpoint starts executing and fails with a 500.
+FAIL_AFTER_START = "emulator.fail_after_start"
+
+
 def _should_record(status: int) -> bool:
-    return 200 <= status < 300 or status == 402
+    return 200 <= status < 300 or status == 402 or status >= 500
+
+
+def _server_error() -> web.Response:
+    response: web.Response = StripeApiError(
+        500,
+        "An unknown error occurred while processing the request (injected by the Stripe "
+        "emulator after execution began).",
+        type="api_error",
+    ).to_response()
+    return response
 
 
 def _expire_old(now: float) -> None:
@@ -72,6 +88,8 @@ def _replay(record: dict[str, Any], key: str) -> web.Response:
 async def idempotency_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     key = request.headers.get("Idempotency-Key")
     if request.method != "POST" or not request.path.startswith("/v1/") or not key:
+        if request.get(FAIL_AFTER_START):
+            return _server_error()
         return await handler(request)
     if len(key) > MAX_KEY_LENGTH:
         raise StripeApiError(
@@ -84,7 +102,7 @@ async def idempotency_middleware(request: web.Request, handler: Handler) -> web.
     store_key = f"{KEY_PREFIX}{stripe_account(request) or 'platform'}:{key}"
 
     # --- no await from here until the key is marked in flight ---
-    now = time.time()
+    now = clock.now()
     _expire_old(now)
     record = store.get(store_key)
     if record is not None:
@@ -117,8 +135,12 @@ async def idempotency_middleware(request: web.Request, handler: Handler) -> web.
     _in_flight.add(store_key)
     # --- marked: a concurrent duplicate now gets the 409 above ---
     try:
+        response: web.StreamResponse
         try:
-            response = await handler(request)
+            if request.get(FAIL_AFTER_START):
+                response = _server_error()
+            else:
+                response = await handler(request)
         except InjectedFailureError:
             raise  # injected before execution: nothing to remember
         except UserError as exc:

@@ -13,7 +13,9 @@ from typing import Any
 
 from localstripe.resources import Charge, PaymentIntent, PaymentMethod, try_convert_to_bool
 
+from . import disputes
 from .errors import invalid_param
+from .strict import check_charge
 
 
 def _check_optional_str(name: str, value: Any) -> None:
@@ -43,6 +45,7 @@ def patch_payment_intents() -> None:
         off_session = try_convert_to_bool(off_session)
         if off_session is not None and confirm is not True:
             raise invalid_param("off_session", "off_session requires confirm=true")
+        check_charge(data.get("amount"), data.get("currency"))
         # Create unconfirmed, set our fields, then confirm: the charge created on
         # confirmation must already see transfer_group.
         obj = original_create(cls, **data)
@@ -58,8 +61,14 @@ def patch_payment_intents() -> None:
     def _create_charge(self: PaymentIntent, on_failure_now: Any) -> None:
         # Stripe copies the PaymentIntent's transfer_group onto its charge.
         original_create_charge(self, on_failure_now)
-        if self.latest_charge is not None:
-            self.latest_charge.transfer_group = getattr(self, "transfer_group", None)
+        charge = self.latest_charge
+        if charge is not None:
+            charge.transfer_group = getattr(self, "transfer_group", None)
+            method = PaymentMethod._api_retrieve(charge.payment_method)
+            if charge.status == "succeeded" and getattr(method, "_card_number", None) == (
+                disputes.DISPUTE_CARD
+            ):
+                disputes.open_later(charge)
 
     original_update = PaymentIntent._api_update.__func__
 
@@ -83,6 +92,16 @@ def patch_payment_intents() -> None:
             self.type == "card" and self._attaching_is_declined()
         )
 
+    original_test_article = PaymentMethod._try_get_canonical_test_article.__func__
+
+    def _try_get_canonical_test_article(cls: type[PaymentMethod], id: str) -> Any:
+        # Stripe's test payment method whose payment succeeds and is then disputed.
+        if id == "pm_card_createDispute":
+            card = {"number": disputes.DISPUTE_CARD, "exp_month": "12", "exp_year": "2030"}
+            return PaymentMethod(type="card", card={**card, "cvc": "123"})
+        return original_test_article(cls, id)
+
+    PaymentMethod._try_get_canonical_test_article = classmethod(_try_get_canonical_test_article)
     PaymentMethod._charging_is_declined = _charging_is_declined
     PaymentIntent._api_create = classmethod(_api_create)
     PaymentIntent._api_update = classmethod(_api_update)
@@ -91,4 +110,5 @@ def patch_payment_intents() -> None:
     PaymentIntent.description = None
     PaymentIntent.automatic_payment_methods = None
     Charge.transfer_group = None
+    Charge.disputed = False
     PaymentIntent._emulator_patched = True

@@ -48,9 +48,11 @@ def register_webhook(
     secret: str,
     events: list[str] | None = None,
     webhook_id: str = "default",
+    connect: bool = False,
 ) -> None:
-    """Deliver (signed with ``secret``) every event, or only ``events``, to ``url``."""
-    data: dict[str, Any] = {"url": url, "secret": secret}
+    """Deliver (signed with ``secret``) every event, or only ``events``, to ``url``: the
+    platform's own events, or with ``connect`` the connected accounts' events."""
+    data: dict[str, Any] = {"url": url, "secret": secret, "connect": connect}
     if events is not None:
         data["events"] = events
     _call(api_base, "POST", f"/_config/webhooks/{urllib.parse.quote(webhook_id)}", data)
@@ -83,6 +85,42 @@ def fail_next_transfers(
     if destination:
         data["destination"] = destination
     _call(api_base, "POST", "/_config/fail_next_transfers", data)
+
+
+def set_requirements(api_base: str, account_id: str, **due: Any) -> dict[str, Any]:
+    """Make Stripe ask for more on a connected account (currently_due, past_due,
+    eventually_due lists, disabled_reason); sends account.updated; returns the account."""
+    result: dict[str, Any] = _call(
+        api_base, "POST", f"/_config/accounts/{urllib.parse.quote(account_id)}/requirements", due
+    )
+    return result
+
+
+def open_dispute(api_base: str, charge_id: str, reason: str = "fraudulent") -> dict[str, Any]:
+    """Open a chargeback on a charge now (funds withdrawn, events sent); returns the dispute."""
+    result: dict[str, Any] = _call(
+        api_base,
+        "POST",
+        f"/_config/charges/{urllib.parse.quote(charge_id)}/dispute",
+        {"reason": reason},
+    )
+    return result
+
+
+def close_dispute(api_base: str, dispute_id: str, outcome: str) -> dict[str, Any]:
+    """Close a dispute as ``won`` or ``lost`` (the bank's decision); returns the dispute."""
+    result: dict[str, Any] = _call(
+        api_base,
+        "POST",
+        f"/_config/disputes/{urllib.parse.quote(dispute_id)}/close",
+        {"outcome": outcome},
+    )
+    return result
+
+
+def advance_clock(api_base: str, seconds: int) -> None:
+    """Move the emulator's clock forward (idempotency keys expire after 24 h of it)."""
+    _call(api_base, "POST", "/_config/clock", {"seconds": seconds})
 
 
 class EmulatorProcess:
@@ -135,8 +173,9 @@ class EmulatorProcess:
         secret: str,
         events: list[str] | None = None,
         webhook_id: str = "default",
+        connect: bool = False,
     ) -> None:
-        register_webhook(self.api_base, url, secret, events, webhook_id)
+        register_webhook(self.api_base, url, secret, events, webhook_id, connect)
 
     def complete_onboarding(self, account_id: str) -> dict[str, Any]:
         return complete_onboarding(self.api_base, account_id)
@@ -145,6 +184,18 @@ class EmulatorProcess:
         self, count: int = 1, destination: str | None = None, mode: str = "api_error"
     ) -> None:
         fail_next_transfers(self.api_base, count, destination, mode)
+
+    def set_requirements(self, account_id: str, **due: Any) -> dict[str, Any]:
+        return set_requirements(self.api_base, account_id, **due)
+
+    def open_dispute(self, charge_id: str, reason: str = "fraudulent") -> dict[str, Any]:
+        return open_dispute(self.api_base, charge_id, reason)
+
+    def close_dispute(self, dispute_id: str, outcome: str) -> dict[str, Any]:
+        return close_dispute(self.api_base, dispute_id, outcome)
+
+    def advance_clock(self, seconds: int) -> None:
+        advance_clock(self.api_base, seconds)
 
     def read_log(self) -> str:
         try:
@@ -239,9 +290,13 @@ def run_in_subprocess(
 __all__ = [
     "EmulatorError",
     "EmulatorProcess",
+    "advance_clock",
+    "close_dispute",
     "complete_onboarding",
     "fail_next_transfers",
+    "open_dispute",
     "register_webhook",
     "run_in_subprocess",
+    "set_requirements",
     "unregister_webhook",
 ]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from . import accounts, balance, state, webhooks
+from . import accounts, balance, settlement, state, webhooks
 from .app import build_app
 
 log = logging.getLogger("stripe_emulator")
@@ -49,6 +49,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=accounts.DEFAULT_COUNTRY,
         help="country of the platform, used for accounts created without one",
     )
+    parser.add_argument(
+        "--settlement-currencies",
+        default=",".join(settlement.DEFAULT_CURRENCIES),
+        help="currencies the platform settles in (first = primary; others are converted)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no access log")
     args = parser.parse_args(argv)
     if bool(args.webhook_url) != bool(args.webhook_secret):
@@ -70,6 +75,7 @@ async def serve(args: argparse.Namespace) -> None:
     webhooks.restore()
     balance.PLATFORM_DEFAULT_CURRENCY = args.default_currency.lower()
     accounts.DEFAULT_COUNTRY = args.default_country.upper()
+    settlement.currencies[:] = [c.strip().lower() for c in args.settlement_currencies.split(",")]
     app = build_app()
     if args.webhook_url:
         from localstripe.webhooks import register_webhook

@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 from localstripe.resources import BalanceTransaction, Charge, StripeObject, random_id, store
 
-from . import events
+from . import events, settlement
 from .accounts import get_account
 from .errors import StripeApiError, invalid_param, missing_param, no_such, unknown_params
 from .params import (
@@ -168,11 +168,12 @@ def get_transfer(transfer_id: str) -> Transfer:
 
 def platform_available() -> dict[str, int]:
     """Available platform funds per currency: every balance transaction (captured charges,
-    refunds, transfers, reversals) summed; localstripe books them all as available at once."""
+    refunds, transfers, reversals, disputes) summed net of Stripe's fees; everything counts as
+    available at once (available_on is reported, not enforced)."""
     totals: dict[str, int] = defaultdict(int)
     for key, txn in store.items():
         if key.startswith("balance_transaction:"):
-            totals[txn.currency.lower()] += txn.amount
+            totals[txn.currency.lower()] += int(txn.amount) - int(getattr(txn, "fee", 0) or 0)
     return dict(totals)
 
 
@@ -190,7 +191,11 @@ def transferable_from_charge(charge: Any) -> int:
     Reversed amounts are freed again, since a reversal puts the funds back on the platform.
     """
     transferred = sum(t.remaining for t in all_transfers() if t.source_transaction == charge.id)
-    return int(charge.amount) - int(charge.amount_refunded) - transferred
+    txn = settlement.charge_transaction(charge)
+    if txn is None:
+        return int(charge.amount) - int(charge.amount_refunded) - transferred
+    # In the balance transaction's currency (the charge may have been converted).
+    return int(txn.amount) - settlement.refunded_in_settlement(charge) - transferred
 
 
 _CREATE_PARAMS = {
@@ -245,12 +250,13 @@ def _validate_create(params: dict[str, Any]) -> dict[str, Any]:
                 f"{'' if charge.captured else ', not captured'}).",
                 "parameter_invalid",
             )
-        if charge.currency.lower() != currency:
+        txn = settlement.charge_transaction(charge)
+        settled_in = (txn.currency if txn is not None else charge.currency).lower()
+        if settled_in != currency:
             raise invalid_param(
                 "currency",
                 f"The currency of source_transaction's balance transaction "
-                f"({charge.currency.lower()}) must be the same as the transfer currency "
-                f"({currency}).",
+                f"({settled_in}) must be the same as the transfer currency ({currency}).",
             )
         left = transferable_from_charge(charge)
         if amount > left:

@@ -1,16 +1,32 @@
-"""Webhook endpoint registration, persisted in the state file.
+"""Webhook endpoints: registration (persisted in the state file) and signed delivery.
 
-localstripe keeps its registrations in memory only; we persist them next to the rest of the
-state so that restarting the emulator during ``make run`` keeps delivering events to the app.
+Like Stripe, an endpoint is either a platform endpoint (events of the platform's own account)
+or a Connect endpoint (``connect: true``: events that happen on connected accounts, which carry
+``account``), each with its own signing secret; an event goes only to endpoints of its side.
 Registration stays on localstripe's URL: ``POST /_config/webhooks/{id}`` with ``url``,
-``secret`` and optional ``events[]``.
+``secret``, optional ``events[]`` and ``connect``.
+
+Delivery: about 1 s after the event, signed ``Stripe-Signature: t=<delivery time>,v1=<HMAC-
+SHA256 of "<t>.<payload>" keyed with the endpoint's secret>`` (what
+``stripe.Webhook.construct_event`` verifies). A non-2xx answer or a connection error is retried
+with exponential backoff (``RETRY_DELAYS``: Stripe retries for up to three days; the emulator
+compresses that into seconds so a test can watch it). ``GET /_config/webhooks/deliveries``
+lists every attempt (memory only).
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import time
 from typing import Any
 
+import aiohttp
 from aiohttp import web
+from localstripe import resources as ls_resources
 from localstripe.resources import store
 from localstripe.server import get_post_data
 from localstripe.webhooks import _webhooks, register_webhook
@@ -19,15 +35,85 @@ from .errors import StripeApiError
 from .responses import json_response
 
 STORE_KEY = "emulator.webhooks"
+RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)
+log = logging.getLogger("aiohttp.access")
+_deliveries: list[dict[str, Any]] = []
 
 
 def _registrations() -> dict[str, dict[str, Any]]:
     return dict(store.get(STORE_KEY) or {})
 
 
+def _register(hook_id: str, spec: dict[str, Any]) -> None:
+    register_webhook(hook_id, spec["url"], spec["secret"], spec["events"])
+    _webhooks[hook_id].connect = bool(spec.get("connect"))
+
+
 def restore() -> None:
     for hook_id, spec in _registrations().items():
-        register_webhook(hook_id, spec["url"], spec["secret"], spec["events"])
+        _register(hook_id, spec)
+
+
+def endpoints_for(event: Any) -> list[Any]:
+    """The endpoints an event goes to: its side (platform or Connect), its type."""
+    connect_event = getattr(event, "account", None) is not None
+    return [
+        hook
+        for hook in _webhooks.values()
+        if bool(getattr(hook, "connect", False)) == connect_event
+        and (hook.events is None or event.type in hook.events)
+    ]
+
+
+def schedule(event: Any) -> None:
+    """Deliver ``event`` (localstripe's and ours) to its endpoints, retrying failures."""
+    asyncio.ensure_future(_send(event))
+
+
+async def _send(event: Any) -> None:
+    payload = json.dumps(event._export(), indent=2, sort_keys=True).encode("utf-8")
+    await asyncio.sleep(1)
+    for hook in endpoints_for(event):
+        asyncio.ensure_future(_deliver(hook, event, payload))
+
+
+async def _deliver(hook: Any, event: Any, payload: bytes) -> None:
+    for attempt in range(len(RETRY_DELAYS) + 1):
+        stamp = int(time.time())
+        digest = hmac.new(
+            hook.secret.encode("utf-8"), b"%d.%s" % (stamp, payload), hashlib.sha256
+        ).hexdigest()
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Stripe-Signature": f"t={stamp},v1={digest}",
+        }
+        status: int | None = None
+        try:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(hook.url, data=payload, headers=headers) as response,
+            ):
+                status = response.status
+        except (aiohttp.ClientError, OSError) as exc:
+            log.info('webhook "%s" to %s failed: %s', event.type, hook.url, exc)
+        _deliveries.append(
+            {
+                "event": event.id,
+                "type": event.type,
+                "url": hook.url,
+                "attempt": attempt + 1,
+                "status": status,
+            }
+        )
+        if status is not None and 200 <= status < 300:
+            return
+        if attempt < len(RETRY_DELAYS):
+            await asyncio.sleep(RETRY_DELAYS[attempt])
+
+
+def patch_delivery() -> None:
+    """Route localstripe's own events (payment intents...) through ``schedule``."""
+    ls_resources.schedule_webhook = schedule
 
 
 async def config_webhook(request: web.Request) -> web.Response:
@@ -38,9 +124,11 @@ async def config_webhook(request: web.Request) -> web.Response:
         raise StripeApiError(400, "url (http...) and secret are required")
     if events is not None and not isinstance(events, list):
         raise StripeApiError(400, "events must be a list", param="events")
-    register_webhook(hook_id, url, secret, events)
+    connect = str(data.get("connect", "")).lower() in ("true", "1")
+    spec = {"url": url, "secret": secret, "events": events, "connect": connect}
+    _register(hook_id, spec)
     registrations = _registrations()
-    registrations[hook_id] = {"url": url, "secret": secret, "events": events}
+    registrations[hook_id] = spec
     store[STORE_KEY] = registrations
     return web.Response()
 
@@ -56,8 +144,19 @@ async def config_delete_webhook(request: web.Request) -> web.Response:
 
 async def config_list_webhooks(request: web.Request) -> web.Response:
     return json_response(
-        {hook_id: {"url": hook.url, "events": hook.events} for hook_id, hook in _webhooks.items()}
+        {
+            hook_id: {
+                "url": hook.url,
+                "events": hook.events,
+                "connect": bool(getattr(hook, "connect", False)),
+            }
+            for hook_id, hook in _webhooks.items()
+        }
     )
+
+
+async def config_list_deliveries(request: web.Request) -> web.Response:
+    return json_response({"deliveries": list(_deliveries)})
 
 
 async def config_flush_data(request: web.Request) -> web.Response:
@@ -71,5 +170,6 @@ async def config_flush_data(request: web.Request) -> web.Response:
 def add_routes(router: web.UrlDispatcher) -> None:
     router.add_post("/_config/webhooks/{id}", config_webhook)
     router.add_delete("/_config/webhooks/{id}", config_delete_webhook)
+    router.add_get("/_config/webhooks/deliveries", config_list_deliveries)
     router.add_get("/_config/webhooks", config_list_webhooks)
     router.add_delete("/_config/data", config_flush_data)

@@ -1,0 +1,59 @@
+"""``flask ledger-check --reconcile``: what our books say against what Stripe says.
+
+For every payout that was transferred: the Stripe transfer exists, to the same account, for the
+same amount and currency, with the reversed amount our books hold; its charge settled in the
+payout's currency. For every chargeback: Stripe's dispute has the amount, fee and outcome we
+booked. Read-only; each difference is one line in the report.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.payments.gateway import GatewayError, PaymentGateway
+from app.settlement.models import Chargeback, ChargebackStatus, Payout, PayoutState
+
+
+def reconcile(session: Session, gateway: PaymentGateway) -> list[str]:
+    problems: list[str] = []
+    paid = (PayoutState.PAID, PayoutState.REVERSED)
+    for payout in session.scalars(select(Payout).where(Payout.state.in_(paid)).order_by(Payout.id)):
+        name = f"payout {payout.id} ({payout.subject_type} {payout.subject_id})"
+        try:
+            transfer = gateway.retrieve_transfer(str(payout.stripe_transfer_id))
+            settled = gateway.charge_settlement(str(payout.charge_id))
+        except GatewayError as exc:
+            problems.append(f"{name}: {exc.message}")
+            continue
+        if (transfer.amount, transfer.currency) != (payout.net_minor, payout.currency):
+            problems.append(
+                f"{name}: Stripe transferred {transfer.amount} {transfer.currency}, our books "
+                f"{payout.net_minor} {payout.currency}"
+            )
+        if transfer.destination != payout.destination:
+            problems.append(f"{name}: sent to {transfer.destination}, not {payout.destination}")
+        if transfer.amount_reversed != payout.reversed_minor:
+            problems.append(
+                f"{name}: Stripe reversed {transfer.amount_reversed}, our books "
+                f"{payout.reversed_minor}"
+            )
+        if settled.currency != payout.currency:
+            problems.append(f"{name}: its charge settled in {settled.currency}")
+    for chargeback in session.scalars(select(Chargeback).order_by(Chargeback.id)):
+        name = f"chargeback {chargeback.id} ({chargeback.stripe_dispute_id})"
+        try:
+            dispute = gateway.retrieve_dispute(chargeback.stripe_dispute_id)
+        except GatewayError as exc:
+            problems.append(f"{name}: {exc.message}")
+            continue
+        if (dispute.amount, dispute.fee) != (chargeback.amount_minor, chargeback.fee_minor):
+            problems.append(
+                f"{name}: Stripe says {dispute.amount} + fee {dispute.fee}, our books "
+                f"{chargeback.amount_minor} + fee {chargeback.fee_minor}"
+            )
+        ours = chargeback.status.value
+        theirs = dispute.status if dispute.status in ("won", "lost") else ChargebackStatus.OPEN
+        if ours != theirs:
+            problems.append(f"{name}: Stripe says {dispute.status}, our books {ours}")
+    return problems
