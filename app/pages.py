@@ -10,7 +10,7 @@ from app.accounts.auth import current
 from app.briefs.models import Brief, BriefStatus, Visibility
 from app.extensions import db
 from app.media import gallery
-from app.offers.catalog import listed_offers
+from app.offers.catalog import card_loading, listed_offers
 from app.offers.models import Offer, OfferStatus
 
 bp = Blueprint("pages", __name__)
@@ -19,7 +19,9 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 def home() -> str:
     session = db.session()
-    latest = session.scalars(listed_offers().order_by(Offer.published_at.desc()).limit(6)).all()
+    latest = session.scalars(
+        listed_offers().order_by(Offer.published_at.desc()).limit(6).options(*card_loading())
+    ).all()
     open_briefs = session.scalar(
         select(func.count())
         .select_from(Brief)

@@ -83,13 +83,18 @@ def store(session: Session, brief: Brief) -> bool:
     row = session.get(BriefVector, brief.id)
     if row is not None and row.text_hash == digest:
         return False
-    raw = np.asarray(get_encoder().encode_one(text), dtype="<f4").tobytes()
-    if row is None:
-        session.add(BriefVector(brief_id=brief.id, text_hash=digest, vector=raw))
-    else:
-        row.text_hash, row.vector, row.updated_at = digest, raw, clock.now()
+    _put(session, brief.id, digest, get_encoder().encode_one(text))
     session.flush()
     return True
+
+
+def _put(session: Session, brief_id: int, digest: str, vec: np.ndarray) -> None:
+    raw = np.asarray(vec, dtype="<f4").tobytes()
+    row = session.get(BriefVector, brief_id)
+    if row is None:
+        session.add(BriefVector(brief_id=brief_id, text_hash=digest, vector=raw))
+    else:
+        row.text_hash, row.vector, row.updated_at = digest, raw, clock.now()
 
 
 def backfill(session: Session, batch: int = 64) -> int:
@@ -102,13 +107,7 @@ def backfill(session: Session, batch: int = 64) -> int:
         part = todo[start : start + batch]
         vecs = encoder.encode([brief_text(brief) for brief in part])
         for brief, vec in zip(part, vecs, strict=True):
-            raw = np.asarray(vec, dtype="<f4").tobytes()
-            digest = text_hash(brief_text(brief))
-            row = session.get(BriefVector, brief.id)
-            if row is None:
-                session.add(BriefVector(brief_id=brief.id, text_hash=digest, vector=raw))
-            else:
-                row.text_hash, row.vector, row.updated_at = digest, raw, clock.now()
+            _put(session, brief.id, text_hash(brief_text(brief)), vec)
         session.flush()
     return len(todo)
 

@@ -163,12 +163,13 @@ def search_catalog(
         stmt.order_by(*_ordering(query.sort, ranked_ids))
         .limit(query.per_page)
         .offset(offset)
-        .options(*(_card_loading() if cards else _full_loading()))
+        .options(*(card_loading() if cards else _full_loading()))
     ).all()
     return CatalogPage(list(items), total, query.page, query.per_page)
 
 
-def _card_loading() -> list[Any]:
+def card_loading() -> list[Any]:
+    """Loader options for offer cards: the card's columns and the creator's name only."""
     return [
         load_only(*CARD_COLUMNS),
         selectinload(Offer.creator).load_only(User.id, User.display_name),

@@ -74,6 +74,17 @@ def test_main_pages_have_a_fixed_statement_count(
     assert len(statements) <= MAX_STATEMENTS, "\n\n".join(statements)
 
 
+def test_home_page_cards_have_no_query_per_card(client: FlaskClient, session: Session) -> None:
+    _fill(session)
+    session.expire_all()
+    with counted() as statements:
+        response = client.get("/")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count('class="offer-card"') == 6
+    assert len(statements) <= MAX_STATEMENTS, "\n\n".join(statements)
+    assert not [s for s in statements if "password_hash" in s], "a full user row was loaded"
+
+
 @pytest.mark.parametrize("path", ["/offers", "/briefs"])
 def test_cards_load_only_what_they_show(
     client: FlaskClient, session: Session, big_page: None, path: str
