@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
-from flask import current_app, render_template
+from flask import current_app, has_app_context, render_template
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from werkzeug.routing import Map
 
 from app import clock, jobs, mail
 from app.accounts.models import User
@@ -27,10 +28,22 @@ DIGEST_HOUR = 8  # UTC: the digest of the previous day leaves at 08:00
 PAGE_SIZE = 30
 
 
+_url_map: Map | None = None
+
+
+def remember_urls(url_map: Map) -> None:
+    """Keep the app's URL map (registered with the blueprint) for events raised outside any
+    app context (services driven directly by workers or scripts)."""
+    global _url_map
+    _url_map = url_map
+
+
 def path_for(endpoint: str, **values: object) -> str:
     """The path of a page, built without a request (events also fire in jobs)."""
-    adapter = current_app.url_map.bind("localhost")
-    return adapter.build(endpoint, values)
+    url_map = current_app.url_map if has_app_context() else _url_map
+    if url_map is None:
+        raise RuntimeError("notifications need the app's URL map (register the blueprint)")
+    return url_map.bind("localhost").build(endpoint, values)
 
 
 def notify(

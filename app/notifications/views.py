@@ -16,6 +16,7 @@ from app.notifications.kinds import KINDS
 from app.web import submit
 
 bp = Blueprint("notifications", __name__)
+bp.record_once(lambda state: services.remember_urls(state.app.url_map))
 
 
 @bp.app_context_processor

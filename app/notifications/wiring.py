@@ -158,15 +158,15 @@ def on_milestone_request_changes(session: Session, event: events.Event) -> None:
 
 def on_milestone_accepted(session: Session, event: events.Event) -> None:
     m: Milestone = event.subject
-    how = "automatically (the review window passed)" if event.action == "auto_accept" else ""
+    how = " automatically (the review window passed)" if event.action == "auto_accept" else ""
     _milestone_note(
         session,
         m,
         "creator",
         "accepted",
         "Work accepted",
-        f"“{m.title}” was accepted {how}. Your payout is scheduled after the clearance hold; "
-        "you can now review the business.".replace("  ", " "),
+        f"“{m.title}” was accepted{how}. Your payout is scheduled after the clearance hold; "
+        "you can now review the business.",
     )
 
 

@@ -181,6 +181,10 @@ def _pages(ids: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
             ("notifications", "/notifications"),
             ("notification-settings", "/notifications/settings"),
         ],
+        "admin": [
+            ("admin", "/admin"),
+            ("moderation", "/moderation"),
+        ],
     }
 
 
@@ -193,6 +197,7 @@ def test_main_pages_fit_a_phone_show_pictures_pass_axe_and_the_menu_collapses(
         "anonymous": browser.delete_all_cookies,
         "business": lambda: page.sign_in(DEMO_ACCOUNTS["business"], DEMO_PASSWORD),
         "creator": lambda: page.sign_in(DEMO_ACCOUNTS["creator"], DEMO_PASSWORD),
+        "admin": lambda: page.sign_in(DEMO_ACCOUNTS["admin"], DEMO_PASSWORD),
     }
     for who, pages in _pages(marketplace).items():
         _viewport(browser, DESKTOP)
