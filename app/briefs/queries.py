@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import String, cast, exists, func, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session, joinedload, load_only, raiseload
+from sqlalchemy.orm import Session, joinedload, load_only
 
 from app.accounts.models import User
 from app.briefs.models import Brief, BriefInvitation, BriefStatus, Proposal, Visibility
@@ -131,7 +131,8 @@ def board(
     if filters.q and filters.q.strip():
         conditions.extend(_matches_terms(filters.q))
     total = session.scalar(select(func.count()).select_from(Brief).where(*conditions)) or 0
-    loading = [load_only(*CARD_COLUMNS), raiseload("*")] if cards else [joinedload(Brief.business)]
+    # Columns only for cards (no raiseload: see app.offers.catalog.card_loading).
+    loading = [load_only(*CARD_COLUMNS)] if cards else [joinedload(Brief.business)]
     items = session.scalars(
         select(Brief)
         .where(*conditions)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, and_, case, cast, func, or_, select, true
-from sqlalchemy.orm import Session, load_only, raiseload, selectinload
+from sqlalchemy.orm import Session, load_only, selectinload
 
 from app.accounts.models import CreatorProfile, User
 from app.offers.models import Offer, OfferKind, OfferStatus
@@ -169,11 +169,15 @@ def search_catalog(
 
 
 def card_loading() -> list[Any]:
-    """Loader options for offer cards: the card's columns and the creator's name only."""
+    """Loader options for offer cards: the card's columns and the creator's name only.
+
+    No ``raiseload``: loader options stay with the objects in the session's identity map, so
+    a later page in the same unit of work (or a test's shared session) that needs the offer's
+    other relationships would fail; tests/offers/test_page_statements.py bounds the statements
+    instead."""
     return [
         load_only(*CARD_COLUMNS),
         selectinload(Offer.creator).load_only(User.id, User.display_name),
-        raiseload("*"),
     ]
 
 

@@ -16,7 +16,6 @@ from app.devtools.stripe_emulator import EmulatorProcess
 from app.disputes import services as disputes
 from app.disputes.models import DisputeState
 from app.jobs import run_due
-from app.media import licensing
 from app.media.models import LicenseStatus, MediaLicense
 from app.payments import ledger, refunds
 from app.payments import services as payments
@@ -26,8 +25,8 @@ from app.payments.models import MilestoneState as S
 from app.settlement.chargebacks import ChargedBack
 from app.settlement.models import Chargeback, ChargebackStatus, Payout, PayoutState
 from app.settlement.reconcile import reconcile
+from tests.checkout_support import pay_licence
 from tests.factories import login, make_business, make_user
-from tests.media.helpers import VISA as MEDIA_VISA
 from tests.media.helpers import published_asset
 from tests.payments.helpers import assert_ledger_ok, delivered_milestone, onboard, stripe_client
 from tests.payments.test_webhooks import post_event
@@ -189,14 +188,7 @@ def _sold_licence(
 ) -> MediaLicense:
     asset = published_asset(session, storage)
     onboard(session, gateway, emulator, asset.creator)
-    licence = licensing.pay_with_test_card(
-        session,
-        gateway,
-        asset.id,
-        business=make_business(session),
-        license_type="standard",
-        card_number=MEDIA_VISA,
-    )
+    licence = pay_licence(session, gateway, asset.id, make_business(session))
     session.commit()
     return licence
 
