@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.routing import IntegerConverter
 
 from app.db import MAX_ID
 from app.security.json_limits import BoundedJSONProvider
@@ -31,15 +31,16 @@ class UnsafeConfiguration(RuntimeError):
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` in every URL: ASCII digits, at most 19 of them, at most MAX_ID, so an
-    id no column can hold (``/briefs/10000000000000000000000``) is a 404, never an
-    OverflowError from the database driver."""
+    """``<int:...>`` in every URL: ASCII digits, at most 19 of them, so an id no column can
+    hold (``/briefs/10000000000000000000000``) never reaches the database driver (an
+    OverflowError, 500). A 19-digit value above MAX_ID becomes 0, an id no row has, so the
+    view answers its usual 404 (a converter refusal would answer 405 on some paths)."""
 
     regex = r"[0-9]{1,19}"
 
-    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, *args, **kwargs)
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if number <= MAX_ID else 0
 
 
 def init_security(app: Flask) -> None:
