@@ -74,8 +74,8 @@ def test_order_notify_deliver_accept_review_advance_payout_receipt(
     contract_path = re.match(r"/contracts/\d+", page.path).group(0)  # type: ignore[union-attr]
     assert "waiting for funding" in page.text.lower()
     page.press_containing("Fund")
-    page.fill("card_number", "4242 4242 4242 4242")
-    page.press_containing("Pay")
+    page.type_card("4242 4242 4242 4242")  # into the Stripe.js card field
+    page.pay()
     assert "funded" in page.text.lower()
 
     # The creator sees the bell, the notifications and the order in Orders.
