@@ -22,7 +22,7 @@ from app.db import MAX_ID
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.media import images
 from app.media.models import GalleryImage, ImagePurpose, MediaAsset, MediaKind
-from app.media.services import _forget_on_rollback, limits, listed_query
+from app.media.services import limits, listed_query, stored_files
 from app.media.storage import MediaStorage, new_key
 from app.offers.models import Offer, OfferStatus
 from app.offers.services import is_listed as offer_is_listed
@@ -122,21 +122,14 @@ def add_image(
         height=min(found.width, found.height) if square else found.height,
         sha256=hashlib.sha256(data).hexdigest(),
     )
-    written: list[str] = []
-    try:
+    with stored_files(session, storage) as put:
         for width, body in renditions:
-            storage.put(image.key(width), body, "image/jpeg")
-            written.append(image.key(width))
+            put(image.key(width), body, "image/jpeg")
         if square:
             for old in avatars_of(session, [owner.id]).values():
                 _delete(session, storage, old)
         session.add(image)
         session.flush()
-    except BaseException:
-        for key in written:
-            storage.delete(key)
-        raise
-    _forget_on_rollback(session, storage, written)
     return image
 
 

@@ -2,12 +2,14 @@
 
 Services take a Session, flush and never commit. Files are written to storage only after the
 whole upload has been checked, and are deleted again if the row is not written or the
-transaction rolls back later (``_forget_on_rollback``), so a refused upload leaves nothing.
+transaction rolls back later (``stored_files``), so a refused upload leaves nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
@@ -79,6 +81,27 @@ _PENDING_KEYS = "media_written_keys"
 
 def _forget_on_rollback(session: Session, storage: MediaStorage, keys: list[str]) -> None:
     session.info.setdefault(_PENDING_KEYS, []).append((storage, keys))
+
+
+@contextmanager
+def stored_files(
+    session: Session, storage: MediaStorage
+) -> Iterator[Callable[[str, bytes, str], None]]:
+    """``put(key, body, content_type)`` for the files of rows added inside the block: they are
+    deleted again if the block raises, or if the transaction rolls back later."""
+    written: list[str] = []
+
+    def put(key: str, body: bytes, content_type: str) -> None:
+        storage.put(key, body, content_type)
+        written.append(key)
+
+    try:
+        yield put
+    except BaseException:
+        for key in written:
+            storage.delete(key)
+        raise
+    _forget_on_rollback(session, storage, written)
 
 
 @event.listens_for(Session, "after_commit")
@@ -210,11 +233,9 @@ def upload(
     ]
     if release_document:
         files.append((new_key("releases", release_ext), release_document, release_type))
-    written: list[str] = []
-    try:
+    with stored_files(session, storage) as put:
         for key, body, content_type in files:
-            storage.put(key, body, content_type)
-            written.append(key)
+            put(key, body, content_type)
         asset = MediaAsset(
             creator_id=creator.id,
             offer_id=offer.id,
@@ -246,11 +267,6 @@ def upload(
         )
         session.add(asset)
         session.flush()
-    except BaseException:
-        for key in written:
-            storage.delete(key)
-        raise
-    _forget_on_rollback(session, storage, written)
     return asset
 
 

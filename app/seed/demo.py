@@ -25,15 +25,8 @@ from app.briefs.models import Brief, BriefStatus
 from app.extensions import db
 from app.media.storage import MediaStorage, storage_for
 from app.offers import services as offers
+from app.offers import validation as offer_input
 from app.offers.models import Offer
-from app.offers.validation import (
-    DeliverableInput,
-    InfluencerInput,
-    OfferInput,
-    PackageInput,
-    ServiceOfferInput,
-    StockMediaInput,
-)
 from app.seed import catalog
 from app.seed.gallery import add_demo_pictures
 from app.seed.outcomes import seed_outcomes
@@ -74,13 +67,15 @@ def _person(rng: random.Random, n: int) -> tuple[str, str]:
     return f"{first} {last}", email
 
 
-def _service_input(rng: random.Random, template: tuple, currency: str) -> ServiceOfferInput:
+def _service_input(
+    rng: random.Random, template: tuple, currency: str
+) -> offer_input.ServiceOfferInput:
     category, title, description, skills, base, days = template
     tiers = ["basic", "standard", "premium"][: rng.choice((1, 2, 3, 3))]
     packages, price = [], _price(rng, base)
     for position, tier in enumerate(tiers):
         packages.append(
-            PackageInput(
+            offer_input.PackageInput(
                 tier=tier,
                 price_minor=price,
                 delivery_days=days + 2 * position,
@@ -94,7 +89,7 @@ def _service_input(rng: random.Random, template: tuple, currency: str) -> Servic
             )
         )
         price = int(price * rng.uniform(1.5, 2.2)) // 100 * 100
-    return ServiceOfferInput(
+    return offer_input.ServiceOfferInput(
         title=title,
         description=description,
         category=category,
@@ -104,10 +99,10 @@ def _service_input(rng: random.Random, template: tuple, currency: str) -> Servic
     )
 
 
-def _stock_input(rng: random.Random, template: tuple, currency: str) -> StockMediaInput:
+def _stock_input(rng: random.Random, template: tuple, currency: str) -> offer_input.StockMediaInput:
     category, title, description, tags = template
     standard = _price(rng, 30)
-    return StockMediaInput(
+    return offer_input.StockMediaInput(
         title=title,
         description=description,
         category=category,
@@ -120,7 +115,7 @@ def _stock_input(rng: random.Random, template: tuple, currency: str) -> StockMed
 
 def _influencer_input(
     rng: random.Random, template: tuple, currency: str, handle: str
-) -> InfluencerInput:
+) -> offer_input.InfluencerInput:
     category, topic, topics, platforms = template
     platform = rng.choice(platforms)
     audience = int(10 ** rng.uniform(3.7, 6.3))
@@ -130,7 +125,7 @@ def _influencer_input(
         platform, ("post", "story", "reel", "ugc_clip")
     )
     deliverables = [
-        DeliverableInput(
+        offer_input.DeliverableInput(
             kind=kind,
             price_minor=_price(rng, base * factor),
             delivery_days=days,
@@ -138,7 +133,7 @@ def _influencer_input(
         )
         for kind, factor, days in zip(kinds, (1.0, 0.5, 1.4, 0.8), (7, 3, 10, 5), strict=False)
     ]
-    return InfluencerInput(
+    return offer_input.InfluencerInput(
         title=f"{topic} on {platform.capitalize()}",
         category=category,
         description=f"I create content about {topic.lower()} for an engaged audience. "
@@ -252,7 +247,7 @@ def seed(
     for index, creator in enumerate(creators):
         currency = _currency(rng)
         roll = rng.random()
-        inputs: list[OfferInput]
+        inputs: list[offer_input.OfferInput]
         skills: list[str]
         if index == 0 or roll < 0.62:
             services = rng.sample(catalog.SERVICES, rng.choice((1, 2, 2, 3)))
