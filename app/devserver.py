@@ -21,6 +21,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from app.devtools.stripe_emulator import emulator_command
+
 EMULATOR_PORT = 12111
 
 
@@ -69,17 +71,7 @@ def start_stripe_emulator(
 ) -> str:
     port = EMULATOR_PORT if _port_free(host, EMULATOR_PORT) else _free_port(host)
     _spawn(
-        [
-            sys.executable,
-            "-m",
-            "app.devtools.stripe_emulator",
-            "--host",
-            host,
-            "--port",
-            str(port),
-            "--state-file",
-            str(instance / "stripe-emulator.pickle"),
-        ],
+        emulator_command(host, port, instance / "stripe-emulator.pickle"),
         instance / "stripe-emulator.log",
     )
     api_base = f"http://{host}:{port}"

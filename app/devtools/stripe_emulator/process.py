@@ -236,6 +236,17 @@ def _wait_until_ready(
     raise EmulatorError(f"emulator not ready after {timeout}s; log: {log_file}")
 
 
+def emulator_command(host: str, port: int, state_file: Path | str, *extra: str) -> list[str]:
+    """The command line of ``python -m app.devtools.stripe_emulator`` (port 0: any free one)."""
+    return [
+        sys.executable,
+        "-m",
+        "app.devtools.stripe_emulator",
+        *("--host", host, "--port", str(port), "--state-file", str(state_file)),
+        *extra,
+    ]
+
+
 def run_in_subprocess(
     state_file: str | os.PathLike[str],
     port: int | None = None,
@@ -256,20 +267,14 @@ def run_in_subprocess(
     log_path = Path(log_file) if log_file else state_path.with_name(state_path.name + ".log")
     ready_dir = Path(tempfile.mkdtemp(prefix="stripe-emulator-"))
     ready_file = ready_dir / "ready.json"
-    command = [
-        sys.executable,
-        "-m",
-        "app.devtools.stripe_emulator",
-        "--host",
+    command = emulator_command(
         host,
-        "--port",
-        str(port if port is not None else 0),
-        "--state-file",
-        str(state_path),
+        port if port is not None else 0,
+        state_path,
         "--ready-file",
         str(ready_file),
         *(extra_args or []),
-    ]
+    )
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             command,
@@ -293,6 +298,7 @@ __all__ = [
     "advance_clock",
     "close_dispute",
     "complete_onboarding",
+    "emulator_command",
     "fail_next_transfers",
     "open_dispute",
     "register_webhook",
