@@ -74,11 +74,17 @@ def restore(session: Session, milestone: Milestone, state_before: str) -> None:
             purpose = f"after-chargeback-{int(clock.now().timestamp())}"
             delivery.schedule_auto_accept(session, milestone, purpose)
         return
+    _unfreeze_released(session, milestone, actor_id=None)
+
+
+def _unfreeze_released(session: Session, milestone: Milestone, *, actor_id: int | None) -> None:
+    """A released or paid-out milestone that a dispute or chargeback froze goes back to where
+    it was; a payout that waited meanwhile is due again."""
     payout = settlement.payout_for(session, "milestone", milestone.id)
     if payout is not None and payout.state is PayoutState.PAID:
-        MILESTONE.move(session, milestone, "resolve_paid_out", actor_id=None)
+        MILESTONE.move(session, milestone, "resolve_paid_out", actor_id=actor_id)
     else:
-        MILESTONE.move(session, milestone, "resolve_release", actor_id=None)
+        MILESTONE.move(session, milestone, "resolve_release", actor_id=actor_id)
         if payout is not None:
             settlement.make_due(session, payout)
 
@@ -90,14 +96,7 @@ def release(
     if held(milestone) > 0:
         delivery.release(session, milestone, action="resolve_release", actor_id=actor_id)
         return Outcome(0, milestone.released_minor)
-    # A chargeback froze a released or paid-out milestone: put it back where it was.
-    payout = settlement.payout_for(session, "milestone", milestone.id)
-    if payout is not None and payout.state is PayoutState.PAID:
-        MILESTONE.move(session, milestone, "resolve_paid_out", actor_id=actor_id)
-    else:
-        MILESTONE.move(session, milestone, "resolve_release", actor_id=actor_id)
-        if payout is not None:
-            settlement.make_due(session, payout)  # it waited while the payment was disputed
+    _unfreeze_released(session, milestone, actor_id=actor_id)
     return Outcome(0, milestone.released_minor)
 
 
