@@ -10,12 +10,35 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField as _WtfDecimalField
 from wtforms import IntegerField as _WtfIntegerField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.errors import DomainError, ValidationFailed
 from app.money import MAX_FRACTION_DIGITS, MAX_INTEGER, NumberError, parse_decimal, parse_int
 
 # A re-rendered form after a domain error answers 422, so the unit of work rolls back.
 FORM_ERROR_STATUS = 422
+
+
+def storable(text: str) -> bool:
+    """PostgreSQL text and JSON cannot hold NUL; lone surrogates cannot be encoded at all."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
+def storable_text(form: object, field: Any) -> None:
+    """WTForms validator: the typed text can be stored (see ``storable``)."""
+    if isinstance(field.data, str) and not storable(field.data):
+        raise ValidationError("Contains characters that cannot be stored.")
+
+
+def text_rules(max_length: int, *, required: str | None = None) -> list[Any]:
+    """The validators of a typed text field: ``required`` is the message when it is left
+    empty (None: optional), at most ``max_length`` characters, storable."""
+    first = DataRequired(message=required) if required else Optional()
+    return [first, Length(max=max_length), storable_text]
 
 
 def apply_errors(form: FlaskForm, error: DomainError) -> None:

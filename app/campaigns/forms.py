@@ -7,17 +7,11 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField, widgets
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired
 
 from app.campaigns.models import ViolationKind
 from app.campaigns.services import MAX_TEXT
-from app.forms import select_choices
-from app.payments.forms import storable
-
-
-def _storable_check(form: object, field: StringField) -> None:
-    if isinstance(field.data, str) and not storable(field.data):
-        raise ValidationError("Contains characters that cannot be stored.")
+from app.forms import select_choices, text_rules
 
 
 class ActionForm(FlaskForm):
@@ -34,14 +28,10 @@ class OrderForm(FlaskForm):
 
 
 class DraftForm(FlaskForm):
-    text = TextAreaField("Draft text or script", validators=[Length(max=MAX_TEXT), _storable_check])
+    text = TextAreaField("Draft text or script", validators=text_rules(MAX_TEXT))
     caption = TextAreaField(
         "Caption",
-        validators=[
-            DataRequired(message="Write the caption."),
-            Length(max=MAX_TEXT),
-            _storable_check,
-        ],
+        validators=text_rules(MAX_TEXT, required="Write the caption."),
     )
     file = FileField("File (optional)")
 
@@ -49,31 +39,19 @@ class DraftForm(FlaskForm):
 class ChangesForm(FlaskForm):
     note = TextAreaField(
         "What should change",
-        validators=[
-            DataRequired(message="Say what should change."),
-            Length(max=2000),
-            _storable_check,
-        ],
+        validators=text_rules(2000, required="Say what should change."),
     )
 
 
 class PostForm(FlaskForm):
     post_url = StringField(
         "Live post URL",
-        validators=[
-            DataRequired(message="Paste the link to the post."),
-            Length(max=500),
-            _storable_check,
-        ],
+        validators=text_rules(500, required="Paste the link to the post."),
         render_kw={"inputmode": "url"},
     )
     caption = TextAreaField(
         "Caption as published",
-        validators=[
-            DataRequired(message="Paste the caption."),
-            Length(max=MAX_TEXT),
-            _storable_check,
-        ],
+        validators=text_rules(MAX_TEXT, required="Paste the caption."),
     )
 
 
@@ -89,9 +67,5 @@ class ViolationForm(FlaskForm):
     )
     detail = TextAreaField(
         "Details",
-        validators=[
-            DataRequired(message="Describe what you saw."),
-            Length(max=2000),
-            _storable_check,
-        ],
+        validators=text_rules(2000, required="Describe what you saw."),
     )

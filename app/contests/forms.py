@@ -18,15 +18,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
 from app.contests.services import MAX_TEXT, ContestInput
-from app.forms import IntegerField, select_choices
+from app.forms import IntegerField, select_choices, storable_text, text_rules
 from app.money import SUPPORTED_CURRENCIES, MoneyError, check_amount, parse_major
 from app.offers.models import CATEGORIES
-from app.payments.forms import storable
-
-
-def _storable_check(form: object, field: StringField) -> None:
-    if isinstance(field.data, str) and not storable(field.data):
-        raise ValidationError("Contains characters that cannot be stored.")
 
 
 def _price_check(form: object, field: StringField) -> None:
@@ -38,9 +32,9 @@ def _price_check(form: object, field: StringField) -> None:
 
 
 class ContestForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=120), _storable_check])
+    title = StringField("Title", validators=[DataRequired(), Length(max=120), storable_text])
     description = TextAreaField(
-        "Brief", validators=[DataRequired(), Length(max=MAX_TEXT), _storable_check]
+        "Brief", validators=[DataRequired(), Length(max=MAX_TEXT), storable_text]
     )
     category = SelectField("Category", choices=select_choices((c, c) for c in CATEGORIES))
     prize = StringField(
@@ -76,11 +70,7 @@ class ContestForm(FlaskForm):
 class EntryForm(FlaskForm):
     text = TextAreaField(
         "Your entry",
-        validators=[
-            DataRequired(message="Describe your entry."),
-            Length(max=MAX_TEXT),
-            _storable_check,
-        ],
+        validators=text_rules(MAX_TEXT, required="Describe your entry."),
     )
     file = FileField("File (optional)")
 

@@ -8,11 +8,10 @@ from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.disputes.services import MAX_TEXT
-from app.forms import select_choices
+from app.forms import select_choices, storable_text
 from app.money import MoneyError, parse_major
-from app.payments.forms import _storable_check
 
-_TEXT = [Length(max=MAX_TEXT), _storable_check]
+_TEXT = [Length(max=MAX_TEXT), storable_text]
 
 
 def _amount_check(form: object, field: StringField) -> None:

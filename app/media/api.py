@@ -16,9 +16,9 @@ from app.api import api_user, bp, json_body, optional_api_user, page_params
 from app.db import MAX_ID
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
+from app.forms import storable
 from app.media import licensing, services
 from app.media.models import LicenseStatus, MediaAsset, MediaKind, MediaLicense
-from app.payments.forms import storable
 from app.payments.gateway import gateway_for
 
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
 
-from app.forms import select_choices, split_list
+from app.forms import select_choices, split_list, text_rules
 from app.media.services import MAX_DESCRIPTION, MAX_REASON, MAX_TITLE, MediaInput
 from app.offers.models import CATEGORIES
-from app.payments.forms import _storable_check
 
 
 class UploadForm(FlaskForm):
@@ -19,18 +17,10 @@ class UploadForm(FlaskForm):
     file = FileField("Image or video")
     title = StringField(
         "Title",
-        validators=[
-            DataRequired(message="Give the media a title."),
-            Length(max=MAX_TITLE),
-            _storable_check,
-        ],
+        validators=text_rules(MAX_TITLE, required="Give the media a title."),
     )
-    description = TextAreaField(
-        "Description", validators=[Optional(), Length(max=MAX_DESCRIPTION), _storable_check]
-    )
-    keywords = StringField(
-        "Keywords (comma separated)", validators=[Optional(), Length(max=2500), _storable_check]
-    )
+    description = TextAreaField("Description", validators=text_rules(MAX_DESCRIPTION))
+    keywords = StringField("Keywords (comma separated)", validators=text_rules(2500))
     category = SelectField(
         "Category", choices=select_choices((c, c) for c in CATEGORIES), default="Photography"
     )
@@ -59,7 +49,7 @@ class UploadForm(FlaskForm):
 class RejectForm(FlaskForm):
     reason = TextAreaField(
         "Reason shown to the creator",
-        validators=[DataRequired(message="Say why."), Length(max=MAX_REASON), _storable_check],
+        validators=text_rules(MAX_REASON, required="Say why."),
     )
 
 
@@ -79,9 +69,7 @@ class PictureForm(FlaskForm):
     file = FileField("Picture (JPEG, PNG or WebP)")
     title = StringField(
         "Title or short description (read aloud to people using a screen reader)",
-        validators=[Optional(), Length(max=120), _storable_check],
+        validators=text_rules(120),
     )
-    description = TextAreaField(
-        "About this piece (optional)", validators=[Optional(), Length(max=1000), _storable_check]
-    )
+    description = TextAreaField("About this piece (optional)", validators=text_rules(1000))
     submit = SubmitField("Upload")

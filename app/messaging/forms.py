@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import TextAreaField
-from wtforms.validators import Length
 
+from app.forms import text_rules
 from app.messaging.services import MAX_BODY
-from app.payments.forms import _storable_check
 
 
 class MessageForm(FlaskForm):
-    body = TextAreaField("Message", validators=[Length(max=MAX_BODY), _storable_check])
+    body = TextAreaField("Message", validators=text_rules(MAX_BODY))
     files = MultipleFileField("Attachments (optional)")

@@ -7,10 +7,9 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from app.db import MAX_ID
-from app.forms import IntegerField, select_choices
+from app.forms import IntegerField, select_choices, storable_text, text_rules
 from app.moderation.models import ReportReason
 from app.moderation.services import DETAILS_LENGTH, REASON_LENGTH
-from app.payments.forms import _storable_check
 
 
 class ReportForm(FlaskForm):
@@ -21,9 +20,7 @@ class ReportForm(FlaskForm):
         choices=select_choices((r.value, r.value.capitalize()) for r in ReportReason),
         validators=[DataRequired()],
     )
-    details = TextAreaField(
-        "Details (optional)", validators=[Length(max=DETAILS_LENGTH), _storable_check]
-    )
+    details = TextAreaField("Details (optional)", validators=text_rules(DETAILS_LENGTH))
 
 
 class ReasonForm(FlaskForm):
@@ -31,7 +28,7 @@ class ReasonForm(FlaskForm):
 
     reason = TextAreaField(
         "Reason (recorded in the audit log)",
-        validators=[DataRequired(), Length(*REASON_LENGTH), _storable_check],
+        validators=[DataRequired(), Length(*REASON_LENGTH), storable_text],
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.db import MAX_ID
 from app.errors import ValidationFailed
-from app.payments.forms import storable
+from app.forms import storable
 
 MAX_INT = 2**31 - 1
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
+from wtforms.validators import DataRequired, NumberRange, ValidationError
 
-from app.forms import IntegerField
+from app.forms import IntegerField, text_rules
 from app.money import MoneyError, check_amount, parse_major
 from app.negotiation.services import MAX_TERMS, TermsInput
-from app.payments.forms import storable
 
 
 def _price_check(form: object, field: StringField) -> None:
@@ -21,11 +20,6 @@ def _price_check(form: object, field: StringField) -> None:
         check_amount(parse_major(field.data or ""))
     except MoneyError as exc:
         raise ValidationError(str(exc)) from exc
-
-
-def _storable_check(form: object, field: TextAreaField) -> None:
-    if isinstance(field.data, str) and not storable(field.data):
-        raise ValidationError("Contains characters that cannot be stored.")
 
 
 class ActionForm(FlaskForm):
@@ -45,7 +39,7 @@ class TermsForm(FlaskForm):
             NumberRange(min=1, max=365, message="Use 1 to 365 days."),
         ],
     )
-    terms = TextAreaField("Terms (optional)", validators=[Length(max=MAX_TERMS), _storable_check])
+    terms = TextAreaField("Terms (optional)", validators=text_rules(MAX_TERMS))
 
     def terms_input(self) -> TermsInput:
         return TermsInput(

@@ -19,8 +19,8 @@ from app.contracts.models import Contract
 from app.db import MAX_ID
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
+from app.forms import storable
 from app.payments import checkout, services
-from app.payments.forms import storable
 from app.payments.models import Milestone
 
 # --- serialisation --------------------------------------------------------------------------

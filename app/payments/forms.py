@@ -9,29 +9,16 @@ from typing import Any
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import DateField, FieldList, Form, FormField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
 from app.errors import ValidationFailed
+from app.forms import text_rules
 from app.money import MINOR_UNITS_PER_MAJOR, MoneyError, check_amount, parse_major
 from app.payments.delivery import MAX_MESSAGE
 from app.payments.milestones import MilestonePlan
 from app.payments.models import Milestone
 
 SPLIT_ROWS = 5
-
-
-def storable(text: str) -> bool:
-    """PostgreSQL text and JSON cannot hold NUL; lone surrogates cannot be encoded at all."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in text
-
-
-def _storable_check(form: Any, field: Any) -> None:
-    if isinstance(field.data, str) and not storable(field.data):
-        raise ValidationError("Contains characters that cannot be stored.")
 
 
 class ActionForm(FlaskForm):
@@ -41,11 +28,7 @@ class ActionForm(FlaskForm):
 class DeliverForm(FlaskForm):
     message = TextAreaField(
         "Message to the business",
-        validators=[
-            DataRequired(message="Describe the delivery."),
-            Length(max=MAX_MESSAGE),
-            _storable_check,
-        ],
+        validators=text_rules(MAX_MESSAGE, required="Describe the delivery."),
     )
     files = MultipleFileField("Files (optional)")
 
@@ -53,16 +36,12 @@ class DeliverForm(FlaskForm):
 class ChangesForm(FlaskForm):
     note = TextAreaField(
         "What should change?",
-        validators=[
-            DataRequired(message="Say what should change."),
-            Length(max=2000),
-            _storable_check,
-        ],
+        validators=text_rules(2000, required="Say what should change."),
     )
 
 
 class RefundForm(FlaskForm):
-    reason = StringField("Reason (optional)", validators=[Length(max=200), _storable_check])
+    reason = StringField("Reason (optional)", validators=text_rules(200))
 
 
 def _amount_check(form: Any, field: Any) -> None:
@@ -75,7 +54,7 @@ def _amount_check(form: Any, field: Any) -> None:
 
 
 class SplitRow(Form):
-    title = StringField("Title", validators=[Length(max=120), _storable_check])
+    title = StringField("Title", validators=text_rules(120))
     amount = StringField("Amount", validators=[_amount_check], render_kw={"inputmode": "decimal"})
     due_date = DateField("Due", validators=[Optional()])
 

@@ -6,8 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from app.forms import select_choices
-from app.payments.forms import _storable_check
+from app.forms import select_choices, storable_text, text_rules
 from app.reviews.services import PRIVATE_LENGTH, TEXT_LENGTH, ReviewInput
 
 
@@ -19,7 +18,7 @@ class ReviewForm(FlaskForm):
     )
     text = TextAreaField(
         "Your public review",
-        validators=[DataRequired(), Length(*TEXT_LENGTH), _storable_check],
+        validators=[DataRequired(), Length(*TEXT_LENGTH), storable_text],
     )
     would_work_again = RadioField(
         "Would you work with them again? (private)",
@@ -29,7 +28,7 @@ class ReviewForm(FlaskForm):
     )
     private_feedback = TextAreaField(
         "Private feedback to the platform (never shown to them)",
-        validators=[Length(max=PRIVATE_LENGTH), _storable_check],
+        validators=text_rules(PRIVATE_LENGTH),
     )
 
     def to_input(self) -> ReviewInput:
