@@ -7,7 +7,7 @@ from typing import Any
 
 from app.api.openapi import id_param, problems, ref
 from app.campaigns.models import CampaignState, ViolationKind
-from app.negotiation.api_spec import body, ok, op
+from app.api.openapi import body, ok, op
 from app.offers.models import Platform
 
 TEXT = {

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.api.openapi import id_param, problems, ref
 from app.contests.models import AwardState, ContestState
-from app.negotiation.api_spec import body, ok, op
+from app.api.openapi import body, ok, op
 from app.offers.models import CATEGORIES
 
 TEXT = {

@@ -1,0 +1,315 @@
+"""One declaration per API operation: pydantic models validate input, shape output and,
+through spectree, generate the OpenAPI 3.1 document served at /api/v1/openapi.json.
+
+A view declares itself once::
+
+    @bp.post("/offers/<int:offer_id>/negotiations")
+    @operation(tag="negotiations", body=TermsIn, created=NegotiationOut, role=Role.BUSINESS,
+               problems={403: "...", 404: "...", 409: "..."})
+    def propose_price(offer_id: int, body: TermsIn) -> ...
+
+and gets, in this order: the token check (401/403, as before any input is read), the body
+check (415 not JSON, 400 not an object), schema validation (422 with ``errors`` mapping each
+dotted field path to messages), the view, and validation of what the view returns against the
+declared response model. Nothing about the operation is written anywhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import wraps
+from typing import Annotated, Any, TypeVar
+
+from flask import Flask, current_app, has_app_context, request
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
+from pydantic import ValidationError as PydanticError
+from spectree import Response, SecurityScheme, SpecTree
+from spectree.models import SecuritySchemeData
+
+from app.accounts.models import Role
+from app.db import MAX_ID
+from app.errors import DomainError, ValidationFailed
+from app.money import MAX_AMOUNT_MINOR
+from app.payments.forms import storable
+
+PREFIX = "/api/v1"
+MAX_PAGE = 10_000  # deeper offsets overflow SQLite and help nobody; narrow the filters
+F = TypeVar("F", bound=Callable[..., Any])
+
+# --- value types shared by every schema (and by the web forms' rules) -----------------------
+
+
+def _storable(text: str) -> str:
+    if not storable(text):
+        raise ValueError("Contains characters that cannot be stored.")
+    return text
+
+
+Int = Annotated[int, Strict()]  # JSON 5000.0, "5000" and true are not integers
+Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
+Minor = Annotated[int, Strict(), Field(ge=1, le=MAX_AMOUNT_MINOR)]
+Days = Annotated[int, Strict(), Field(ge=1, le=365)]
+Storable = AfterValidator(_storable)
+Text = Annotated[str, Strict(), Storable]  # use as Annotated[Text, Field(max_length=...)]
+
+
+class In(BaseModel):
+    """A request body or query: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    """A response body."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Paged(In):
+    """Pagination of a list: ``page`` from 1, ``per_page`` items (400 outside the bounds)."""
+
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1.")
+    per_page: int | None = Field(
+        None, ge=1, le=100, description="Items per page, 1 to 100 (default 20)."
+    )
+
+    @property
+    def size(self) -> int:
+        return self.per_page or 20
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+
+class PageInfo(Out):
+    total: int = Field(description="Items in all pages.")
+    page: int
+    per_page: int
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details; ``errors`` maps each field (dotted path) to its messages."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    code: str | None = None
+    errors: dict[str, list[str]] | None = None
+
+
+# --- pydantic errors -> the API's field errors ----------------------------------------------
+
+MESSAGES = {
+    "missing": "This field is required.",
+    "extra_forbidden": "Unknown field.",
+    "int_type": "Must be a whole number (an integer; money is in minor units).",
+    "int_parsing": "Must be a whole number.",
+    "int_from_float": "Must be a whole number.",
+    "string_type": "Must be a string.",
+    "list_type": "Must be a list.",
+    "model_type": "Must be a JSON object.",
+    "model_attributes_type": "Must be a JSON object.",
+    "dict_type": "Must be a JSON object.",
+    "bool_type": "Must be true or false.",
+}
+PAGING = ("page", "per_page")
+
+
+def field_errors(error: PydanticError) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for item in error.errors(include_url=False):
+        loc = [str(part) for part in item["loc"] if not str(part).startswith("function-")]
+        key = ".".join(loc) or "_"
+        message = MESSAGES.get(item["type"]) or item["msg"].removeprefix("Value error, ")
+        errors.setdefault(key, [])
+        if message not in errors[key]:
+            errors[key].append(message)
+    return errors
+
+
+def _before(req: Any, resp: Any, error: Exception | None, instance: Any, adapter: Any) -> None:
+    """spectree calls this after validating the request: turn its error into ours."""
+    if error is None:
+        return
+    assert isinstance(error, PydanticError)
+    errors = field_errors(error)
+    if errors and set(errors) <= set(PAGING):
+        # Pagination answers as it always has: 422 only past the deepest page, else 400.
+        kinds = {(str(e["loc"][0]), e["type"]) for e in error.errors(include_url=False)}
+        if kinds == {("page", "less_than_equal")}:
+            raise ValidationFailed({"page": [f"Use a page from 1 to {MAX_PAGE}."]})
+        raise DomainError("page must be ≥ 1 and per_page between 1 and 100.")
+    raise ValidationFailed(errors)
+
+
+spec = SpecTree(
+    "flask",
+    mode="strict",
+    annotations=False,
+    title="C2B Marketplace API",
+    version="1.0.0",
+    description=(
+        "JSON in, JSON out. Errors are application/problem+json (RFC 9457); a 422 maps each "
+        "field (a dotted path such as `packages.0.price_minor`) to its messages. Money is in "
+        "integer minor units. Authenticate with a personal API token from Settings → API "
+        "tokens: `Authorization: Bearer c2b_...` (creating accounts and tokens is web-only)."
+    ),
+    before=_before,
+    # Plain class names: they are what the generated client's types are called.
+    naming_strategy=lambda model: model.__name__,
+    nested_naming_strategy=lambda _parent, child: child,
+    security_schemes=[
+        SecurityScheme(
+            name="bearerAuth",
+            data=SecuritySchemeData(
+                type="http",
+                scheme="bearer",
+                bearer_format="c2b_...",
+                description="A personal API token (Settings → API tokens on the website).",
+            ),
+        )
+    ],
+    security={"bearerAuth": []},
+)
+
+# --- the declaration ------------------------------------------------------------------------
+
+COMMON = {
+    400: "Malformed request",
+    401: "Missing, invalid or revoked API token",
+    403: "The caller may not do this",
+    404: "No such object, or the caller may not see it",
+    409: "Not possible in the object's current state",
+    415: "The body is not application/json",
+    422: "Invalid input; `errors` maps each field to its messages",
+}
+AUTH_PUBLIC, AUTH_REQUIRED = "public", "required"
+
+
+def operation(
+    *,
+    tag: str,
+    ok: type[BaseModel] | None = None,
+    created: type[BaseModel] | None = None,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    role: Role | str = AUTH_REQUIRED,
+    problems: Mapping[int, str] | None = None,
+    summary: str | None = None,
+) -> Callable[[F], F]:
+    """Declare an API operation (see the module docstring). ``role``: a Role the token's user
+    must hold, ``"required"`` (any token) or ``"public"`` (a token is optional)."""
+    described = dict(problems or {})
+    if role != AUTH_PUBLIC:
+        described.setdefault(401, COMMON[401])
+    if isinstance(role, Role):
+        described.setdefault(403, f"This endpoint is for {role.value} accounts")
+    if body is not None:
+        for status in (400, 415, 422):
+            described.setdefault(status, COMMON[status])
+    if query is not None:
+        described.setdefault(422, COMMON[422])
+    codes = {f"HTTP_{status}": (Problem, text_) for status, text_ in described.items()}
+    if created is not None:
+        codes["HTTP_201"] = created
+    else:
+        codes["HTTP_200"] = ok  # type: ignore[assignment]
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            context = request.context  # type: ignore[attr-defined]
+            if body is not None:
+                kwargs["body"] = context.json
+            if query is not None:
+                kwargs["query"] = context.query
+            result = view(*args, **kwargs)
+            if isinstance(result, BaseModel):
+                return result.model_dump(mode="json")
+            if isinstance(result, tuple) and isinstance(result[0], BaseModel):
+                return (result[0].model_dump(mode="json"), *result[1:])
+            return result
+
+        if summary:
+            call.__doc__ = summary
+        validated = spec.validate(
+            json=body,
+            query=query,
+            resp=Response(**codes),  # type: ignore[arg-type]
+            tags=[tag],
+            operation_id=view.__name__,
+            security=[{}, {"bearerAuth": []}] if role == AUTH_PUBLIC else None,
+            skip_validation=False,
+        )(call)
+
+        @wraps(validated)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            from app.api import api_user, json_body
+
+            if role != AUTH_PUBLIC:
+                api_user(role if isinstance(role, Role) else None)
+            if body is not None:
+                json_body()
+            return validated(*args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+# --- the document ---------------------------------------------------------------------------
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def build_spec() -> dict[str, Any]:
+    """The OpenAPI 3.1 document, generated from the declarations: paths relative to the
+    /api/v1 server, error answers as problem+json, every path id a bounded integer."""
+    with _api_only_app().app_context():
+        document = spec._generate_spec()  # spectree's .spec is cached per process
+    paths: dict[str, Any] = {}
+    for path, item in sorted(document["paths"].items()):
+        if not path.startswith(PREFIX):
+            continue
+        for op in item.values():
+            _polish(op)
+        paths[path.removeprefix(PREFIX) or "/"] = item
+    document["paths"] = paths
+    document["servers"] = [{"url": PREFIX}]
+    # spectree adds its own 422 model to every operation with input; ours is Problem.
+    for unused in ("ValidationError", "ValidationErrorElement"):
+        document["components"]["schemas"].pop(unused, None)
+    return document
+
+
+def _api_only_app() -> Flask:
+    """A bare app carrying only the API blueprint: the document needs the routes, not a
+    database, so it can be built at import time (the fuzzer's operations) or by a command."""
+    from app.api import bp
+
+    if has_app_context() and "api" in current_app.blueprints:
+        return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
+    app = Flask("api_document")
+    app.register_blueprint(bp)
+    return app
+
+
+def _polish(op: dict[str, Any]) -> None:
+    for param in op.get("parameters", []):
+        if param["in"] == "path" and param["schema"].get("type") == "integer":
+            param["schema"] = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+    if any(p["in"] == "path" for p in op.get("parameters", [])):
+        op["responses"].setdefault(
+            "404",
+            {"description": COMMON[404], "content": {"application/json": {"schema": _PROBLEM}}},
+        )
+    for status, answer in op["responses"].items():
+        if int(status) >= 400 and "content" in answer:
+            answer["content"] = {PROBLEM_JSON: {"schema": _PROBLEM}}
+    if not op.get("description"):
+        op.pop("description", None)
+
+
+_PROBLEM = {"$ref": "#/components/schemas/Problem"}
