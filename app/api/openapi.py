@@ -14,10 +14,8 @@ DOMAIN_SPECS = (
     "app.offers.api_spec",
     "app.briefs.api_spec",
     "app.matching.api_spec",
-    "app.payments.api_spec",
     "app.campaigns.api_spec",
     "app.contests.api_spec",
-    "app.disputes.api_spec",
     "app.media.api_spec",
 )
 

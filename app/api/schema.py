@@ -144,6 +144,11 @@ def _before(req: Any, resp: Any, error: Exception | None, instance: Any, adapter
     raise ValidationFailed(errors)
 
 
+def _public_name(name: str) -> str:
+    """``MilestoneOut`` is ``Milestone`` to integrators (the suffix only avoids the ORM name)."""
+    return name.removesuffix("Out") or name
+
+
 spec = SpecTree(
     "flask",
     mode="strict",
@@ -158,8 +163,8 @@ spec = SpecTree(
     ),
     before=_before,
     # Plain class names: they are what the generated client's types are called.
-    naming_strategy=lambda model: model.__name__,
-    nested_naming_strategy=lambda _parent, child: child,
+    naming_strategy=lambda model: _public_name(model.__name__),
+    nested_naming_strategy=lambda _parent, child: _public_name(child),
     security_schemes=[
         SecurityScheme(
             name="bearerAuth",
@@ -186,6 +191,7 @@ COMMON = {
     422: "Invalid input; `errors` maps each field to its messages",
 }
 AUTH_PUBLIC, AUTH_REQUIRED = "public", "required"
+OPTIONAL_BODIES: set[str] = set()  # operation ids whose body may be left out
 
 
 def operation(
@@ -194,6 +200,7 @@ def operation(
     ok: type[BaseModel] | None = None,
     created: type[BaseModel] | None = None,
     body: type[BaseModel] | None = None,
+    body_optional: bool = False,
     query: type[BaseModel] | None = None,
     role: Role | str = AUTH_REQUIRED,
     problems: Mapping[int, str] | None = None,
@@ -211,6 +218,8 @@ def operation(
             described.setdefault(status, COMMON[status])
     if query is not None:
         described.setdefault(422, COMMON[422])
+        if issubclass(query, Paged):
+            described.setdefault(400, "page or per_page out of bounds")
     codes = {f"HTTP_{status}": (Problem, text_) for status, text_ in described.items()}
     if created is not None:
         codes["HTTP_201"] = created
@@ -234,6 +243,8 @@ def operation(
 
         if summary:
             call.__doc__ = summary
+        if body_optional:
+            OPTIONAL_BODIES.add(view.__name__)
         validated = spec.validate(
             json=body,
             query=query,
@@ -250,7 +261,7 @@ def operation(
 
             if role != AUTH_PUBLIC:
                 api_user(role if isinstance(role, Role) else None)
-            if body is not None:
+            if body is not None and (not body_optional or request.get_data(cache=True)):
                 json_body()
             return validated(*args, **kwargs)
 
@@ -308,6 +319,8 @@ def _polish(op: dict[str, Any]) -> None:
     for status, answer in op["responses"].items():
         if int(status) >= 400 and "content" in answer:
             answer["content"] = {PROBLEM_JSON: {"schema": _PROBLEM}}
+    if op.get("operationId") in OPTIONAL_BODIES:
+        op["requestBody"]["required"] = False
     if not op.get("description"):
         op.pop("description", None)
 
