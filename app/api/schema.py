@@ -18,10 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import wraps
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, Union, get_args
 
 from flask import Flask, current_app, has_app_context, request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    Strict,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticError
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
@@ -65,7 +73,18 @@ class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class Paged(In):
+class Query(In):
+    """Query parameters: an empty value (``?kind=``) means the parameter was left out."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_empty(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            return {key: value for key, value in values.items() if value != ""}
+        return values
+
+
+class Paged(Query):
     """Pagination of a list: ``page`` from 1, ``per_page`` items (400 outside the bounds)."""
 
     page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1.")
@@ -113,14 +132,30 @@ MESSAGES = {
     "model_attributes_type": "Must be a JSON object.",
     "dict_type": "Must be a JSON object.",
     "bool_type": "Must be true or false.",
+    "union_tag_not_found": "This field is required.",
 }
 PAGING = ("page", "per_page")
+
+
+UNION_TAGS: set[str] = set()  # the tags of one_of() unions; pydantic puts them first in locs
+
+
+def one_of(name: str, discriminator: str, *models: type[BaseModel]) -> type[RootModel[Any]]:
+    """A body that is one of ``models``, told apart by the field ``discriminator``."""
+    for model in models:
+        UNION_TAGS.update(get_args(model.model_fields[discriminator].annotation))
+    union = Annotated[Union[models], Field(discriminator=discriminator)]  # noqa: UP007
+    return type(name, (RootModel[union],), {"__doc__": f"One of: {discriminator} tells which."})
 
 
 def field_errors(error: PydanticError) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for item in error.errors(include_url=False):
         loc = [str(part) for part in item["loc"] if not str(part).startswith("function-")]
+        if len(loc) > 1 and loc[0] in UNION_TAGS:
+            loc = loc[1:]
+        if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            loc = [str(item["ctx"]["discriminator"]).strip("'")]
         key = ".".join(loc) or "_"
         message = MESSAGES.get(item["type"]) or item["msg"].removeprefix("Value error, ")
         errors.setdefault(key, [])
@@ -209,8 +244,7 @@ def operation(
     """Declare an API operation (see the module docstring). ``role``: a Role the token's user
     must hold, ``"required"`` (any token) or ``"public"`` (a token is optional)."""
     described = dict(problems or {})
-    if role != AUTH_PUBLIC:
-        described.setdefault(401, COMMON[401])
+    described.setdefault(401, COMMON[401])  # a bad token is refused even where none is needed
     if isinstance(role, Role):
         described.setdefault(403, f"This endpoint is for {role.value} accounts")
     if body is not None:

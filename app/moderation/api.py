@@ -11,7 +11,7 @@ from pydantic import Field
 
 from app.accounts.models import Role
 from app.api import api_user, bp
-from app.api.schema import Id, In, Out, Text, operation
+from app.api.schema import Id, In, Out, Query, Text, operation
 from app.extensions import db
 from app.moderation import services
 from app.moderation.models import Report, ReportReason, ReportStatus
@@ -52,7 +52,7 @@ class ReportList(Out):
     items: list[ReportOut]
 
 
-class ReportQuery(In):
+class ReportQuery(Query):
     status: Literal[(*(s.value for s in ReportStatus), "all")] = "open"  # type: ignore[misc]
 
 
