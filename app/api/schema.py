@@ -16,7 +16,10 @@ declared response model. Nothing about the operation is written anywhere else.
 
 from __future__ import annotations
 
+import copy
+import re
 from collections.abc import Callable, Mapping
+from datetime import date
 from functools import wraps
 from typing import Annotated, Any, TypeVar, Union, get_args
 
@@ -24,6 +27,7 @@ from flask import Flask, current_app, has_app_context, request
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     RootModel,
@@ -59,6 +63,15 @@ Minor = Annotated[int, Strict(), Field(ge=1, le=MAX_AMOUNT_MINOR)]
 Days = Annotated[int, Strict(), Field(ge=1, le=365)]
 Storable = AfterValidator(_storable)
 Text = Annotated[str, Strict(), Storable]  # use as Annotated[Text, Field(max_length=...)]
+
+
+def _iso_day(value: Any) -> Any:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("Must be a date such as 2030-01-31.")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]  # "YYYY-MM-DD" only, never a number
 
 
 class In(BaseModel):
@@ -135,6 +148,7 @@ MESSAGES = {
     "union_tag_not_found": "This field is required.",
 }
 PAGING = ("page", "per_page")
+ROW_ERRORS = {"model_type", "model_attributes_type", "dict_type"}
 
 
 UNION_TAGS: set[str] = set()  # the tags of one_of() unions; pydantic puts them first in locs
@@ -154,6 +168,8 @@ def field_errors(error: PydanticError) -> dict[str, list[str]]:
         loc = [str(part) for part in item["loc"] if not str(part).startswith("function-")]
         if len(loc) > 1 and loc[0] in UNION_TAGS:
             loc = loc[1:]
+        if len(loc) > 1 and loc[-1].isdigit() and item["type"] not in ROW_ERRORS:
+            loc = loc[:-1]  # a bad item of a list of strings is reported on the list
         if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
             loc = [str(item["ctx"]["discriminator"]).strip("'")]
         key = ".".join(loc) or "_"
@@ -312,8 +328,12 @@ PROBLEM_JSON = "application/problem+json"
 def build_spec() -> dict[str, Any]:
     """The OpenAPI 3.1 document, generated from the declarations: paths relative to the
     /api/v1 server, error answers as problem+json, every path id a bounded integer."""
-    with _api_only_app().app_context():
-        document = spec._generate_spec()  # spectree's .spec is cached per process
+    models = copy.deepcopy(spec.models)  # spectree lifts nested $defs out of them in place
+    try:
+        with _api_only_app().app_context():
+            document = spec._generate_spec()  # not .spec: that is cached once per process
+    finally:
+        spec.models = models
     paths: dict[str, Any] = {}
     for path, item in sorted(document["paths"].items()):
         if not path.startswith(PREFIX):
