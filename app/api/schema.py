@@ -192,6 +192,8 @@ def _before(req: Any, resp: Any, error: Exception | None, instance: Any, adapter
         if kinds == {("page", "less_than_equal")}:
             raise ValidationFailed({"page": [f"Use a page from 1 to {MAX_PAGE}."]})
         raise DomainError("page must be ≥ 1 and per_page between 1 and 100.")
+    if set(errors) == {"limit"}:  # result-size limits too answer 400, as they always have
+        raise DomainError(f"limit: {errors['limit'][0]}", field="limit")
     raise ValidationFailed(errors)
 
 
