@@ -11,7 +11,6 @@ from typing import Any
 from app.db import MAX_ID
 
 DOMAIN_SPECS = (
-    "app.contests.api_spec",
     "app.media.api_spec",
 )
 

@@ -26,6 +26,7 @@ from typing import Annotated, Any, TypeVar, Union, get_args
 from flask import Flask, current_app, has_app_context, request
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -72,6 +73,15 @@ def _iso_day(value: Any) -> Any:
 
 
 Day = Annotated[date, BeforeValidator(_iso_day)]  # "YYYY-MM-DD" only, never a number
+
+
+def _iso_moment(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("Must be an ISO 8601 date-time with a timezone.")
+    return value
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_moment)]  # a string with a timezone
 
 
 class In(BaseModel):
