@@ -13,7 +13,7 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from app.accounts.models import Role, User
 from app.accounts.services import user_for_api_token
-from app.errors import DomainError, PermissionDenied, ValidationFailed
+from app.errors import DomainError, PermissionDenied
 from app.extensions import csrf, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -63,26 +63,6 @@ def json_body() -> dict[str, Any]:
 class UnsupportedMediaType(DomainError):
     status = 415
     code = "unsupported_media_type"
-
-
-def created(payload: dict[str, Any], location: str) -> tuple[Response, int, dict[str, str]]:
-    return jsonify(payload), 201, {"Location": location}
-
-
-MAX_PAGE = 10_000  # deeper offsets overflow SQLite and help nobody; narrow the filters instead
-
-
-def page_params(default_size: int = 20, max_size: int = 100) -> tuple[int, int]:
-    try:
-        page = int(request.args.get("page", 1))
-        size = int(request.args.get("per_page", default_size))
-    except ValueError as exc:
-        raise DomainError("page and per_page must be whole numbers.") from exc
-    if page < 1 or not 1 <= size <= max_size:
-        raise DomainError(f"page must be ≥ 1 and per_page between 1 and {max_size}.")
-    if page > MAX_PAGE:
-        raise ValidationFailed({"page": [f"Use a page from 1 to {MAX_PAGE}."]})
-    return page, size
 
 
 @bp.get("/openapi.json")

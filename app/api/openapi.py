@@ -1,116 +1,82 @@
-"""The OpenAPI 3.1 document for /api/v1: generated from the operations declared with
-``app.api.schema.operation`` (domains still being moved add their hand-written ``api_spec``).
+"""The OpenAPI 3.1 document for /api/v1, generated from the operations declared with
+``app.api.schema.operation``; nothing in it is written by hand.
+
+``python -m app.api.openapi > openapi.json`` writes it without a database (the typed client
+is generated from that file; see README).
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Mapping
+import copy
+import json
+import sys
 from typing import Any
 
+from flask import Flask, current_app, has_app_context
+
+from app.api.schema import COMMON, OPTIONAL_BODIES, PREFIX, spec
 from app.db import MAX_ID
 
-DOMAIN_SPECS = (
-    "app.media.api_spec",
-)
-
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["title", "status"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "code": {"type": "string"},
-        "errors": {
-            "type": "object",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
-        },
-    },
-}
-
-
-def ref(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def id_param(name: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
-    }
-
-
-def query_param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "schema": schema,
-        "description": description,
-    }
-
-
-def problems(descriptions: Mapping[int, str], *statuses: int) -> dict[str, Any]:
-    """Problem responses for ``statuses``, described by the domain's own wording."""
-    return {
-        str(status): {
-            "description": descriptions[status],
-            "content": {"application/problem+json": {"schema": ref("Problem")}},
-        }
-        for status in statuses
-    }
-
-
-def problem_response(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {
-            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-        },
-    }
-
-
-def ok(schema: dict[str, Any], status: str = "200") -> dict[str, Any]:
-    return {status: {"description": "OK", "content": {"application/json": {"schema": schema}}}}
-
-
-def body(name: str) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": ref(name)}}}
-
-
-def op(summary: str, responses: dict[str, Any], tag: str, **extra: Any) -> dict[str, Any]:
-    return {"summary": summary, "tags": [tag], "responses": responses, **extra}
+PROBLEM_JSON = "application/problem+json"
 
 
 def build_spec() -> dict[str, Any]:
-    from app.api.schema import build_spec as generated
-
-    document = generated()
-    paths: dict[str, Any] = document["paths"]
-    schemas: dict[str, Any] = document["components"]["schemas"]
-    for module_name in DOMAIN_SPECS:
-        module = importlib.import_module(module_name)
-        paths.update(module.PATHS)
-        schemas.update(module.SCHEMAS)
+    """The OpenAPI 3.1 document, generated from the declarations: paths relative to the
+    /api/v1 server, error answers as problem+json, every path id a bounded integer."""
+    models = copy.deepcopy(spec.models)  # spectree lifts nested $defs out of them in place
+    try:
+        with _api_only_app().app_context():
+            document = spec._generate_spec()  # not .spec: that is cached once per process
+    finally:
+        spec.models = models
+    paths: dict[str, Any] = {}
+    for path, item in sorted(document["paths"].items()):
+        if not path.startswith(PREFIX):
+            continue
+        for op in item.values():
+            _polish(op)
+        paths[path.removeprefix(PREFIX) or "/"] = item
+    document["paths"] = paths
+    document["servers"] = [{"url": PREFIX}]
+    # spectree adds its own 422 model to every operation with input; ours is Problem.
+    for unused in ("ValidationError", "ValidationErrorElement"):
+        document["components"]["schemas"].pop(unused, None)
     return document
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "C2B Marketplace API",
-            "version": "1.0.0",
-            "description": "JSON in, JSON out. Errors are application/problem+json (RFC 9457). "
-            "Authenticate with a personal API token from Settings → API tokens: "
-            "`Authorization: Bearer c2b_...`.",
-        },
-        "servers": [{"url": "/api/v1"}],
-        "security": [{"bearerAuth": []}],
-        "paths": paths,
-        "components": {
-            "schemas": schemas,
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
-        },
-    }
+
+
+def _api_only_app() -> Flask:
+    """A bare app carrying only the API blueprint: the document needs the routes, not a
+    database, so it can be built at import time (the fuzzer's operations) or by a command."""
+    from app.api import bp
+
+    if has_app_context() and "api" in current_app.blueprints:
+        return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
+    app = Flask("api_document")
+    app.register_blueprint(bp)
+    return app
+
+
+def _polish(op: dict[str, Any]) -> None:
+    for param in op.get("parameters", []):
+        if param["in"] == "path" and param["schema"].get("type") == "integer":
+            param["schema"] = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+    if any(p["in"] == "path" for p in op.get("parameters", [])):
+        op["responses"].setdefault(
+            "404",
+            {"description": COMMON[404], "content": {"application/json": {"schema": _PROBLEM}}},
+        )
+    for status, answer in op["responses"].items():
+        if int(status) >= 400 and "content" in answer:
+            answer["content"] = {PROBLEM_JSON: {"schema": _PROBLEM}}
+    if op.get("operationId") in OPTIONAL_BODIES:
+        op["requestBody"]["required"] = False
+    if not op.get("description"):
+        op.pop("description", None)
+
+
+_PROBLEM = {"$ref": "#/components/schemas/Problem"}
+
+
+if __name__ == "__main__":
+    json.dump(build_spec(), sys.stdout, indent=2, sort_keys=False)
+    sys.stdout.write("\n")

@@ -16,14 +16,13 @@ declared response model. Nothing about the operation is written anywhere else.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from functools import wraps
 from typing import Annotated, Any, TypeVar, Union, get_args
 
-from flask import Flask, current_app, has_app_context, request
+from flask import request
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -330,65 +329,3 @@ def operation(
         return guarded  # type: ignore[return-value]
 
     return decorate
-
-
-# --- the document ---------------------------------------------------------------------------
-
-PROBLEM_JSON = "application/problem+json"
-
-
-def build_spec() -> dict[str, Any]:
-    """The OpenAPI 3.1 document, generated from the declarations: paths relative to the
-    /api/v1 server, error answers as problem+json, every path id a bounded integer."""
-    models = copy.deepcopy(spec.models)  # spectree lifts nested $defs out of them in place
-    try:
-        with _api_only_app().app_context():
-            document = spec._generate_spec()  # not .spec: that is cached once per process
-    finally:
-        spec.models = models
-    paths: dict[str, Any] = {}
-    for path, item in sorted(document["paths"].items()):
-        if not path.startswith(PREFIX):
-            continue
-        for op in item.values():
-            _polish(op)
-        paths[path.removeprefix(PREFIX) or "/"] = item
-    document["paths"] = paths
-    document["servers"] = [{"url": PREFIX}]
-    # spectree adds its own 422 model to every operation with input; ours is Problem.
-    for unused in ("ValidationError", "ValidationErrorElement"):
-        document["components"]["schemas"].pop(unused, None)
-    return document
-
-
-def _api_only_app() -> Flask:
-    """A bare app carrying only the API blueprint: the document needs the routes, not a
-    database, so it can be built at import time (the fuzzer's operations) or by a command."""
-    from app.api import bp
-
-    if has_app_context() and "api" in current_app.blueprints:
-        return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
-    app = Flask("api_document")
-    app.register_blueprint(bp)
-    return app
-
-
-def _polish(op: dict[str, Any]) -> None:
-    for param in op.get("parameters", []):
-        if param["in"] == "path" and param["schema"].get("type") == "integer":
-            param["schema"] = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
-    if any(p["in"] == "path" for p in op.get("parameters", [])):
-        op["responses"].setdefault(
-            "404",
-            {"description": COMMON[404], "content": {"application/json": {"schema": _PROBLEM}}},
-        )
-    for status, answer in op["responses"].items():
-        if int(status) >= 400 and "content" in answer:
-            answer["content"] = {PROBLEM_JSON: {"schema": _PROBLEM}}
-    if op.get("operationId") in OPTIONAL_BODIES:
-        op["requestBody"]["required"] = False
-    if not op.get("description"):
-        op.pop("description", None)
-
-
-_PROBLEM = {"$ref": "#/components/schemas/Problem"}

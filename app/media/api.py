@@ -1,4 +1,4 @@
-"""JSON API for stock media and licences (registered on app.api.bp; spec in api_spec.py).
+"""JSON API for stock media and licences (registered on app.api.bp), each operation declared once.
 
 Listed media is public; unlisted media answers 404 except to its creator and moderators.
 Licences are visible to their licensee (and, for an asset, to its creator); anyone else 404.
@@ -7,20 +7,103 @@ Licences are visible to their licensee (and, for an asset, to its creator); anyo
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from flask import Response, current_app, jsonify, request, url_for
+from flask import current_app, url_for
+from pydantic import Field
 
 from app.accounts.models import Role, User
-from app.api import api_user, bp, json_body, optional_api_user, page_params
+from app.api import api_user, bp, optional_api_user
+from app.api.schema import AUTH_PUBLIC, In, Out, Paged, PageInfo, Text, operation
 from app.db import MAX_ID
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.media import licensing, services
-from app.media.models import LicenseStatus, MediaAsset, MediaKind, MediaLicense
-from app.payments.forms import storable
+from app.media.models import (
+    LicenseStatus,
+    LicenseType,
+    MediaAsset,
+    MediaKind,
+    MediaLicense,
+    MediaState,
+)
 from app.payments.gateway import gateway_for
 from app.payments.settings import local_test_cards
+
+LicenseTypeName = Literal[tuple(t.value for t in LicenseType)]  # type: ignore[valid-type]
+
+
+class MediaQuery(Paged):
+    q: Annotated[Text, Field(max_length=200, description="Words to search for.")] = ""
+    kind: Literal[tuple(k.value for k in MediaKind)] | None = None  # type: ignore[valid-type]
+
+
+class CreatorRef(Out):
+    id: int
+    display_name: str
+
+
+class MediaAssetOut(Out):
+    id: int
+    kind: Literal[tuple(k.value for k in MediaKind)]  # type: ignore[valid-type]
+    state: Literal[tuple(s.value for s in MediaState)]  # type: ignore[valid-type]
+    listed: bool
+    title: str
+    description: str
+    keywords: list[str]
+    category: str
+    width: int | None
+    height: int | None
+    duration_ms: int | None
+    content_type: str
+    model_release: bool
+    property_release: bool
+    generative_ai: bool
+    editorial: bool
+    creator: CreatorRef
+    offer_id: int
+    currency: str
+    standard_license_minor: int | None
+    enhanced_license_minor: int | None
+    preview_url: str = Field(description="Watermarked preview (JPEG).")
+    thumbnail_url: str
+    published_at: datetime | None
+
+
+class MediaPage(PageInfo):
+    items: list[MediaAssetOut]
+
+
+class MediaLicenseOut(Out):
+    id: int
+    asset_id: int
+    licensee_id: int
+    license_type: LicenseTypeName
+    status: Literal[tuple(s.value for s in LicenseStatus)]  # type: ignore[valid-type]
+    price_minor: int
+    currency: str
+    terms: str
+    created_at: datetime
+    sold_at: datetime | None
+    download_url: str | None = Field(description="Signed link to the original; expires.")
+    download_expires_in: int | None = Field(description="Seconds the link stays valid.")
+
+
+class MediaLicenseList(Out):
+    items: list[MediaLicenseOut]
+
+
+class MediaLicensePurchase(MediaLicenseOut):
+    client_secret: str | None = Field(
+        description="PaymentIntent client secret for Stripe.js (pending licences)."
+    )
+
+
+class MediaLicenseIn(In):
+    license_type: LicenseTypeName
+    test_card: Annotated[Text, Field(max_length=40)] = Field(
+        default=None, description="A Stripe test card (local/test mode)."
+    )
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -78,36 +161,35 @@ def license_json(licence: MediaLicense, user: User) -> dict[str, Any]:
     }
 
 
+MEDIA_404 = {404: "No such media, or it is not listed"}
+
+
 @bp.get("/media")
-def list_media() -> Response:
-    page, per_page = page_params()
-    q = request.args.get("q", "")
-    kind = request.args.get("kind", "")
-    errors: dict[str, list[str]] = {}
-    if len(q) > 200 or not storable(q):
-        errors["q"] = ["Use at most 200 ordinary characters."]
-    if kind and kind not in set(MediaKind):
-        errors["kind"] = ["Use image or video."]
-    if errors:
-        raise ValidationFailed(errors)
-    result = services.search(db.session(), q=q, kind=kind, page=page, per_page=per_page)
-    return jsonify(
-        items=[asset_json(a) for a in result.items],
-        page=page,
-        per_page=per_page,
-        total=result.total,
+@operation(tag="media", query=MediaQuery, ok=MediaPage, role=AUTH_PUBLIC)
+def list_media(query: MediaQuery) -> dict[str, Any]:
+    """Search listed stock media"""
+    result = services.search(
+        db.session(), q=query.q, kind=query.kind or "", page=query.page, per_page=query.size
     )
+    return {
+        "items": [asset_json(a) for a in result.items],
+        "page": query.page,
+        "per_page": query.size,
+        "total": result.total,
+    }
 
 
 @bp.get("/media/<int:asset_id>")
-def get_media(asset_id: int) -> Response:
-    asset = services.visible_asset(db.session(), asset_id, optional_api_user())
-    return jsonify(asset_json(asset))
+@operation(tag="media", ok=MediaAssetOut, role=AUTH_PUBLIC, problems=MEDIA_404)
+def get_media(asset_id: int) -> dict[str, Any]:
+    """One media asset (listed ones for anyone)"""
+    return asset_json(services.visible_asset(db.session(), asset_id, optional_api_user()))
 
 
 @bp.get("/media/<int:asset_id>/licenses")
-def list_media_licenses(asset_id: int) -> Response:
-    """The caller's licences for the asset (its creator: every licence sold)."""
+@operation(tag="media", ok=MediaLicenseList, problems=MEDIA_404)
+def list_media_licenses(asset_id: int) -> dict[str, Any]:
+    """The caller's licences for the asset (its creator: every licence sold)"""
     user = api_user()
     session = db.session()
     asset = session.get(MediaAsset, asset_id) if asset_id <= MAX_ID else None
@@ -120,31 +202,29 @@ def list_media_licenses(asset_id: int) -> Response:
         # A licensee keeps access after the asset is withdrawn; others see listed media only.
         if not licences:
             services.visible_asset(session, asset_id, user)
-    return jsonify(items=[license_json(item, user) for item in licences])
-
-
-def _purchase_body() -> dict[str, str]:
-    body = json_body()
-    errors = {key: ["Unknown field."] for key in body if key not in {"license_type", "test_card"}}
-    if "license_type" not in body:
-        errors["license_type"] = ["This field is required."]
-    for name in ("license_type", "test_card"):
-        if name in body and (not isinstance(body[name], str) or not storable(body[name])):
-            errors[name] = ["Must be a string."]
-    if errors:
-        raise ValidationFailed(errors)
-    return {key: body[key] for key in ("license_type", "test_card") if key in body}
+    return {"items": [license_json(item, user) for item in licences]}
 
 
 @bp.post("/media/<int:asset_id>/licenses")
-def buy_media_license(asset_id: int) -> tuple[Response, int, dict[str, str]]:
-    """Buy a licence. With ``test_card`` (local/test mode) it is paid at once and active;
-    otherwise it is pending and ``client_secret`` is for Stripe.js to confirm the payment."""
+@operation(
+    tag="media",
+    body=MediaLicenseIn,
+    created=MediaLicensePurchase,
+    role=Role.BUSINESS,
+    problems={
+        **MEDIA_404,
+        402: "The card was declined",
+        409: "Already licensed, or not for sale",
+        502: "The payment provider refused the request or could not be reached",
+    },
+)
+def buy_media_license(asset_id: int, body: MediaLicenseIn) -> tuple[Any, int, dict[str, str]]:
+    """Buy a licence. With `test_card` (local/test mode) it is paid at once and active;
+    otherwise it is pending and `client_secret` is for Stripe.js to confirm the payment."""
     user = api_user(Role.BUSINESS)
-    values = _purchase_body()
     session, gateway = db.session(), gateway_for(current_app)
     client_secret = None
-    if "test_card" in values:
+    if body.test_card is not None:
         if not local_test_cards():
             raise ValidationFailed({"test_card": ["Test cards work only in local/test mode."]})
         try:
@@ -153,8 +233,8 @@ def buy_media_license(asset_id: int) -> tuple[Response, int, dict[str, str]]:
                 gateway,
                 asset_id,
                 business=user,
-                license_type=values["license_type"],
-                card_number=values["test_card"],
+                license_type=body.license_type,
+                card_number=body.test_card,
             )
         except ValidationFailed as error:
             if "card_number" not in error.errors:
@@ -162,9 +242,9 @@ def buy_media_license(asset_id: int) -> tuple[Response, int, dict[str, str]]:
             raise ValidationFailed({"test_card": error.errors["card_number"]}) from error
     else:
         licence, intent = licensing.start_purchase(
-            session, gateway, asset_id, business=user, license_type=values["license_type"]
+            session, gateway, asset_id, business=user, license_type=body.license_type
         )
         client_secret = intent.client_secret
     payload = {**license_json(licence, user), "client_secret": client_secret}
     location = url_for("api.list_media_licenses", asset_id=licence.asset_id)
-    return jsonify(payload), 201, {"Location": location}
+    return payload, 201, {"Location": location}

@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from flask import Response, url_for
+from flask import url_for
 from pydantic import Field
 
 from app.accounts.models import Role
-from app.api import api_user, bp, created
+from app.api import api_user, bp
 from app.api.schema import Days, In, Minor, Out, Text, operation
 from app.extensions import db
 from app.negotiation import services
@@ -70,7 +70,7 @@ def _terms(body: TermsIn) -> services.TermsInput:
     role=Role.BUSINESS,
     problems={403: "Wrong role or own offer", 404: "No such published offer", **CONFLICT},
 )
-def propose_price(offer_id: int, body: TermsIn) -> tuple[Response, int, dict[str, str]]:
+def propose_price(offer_id: int, body: TermsIn) -> tuple[dict[str, object], int, dict[str, str]]:
     """Name your price: propose a price and terms on a published offer (business)"""
     user = api_user(Role.BUSINESS)
     session = db.session()
@@ -78,7 +78,7 @@ def propose_price(offer_id: int, body: TermsIn) -> tuple[Response, int, dict[str
         session, visible_offer(session, offer_id, user), user, _terms(body)
     )
     location = url_for("api.get_negotiation", negotiation_id=negotiation.id)
-    return created(services.as_dict(negotiation, user), location)
+    return services.as_dict(negotiation, user), 201, {"Location": location}
 
 
 @bp.get("/negotiations")
