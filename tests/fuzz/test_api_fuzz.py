@@ -1,7 +1,7 @@
 """Schemathesis fuzzes every operation of /api/v1/openapi.json, in process, on real data.
 
 The operations are read from the OpenAPI document, so a domain's endpoints are fuzzed the day
-its ``api_spec`` joins DOMAIN_SPECS. Every response must be documented: no 5xx, a status code
+it is declared (app.api.schema.operation). Every response must be documented: no 5xx, a status code
 the operation lists, its content type, its headers and its body schema. Path ids are drawn
 partly from the objects built below (so requests reach real offers, briefs, proposals,
 contracts and milestones), and each request is sent as the business, the creator, a third user
