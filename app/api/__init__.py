@@ -73,6 +73,7 @@ def openapi() -> Response:
 
 
 # Domain routes register themselves on ``bp``; imported last because they import from here.
+from app.accounts import api as _accounts_api  # noqa: E402,F401
 from app.briefs import api as _briefs_api  # noqa: E402,F401
 from app.campaigns import api as _campaigns_api  # noqa: E402,F401
 from app.contests import api as _contests_api  # noqa: E402,F401
@@ -84,4 +85,5 @@ from app.moderation import api as _moderation_api  # noqa: E402,F401
 from app.negotiation import api as _negotiation_api  # noqa: E402,F401
 from app.offers import api as _offers_api  # noqa: E402,F401
 from app.payments import api as _payments_api  # noqa: E402,F401
+from app.payments import api_actions as _payments_actions  # noqa: E402,F401
 from app.reviews import api as _reviews_api  # noqa: E402,F401

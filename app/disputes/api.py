@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from flask import url_for
+from flask import current_app, url_for
 from pydantic import Field
 from sqlalchemy import select
 
-from app.accounts.models import User
+from app.accounts.models import Role, User
 from app.api import api_user, bp
-from app.api.schema import In, Out, Paged, PageInfo, Text, operation
+from app.api.schema import In, Int, Out, Paged, PageInfo, Text, operation
 from app.contracts.models import Contract
 from app.db import MAX_ID
 from app.disputes import money, queries, services
@@ -26,7 +26,9 @@ from app.extensions import db
 from app.messaging import services as messaging
 from app.messaging.models import Message, MessageThread
 from app.messaging.services import MAX_BODY
+from app.money import MAX_AMOUNT_MINOR
 from app.payments.api import party_milestone
+from app.payments.gateway import gateway_for
 
 NotBlank = Annotated[Text, Field(min_length=1, pattern=r"\S")]
 
@@ -207,6 +209,113 @@ def respond_to_dispute(dispute_id: int, body: DisputeResponseIn) -> DisputeOut:
     user = api_user()
     dispute = visible_dispute(dispute_id, user)
     services.respond(db.session(), dispute.id, user=user, response=body.response)
+    return dispute_out(dispute)
+
+
+class EvidenceIn(In):
+    body: Annotated[NotBlank, Field(max_length=MAX_TEXT, description="A statement.")]
+
+
+class SettlementIn(In):
+    refund_minor: Annotated[
+        Int,
+        Field(
+            ge=0,
+            le=MAX_AMOUNT_MINOR,
+            description="Back to the business; the rest goes to the creator.",
+        ),
+    ]
+
+
+class DecisionIn(In):
+    outcome: Literal[tuple(services.OUTCOMES)]  # type: ignore[valid-type]
+    note: Annotated[NotBlank, Field(max_length=MAX_TEXT, description="The reason, shown.")]
+    refund_minor: Annotated[Int, Field(ge=0, le=MAX_AMOUNT_MINOR)] = Field(
+        default=None, description="For a split: the part refunded to the business."
+    )
+
+
+GATEWAY = {502: "The payment provider refused the request or could not be reached"}
+
+
+@bp.post("/disputes/<int:dispute_id>/evidence")
+@operation(tag="disputes", body=EvidenceIn, ok=DisputeOut, problems=PROBLEMS)
+def add_dispute_evidence(dispute_id: int, body: EvidenceIn) -> DisputeOut:
+    """Add a statement while the dispute is open (either party; files on the web page)"""
+    user = api_user()
+    dispute = visible_dispute(dispute_id, user)
+    services.add_evidence(db.session(), dispute.id, user=user, body=body.body)
+    return dispute_out(dispute)
+
+
+@bp.post("/disputes/<int:dispute_id>/settlement")
+@operation(tag="disputes", body=SettlementIn, ok=DisputeOut, problems=PROBLEMS)
+def propose_dispute_settlement(dispute_id: int, body: SettlementIn) -> DisputeOut:
+    """Propose how to share the money (either party); replaces an earlier proposal"""
+    user = api_user()
+    dispute = visible_dispute(dispute_id, user)
+    services.propose_settlement(db.session(), dispute.id, user=user, refund_minor=body.refund_minor)
+    return dispute_out(dispute)
+
+
+@bp.post("/disputes/<int:dispute_id>/settlement/accept")
+@operation(tag="disputes", body=SettlementIn, ok=DisputeOut, problems={**PROBLEMS, **GATEWAY})
+def accept_dispute_settlement(dispute_id: int, body: SettlementIn) -> DisputeOut:
+    """Accept the other party's proposal (send its refund_minor back, so nothing changed
+    meanwhile): the money moves as agreed"""
+    user = api_user()
+    dispute = visible_dispute(dispute_id, user)
+    services.accept_settlement(
+        db.session(),
+        gateway_for(current_app),
+        dispute.id,
+        user=user,
+        refund_minor=body.refund_minor,
+    )
+    return dispute_out(dispute)
+
+
+@bp.post("/disputes/<int:dispute_id>/withdraw")
+@operation(tag="disputes", ok=DisputeOut, problems=PROBLEMS)
+def withdraw_dispute(dispute_id: int) -> DisputeOut:
+    """Withdraw your dispute: the milestone goes back to where it was"""
+    user = api_user()
+    dispute = visible_dispute(dispute_id, user)
+    services.withdraw(db.session(), dispute.id, user=user)
+    return dispute_out(dispute)
+
+
+@bp.post("/disputes/<int:dispute_id>/claim")
+@operation(tag="disputes", ok=DisputeOut, role=Role.MODERATOR, problems=PROBLEMS)
+def claim_dispute(dispute_id: int) -> DisputeOut:
+    """Take a dispute under review (moderators)"""
+    user = api_user(Role.MODERATOR)
+    dispute = visible_dispute(dispute_id, user)
+    services.claim(db.session(), dispute.id, moderator=user)
+    return dispute_out(dispute)
+
+
+@bp.post("/disputes/<int:dispute_id>/decision")
+@operation(
+    tag="disputes",
+    body=DecisionIn,
+    ok=DisputeOut,
+    role=Role.MODERATOR,
+    problems={**PROBLEMS, **GATEWAY},
+)
+def decide_dispute(dispute_id: int, body: DecisionIn) -> DisputeOut:
+    """Decide a dispute under review (moderators): release, refund or split the money"""
+    user = api_user(Role.MODERATOR)
+    dispute = visible_dispute(dispute_id, user)
+    services.resolve(
+        db.session(),
+        gateway_for(current_app),
+        dispute.id,
+        moderator=user,
+        outcome=body.outcome,
+        note=body.note,
+        refund_minor=body.refund_minor,
+    )
     return dispute_out(dispute)
 
 
