@@ -83,16 +83,25 @@ def _iso_moment(value: Any) -> Any:
 Moment = Annotated[AwareDatetime, BeforeValidator(_iso_moment)]  # a string with a timezone
 
 
+def _public_name(name: str) -> str:
+    """``MilestoneOut`` is ``Milestone`` to integrators (the suffix only avoids the ORM name)."""
+    return name.removesuffix("Out") or name
+
+
+def _title(model: type) -> str:
+    return _public_name(model.__name__)
+
+
 class In(BaseModel):
     """A request body or query: unknown fields are refused."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", model_title_generator=_title)
 
 
 class Out(BaseModel):
     """A response body."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, model_title_generator=_title)
 
 
 class Query(In):
@@ -204,11 +213,6 @@ def _before(req: Any, resp: Any, error: Exception | None, instance: Any, adapter
     if set(errors) == {"limit"}:  # result-size limits too answer 400, as they always have
         raise DomainError(f"limit: {errors['limit'][0]}", field="limit")
     raise ValidationFailed(errors)
-
-
-def _public_name(name: str) -> str:
-    """``MilestoneOut`` is ``Milestone`` to integrators (the suffix only avoids the ORM name)."""
-    return name.removesuffix("Out") or name
 
 
 spec = SpecTree(
