@@ -72,6 +72,29 @@ def openapi() -> Response:
     return jsonify(build_spec())
 
 
+@bp.get("/docs")
+def docs() -> str:
+    """The API reference, rendered from the generated document (no script, works offline)."""
+    from flask import render_template
+
+    from app.api.openapi import build_spec
+
+    document = build_spec()
+    by_tag: dict[str, list[dict[str, Any]]] = {}
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            public = {} in op.get("security", [{"bearerAuth": []}])
+            entry = {**op, "path": path, "method": method, "public": public}
+            by_tag.setdefault(op["tags"][0], []).append(entry)
+    return render_template(
+        "api/docs.html",
+        doc=document,
+        tags=sorted(by_tag),
+        by_tag=dict(sorted(by_tag.items())),
+        schemas=sorted(document["components"]["schemas"].items()),
+    )
+
+
 # Domain routes register themselves on ``bp``; imported last because they import from here.
 from app.accounts import api as _accounts_api  # noqa: E402,F401
 from app.briefs import api as _briefs_api  # noqa: E402,F401
