@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 
-from app.api.schema import COMMON, OPTIONAL_BODIES, PREFIX, spec
+from app.api.schema import COMMON, LINKS, OPTIONAL_BODIES, PREFIX, spec
 from app.db import MAX_ID
 
 PROBLEM_JSON = "application/problem+json"
@@ -68,6 +68,12 @@ def _polish(op: dict[str, Any]) -> None:
     for status, answer in op["responses"].items():
         if int(status) >= 400 and "content" in answer:
             answer["content"] = {PROBLEM_JSON: {"schema": _PROBLEM}}
+    for target, parameter in LINKS.get(op.get("operationId", ""), {}).items():
+        success = next(a for code, a in sorted(op["responses"].items()) if code.startswith("2"))
+        success.setdefault("links", {})[target] = {
+            "operationId": target,
+            "parameters": {parameter: "$response.body#/id"},
+        }
     if op.get("operationId") in OPTIONAL_BODIES:
         op["requestBody"]["required"] = False
     if not op.get("description"):

@@ -258,6 +258,7 @@ COMMON = {
 }
 AUTH_PUBLIC, AUTH_REQUIRED = "public", "required"
 OPTIONAL_BODIES: set[str] = set()  # operation ids whose body may be left out
+LINKS: dict[str, dict[str, str]] = {}  # operation id -> {linked operation id: path parameter}
 
 
 def operation(
@@ -271,9 +272,12 @@ def operation(
     role: Role | str = AUTH_REQUIRED,
     problems: Mapping[int, str] | None = None,
     summary: str | None = None,
+    links: Mapping[str, str] | None = None,
 ) -> Callable[[F], F]:
     """Declare an API operation (see the module docstring). ``role``: a Role the token's user
-    must hold, ``"required"`` (any token) or ``"public"`` (a token is optional)."""
+    must hold, ``"required"`` (any token) or ``"public"`` (a token is optional). ``links``:
+    operation id -> its path parameter filled from this answer's ``id`` (OpenAPI links, so
+    clients and the stateful fuzzer can go create -> read -> update)."""
     described = dict(problems or {})
     described.setdefault(401, COMMON[401])  # a bad token is refused even where none is needed
     if isinstance(role, Role):
@@ -310,6 +314,8 @@ def operation(
             call.__doc__ = summary
         if body_optional:
             OPTIONAL_BODIES.add(view.__name__)
+        if links:
+            LINKS[view.__name__] = dict(links)
         validated = spec.validate(
             json=body,
             query=query,

@@ -251,7 +251,13 @@ def get_brief(brief_id: int) -> dict[str, Any]:
 
 
 @bp.post("/briefs")
-@operation(tag="briefs", body=BriefCreate, created=BriefOut, role=Role.BUSINESS)
+@operation(
+    tag="briefs",
+    body=BriefCreate,
+    created=BriefOut,
+    role=Role.BUSINESS,
+    links={"get_brief": "brief_id", "update_brief": "brief_id", "publish_brief": "brief_id"},
+)
 def create_brief(body: BriefCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Post a brief (businesses): a draft, or open at once with `publish`"""
     user = api_user(Role.BUSINESS)
@@ -354,6 +360,7 @@ def list_brief_proposals(brief_id: int) -> dict[str, Any]:
     body=ProposalCreate,
     created=ProposalOut,
     problems={**BRIEF_404, 403: "Not a creator, or your own brief", 409: "Not open"},
+    links={"shortlist_proposal": "proposal_id", "withdraw_proposal": "proposal_id"},
 )
 def create_proposal(
     brief_id: int, body: ProposalCreate

@@ -162,7 +162,13 @@ def contest_json(contest: Contest, user: User) -> dict[str, Any]:
 
 
 @bp.post("/contests")
-@operation(tag="contests", body=ContestIn, created=ContestOut, role=Role.BUSINESS)
+@operation(
+    tag="contests",
+    body=ContestIn,
+    created=ContestOut,
+    role=Role.BUSINESS,
+    links={"get_contest": "contest_id", "fund_contest": "contest_id"},
+)
 def create_contest(body: ContestIn) -> tuple[Any, int, dict[str, str]]:
     """Create a draft contest with its prize (business)"""
     user = api_user(Role.BUSINESS)

@@ -189,7 +189,17 @@ def get_dispute(dispute_id: int) -> DisputeOut:
 
 
 @bp.post("/milestones/<int:milestone_id>/disputes")
-@operation(tag="disputes", body=DisputeIn, created=DisputeOut, problems=PROBLEMS)
+@operation(
+    tag="disputes",
+    body=DisputeIn,
+    created=DisputeOut,
+    problems=PROBLEMS,
+    links={
+        "get_dispute": "dispute_id",
+        "add_dispute_evidence": "dispute_id",
+        "withdraw_dispute": "dispute_id",
+    },
+)
 def open_dispute(milestone_id: int, body: DisputeIn) -> tuple[DisputeOut, int, dict[str, str]]:
     """Open a dispute on a funded, delivered or changes-requested milestone (either party).
     Freezes its release and payout; the other party has a response window."""

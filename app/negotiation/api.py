@@ -69,6 +69,7 @@ def _terms(body: TermsIn) -> services.TermsInput:
     created=NegotiationOut,
     role=Role.BUSINESS,
     problems={403: "Wrong role or own offer", 404: "No such published offer", **CONFLICT},
+    links={"get_negotiation": "negotiation_id", "counter_negotiation": "negotiation_id"},
 )
 def propose_price(offer_id: int, body: TermsIn) -> tuple[dict[str, object], int, dict[str, str]]:
     """Name your price: propose a price and terms on a published offer (business)"""

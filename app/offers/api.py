@@ -396,7 +396,13 @@ def get_offer(offer_id: int) -> dict[str, Any]:
 
 
 @bp.post("/offers")
-@operation(tag="offers", body=OfferCreate, created=OfferOut, role=Role.CREATOR)
+@operation(
+    tag="offers",
+    body=OfferCreate,
+    created=OfferOut,
+    role=Role.CREATOR,
+    links={"get_offer": "offer_id", "update_offer": "offer_id", "publish_offer": "offer_id"},
+)
 def create_offer(body: Any) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Create a draft offer of any kind (creators)"""
     user = api_user(Role.CREATOR)

@@ -50,6 +50,11 @@ class OrderIn(In):
         404: "No such published offer",
         422: "The offer has no such package (or is not a service)",
     },
+    links={
+        "get_contract": "contract_id",
+        "list_milestones": "contract_id",
+        "split_contract": "contract_id",
+    },
 )
 def order_package(offer_id: int, body: OrderIn) -> tuple[Any, int, dict[str, str]]:
     """Order one package of a published service offer: a contract with one pending milestone"""
