@@ -15,8 +15,9 @@ from app.accounts.models import Role, User
 from app.api import api_user, bp
 from app.api.schema import In, Out, Text, operation
 from app.campaigns import services
-from app.campaigns.content import disclosures_for
+from app.campaigns.content import MAX_URL, disclosures_for
 from app.campaigns.models import Campaign, CampaignState, ViolationKind
+from app.campaigns.services import MAX_NOTE, MAX_TEXT
 from app.contracts.models import Contract
 from app.db import MAX_ID
 from app.errors import NotFound
@@ -43,23 +44,23 @@ class CampaignStart(In):
 
 
 class CampaignDraft(In):
-    text: _text(0, 5000) = ""  # type: ignore[valid-type]
-    caption: _text(1, 5000)  # type: ignore[valid-type]
+    text: _text(0, MAX_TEXT) = ""  # type: ignore[valid-type]
+    caption: _text(1, MAX_TEXT)  # type: ignore[valid-type]
     file: _text(0, 255) = Field(default=None, description="A file uploaded on the web page.")  # type: ignore[valid-type]
 
 
 class CampaignNote(In):
-    note: _text(1, 2000)  # type: ignore[valid-type]
+    note: _text(1, MAX_NOTE)  # type: ignore[valid-type]
 
 
 class CampaignPost(In):
-    post_url: _text(1, 500)  # type: ignore[valid-type]
-    caption: _text(1, 5000)  # type: ignore[valid-type]
+    post_url: _text(1, MAX_URL)  # type: ignore[valid-type]
+    caption: _text(1, MAX_TEXT)  # type: ignore[valid-type]
 
 
 class CampaignViolationIn(In):
     kind: ViolationName
-    detail: _text(1, 2000)  # type: ignore[valid-type]
+    detail: _text(1, MAX_NOTE)  # type: ignore[valid-type]
 
 
 class Violation(Out):

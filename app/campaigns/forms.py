@@ -9,8 +9,9 @@ from flask_wtf.file import FileField
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from app.campaigns.content import MAX_URL
 from app.campaigns.models import ViolationKind
-from app.campaigns.services import MAX_TEXT
+from app.campaigns.services import MAX_NOTE, MAX_TEXT
 from app.forms import select_choices
 from app.payments.forms import storable
 
@@ -51,7 +52,7 @@ class ChangesForm(FlaskForm):
         "What should change",
         validators=[
             DataRequired(message="Say what should change."),
-            Length(max=2000),
+            Length(max=MAX_NOTE),
             _storable_check,
         ],
     )
@@ -62,7 +63,7 @@ class PostForm(FlaskForm):
         "Live post URL",
         validators=[
             DataRequired(message="Paste the link to the post."),
-            Length(max=500),
+            Length(max=MAX_URL),
             _storable_check,
         ],
         render_kw={"inputmode": "url"},
@@ -91,7 +92,7 @@ class ViolationForm(FlaskForm):
         "Details",
         validators=[
             DataRequired(message="Describe what you saw."),
-            Length(max=2000),
+            Length(max=MAX_NOTE),
             _storable_check,
         ],
     )

@@ -18,6 +18,7 @@ from app.api import api_user, bp
 from app.api.schema import Id, In, Int, Moment, Out, Text, operation
 from app.contests import services
 from app.contests.models import AwardState, Contest, ContestState
+from app.contests.services import JUDGING_DAYS, MAX_TEXT, MAX_TITLE, MIN_PRIZE_MINOR
 from app.contests.timers import judging_ends
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -28,13 +29,13 @@ from app.payments.settings import local_test_cards
 
 
 class ContestIn(In):
-    title: Annotated[Text, Field(min_length=1, max_length=120)]
-    description: Annotated[Text, Field(min_length=1, max_length=5000)]
+    title: Annotated[Text, Field(min_length=1, max_length=MAX_TITLE)]
+    description: Annotated[Text, Field(min_length=1, max_length=MAX_TEXT)]
     category: Literal[tuple(CATEGORIES)]  # type: ignore[valid-type]
-    prize_minor: Annotated[Int, Field(ge=100, le=MAX_AMOUNT_MINOR)]
+    prize_minor: Annotated[Int, Field(ge=MIN_PRIZE_MINOR, le=MAX_AMOUNT_MINOR)]
     currency: Literal[SUPPORTED_CURRENCIES]  # type: ignore[valid-type]
     deadline: Moment
-    judging_days: Annotated[Int, Field(ge=1, le=14)] = 7
+    judging_days: Annotated[Int, Field(ge=JUDGING_DAYS[0], le=JUDGING_DAYS[1])] = 7
 
 
 class ContestFundIn(In):
@@ -44,7 +45,7 @@ class ContestFundIn(In):
 
 
 class EntryIn(In):
-    text: Annotated[Text, Field(min_length=1, max_length=5000)]
+    text: Annotated[Text, Field(min_length=1, max_length=MAX_TEXT)]
     file: Annotated[Text, Field(min_length=1, max_length=255)] = Field(
         default=None, description="A file uploaded on the web page."
     )

@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
-from app.contests.services import MAX_TEXT, ContestInput
+from app.contests.services import JUDGING_DAYS, MAX_TEXT, MAX_TITLE, ContestInput
 from app.forms import select_choices
 from app.money import SUPPORTED_CURRENCIES, MoneyError, check_amount, parse_major
 from app.offers.models import CATEGORIES
@@ -38,7 +38,9 @@ def _price_check(form: object, field: StringField) -> None:
 
 
 class ContestForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=120), _storable_check])
+    title = StringField(
+        "Title", validators=[DataRequired(), Length(max=MAX_TITLE), _storable_check]
+    )
     description = TextAreaField(
         "Brief", validators=[DataRequired(), Length(max=MAX_TEXT), _storable_check]
     )
@@ -55,7 +57,7 @@ class ContestForm(FlaskForm):
     judging_days = IntegerField(
         "Judging days",
         default=7,
-        validators=[DataRequired(), NumberRange(min=1, max=14, message="1 to 14 days.")],
+        validators=[DataRequired(), NumberRange(*JUDGING_DAYS, message="1 to 14 days.")],
     )
 
     def contest_input(self) -> ContestInput:
