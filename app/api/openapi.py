@@ -50,7 +50,7 @@ def _api_only_app() -> Flask:
     from app.api import bp
 
     if has_app_context() and "api" in current_app.blueprints:
-        return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
+        return current_app._get_current_object()  # type: ignore[attr-defined]
     app = Flask("api_document")
     app.register_blueprint(bp)
     return app

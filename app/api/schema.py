@@ -36,7 +36,7 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticError
 from spectree import Response, SecurityScheme, SpecTree
-from spectree.models import SecuritySchemeData
+from spectree.models import SecureType, SecuritySchemeData
 
 from app.accounts.models import Role
 from app.db import MAX_ID
@@ -176,7 +176,7 @@ def one_of(name: str, discriminator: str, *models: type[BaseModel]) -> type[Root
     """A body that is one of ``models``, told apart by the field ``discriminator``."""
     for model in models:
         UNION_TAGS.update(get_args(model.model_fields[discriminator].annotation))
-    union = Annotated[Union[models], Field(discriminator=discriminator)]  # noqa: UP007
+    union = Annotated[Union[models], Field(discriminator=discriminator)]  # type: ignore[valid-type]  # noqa: UP007
     return type(name, (RootModel[union],), {"__doc__": f"One of: {discriminator} tells which."})
 
 
@@ -235,7 +235,7 @@ spec = SpecTree(
         SecurityScheme(
             name="bearerAuth",
             data=SecuritySchemeData(
-                type="http",
+                type=SecureType.HTTP,
                 scheme="bearer",
                 bearer_format="c2b_...",
                 description="A personal API token (Settings → API tokens on the website).",
@@ -273,7 +273,7 @@ def operation(
     problems: Mapping[int, str] | None = None,
     summary: str | None = None,
     links: Mapping[str, str] | None = None,
-) -> Callable[[F], F]:
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API operation (see the module docstring). ``role``: a Role the token's user
     must hold, ``"required"`` (any token) or ``"public"`` (a token is optional). ``links``:
     operation id -> its path parameter filled from this answer's ``id`` (OpenAPI links, so
@@ -289,13 +289,15 @@ def operation(
         described.setdefault(422, COMMON[422])
         if issubclass(query, Paged):
             described.setdefault(400, "page or per_page out of bounds")
-    codes = {f"HTTP_{status}": (Problem, text_) for status, text_ in described.items()}
+    codes: dict[str, Any] = {
+        f"HTTP_{status}": (Problem, text_) for status, text_ in described.items()
+    }
     if created is not None:
         codes["HTTP_201"] = created
     else:
-        codes["HTTP_200"] = ok  # type: ignore[assignment]
+        codes["HTTP_200"] = ok
 
-    def decorate(view: F) -> F:
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def call(*args: Any, **kwargs: Any) -> Any:
             context = request.context  # type: ignore[attr-defined]
@@ -319,7 +321,7 @@ def operation(
         validated = spec.validate(
             json=body,
             query=query,
-            resp=Response(**codes),  # type: ignore[arg-type]
+            resp=Response(**codes),
             tags=[tag],
             operation_id=view.__name__,
             security=[{}, {"bearerAuth": []}] if role == AUTH_PUBLIC else None,
@@ -336,6 +338,6 @@ def operation(
                 json_body()
             return validated(*args, **kwargs)
 
-        return guarded  # type: ignore[return-value]
+        return guarded
 
     return decorate

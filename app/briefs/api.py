@@ -31,11 +31,11 @@ from app.extensions import db
 from app.money import MAX_AMOUNT_MINOR, SUPPORTED_CURRENCIES
 from app.offers.models import CATEGORIES, OfferKind
 
-Category = Literal[tuple(CATEGORIES)]  # type: ignore[valid-type]
-Currency = Literal[SUPPORTED_CURRENCIES]  # type: ignore[valid-type]
-Kind = Literal[tuple(k.value for k in OfferKind)]  # type: ignore[valid-type]
+Category = Literal[tuple(CATEGORIES)]
+Currency = Literal[SUPPORTED_CURRENCIES]
+Kind = Literal[tuple(k.value for k in OfferKind)]
 Amount = Annotated[Int, Field(ge=1, le=MAX_AMOUNT_MINOR, description="Integer minor units.")]
-VisibilityName = Literal[tuple(v.value for v in Visibility)]  # type: ignore[valid-type]
+VisibilityName = Literal[tuple(v.value for v in Visibility)]
 
 
 class BriefUpdate(In):
@@ -47,7 +47,7 @@ class BriefUpdate(In):
     ] = None  # type: ignore[assignment]
     category: Category = None
     skills: Annotated[list[Annotated[Text, Field(max_length=60)]], Field(max_length=20)] = None  # type: ignore[assignment]
-    offer_kinds: Annotated[list[Kind], Field(min_length=1)] = None  # type: ignore[valid-type]
+    offer_kinds: Annotated[list[Kind], Field(min_length=1)] = None  # type: ignore[assignment]
     budget_min_minor: Amount = None  # type: ignore[assignment]
     budget_max_minor: Annotated[Amount, Field(description="At least budget_min_minor.")] = None  # type: ignore[assignment]
     currency: Currency = None
@@ -64,7 +64,7 @@ class BriefCreate(BriefUpdate):
     ]
     category: Category
     skills: Annotated[list[Annotated[Text, Field(max_length=60)]], Field(max_length=20)] = []
-    offer_kinds: Annotated[list[Kind], Field(min_length=1)]  # type: ignore[valid-type]
+    offer_kinds: Annotated[list[Kind], Field(min_length=1)]
     budget_min_minor: Amount
     budget_max_minor: Annotated[Amount, Field(description="At least budget_min_minor.")]
     currency: Currency
@@ -84,7 +84,7 @@ class ProposalCreate(In):
 class BriefQuery(Paged):
     q: Annotated[str, Field(max_length=200)] | None = None
     category: Category | None = None
-    kind: Kind | None = None  # type: ignore[valid-type]
+    kind: Kind | None = None
     currency: Currency | None = None
     budget_min_minor: Annotated[int, Field(ge=0, le=MAX_AMOUNT_MINOR)] | None = None
     budget_max_minor: Annotated[int, Field(ge=0, le=MAX_AMOUNT_MINOR)] | None = None
@@ -101,13 +101,13 @@ class BriefOut(Out):
     description: str
     category: str
     skills: list[str]
-    offer_kinds: list[Kind]  # type: ignore[valid-type]
+    offer_kinds: list[Kind]
     budget_min_minor: int
     budget_max_minor: int
     currency: str
     deadline: date | None
     visibility: VisibilityName
-    status: Literal[tuple(s.value for s in BriefStatus)]  # type: ignore[valid-type]
+    status: Literal[tuple(s.value for s in BriefStatus)]
     business: BusinessRef
     published_at: datetime | None
     created_at: datetime
@@ -126,7 +126,7 @@ class ProposalOut(Out):
     price_minor: int
     currency: str
     delivery_days: int
-    status: Literal[tuple(s.value for s in ProposalStatus)]  # type: ignore[valid-type]
+    status: Literal[tuple(s.value for s in ProposalStatus)]
     created_at: datetime
     updated_at: datetime
 

@@ -25,8 +25,8 @@ from app.extensions import db
 from app.offers.models import Platform
 from app.offers.services import visible_offer
 
-PlatformName = Literal[tuple(p.value for p in Platform)]  # type: ignore[valid-type]
-ViolationName = Literal[tuple(k.value for k in ViolationKind)]  # type: ignore[valid-type]
+PlatformName = Literal[tuple(p.value for p in Platform)]
+ViolationName = Literal[tuple(k.value for k in ViolationKind)]
 
 
 def _text(low: int, high: int) -> Any:
@@ -44,23 +44,23 @@ class CampaignStart(In):
 
 
 class CampaignDraft(In):
-    text: _text(0, MAX_TEXT) = ""  # type: ignore[valid-type]
-    caption: _text(1, MAX_TEXT)  # type: ignore[valid-type]
-    file: _text(0, 255) = Field(default=None, description="A file uploaded on the web page.")  # type: ignore[valid-type]
+    text: _text(0, MAX_TEXT) = ""
+    caption: _text(1, MAX_TEXT)
+    file: _text(0, 255) = Field(default=None, description="A file uploaded on the web page.")
 
 
 class CampaignNote(In):
-    note: _text(1, MAX_NOTE)  # type: ignore[valid-type]
+    note: _text(1, MAX_NOTE)
 
 
 class CampaignPost(In):
-    post_url: _text(1, MAX_URL)  # type: ignore[valid-type]
-    caption: _text(1, MAX_TEXT)  # type: ignore[valid-type]
+    post_url: _text(1, MAX_URL)
+    caption: _text(1, MAX_TEXT)
 
 
 class CampaignViolationIn(In):
     kind: ViolationName
-    detail: _text(1, MAX_NOTE)  # type: ignore[valid-type]
+    detail: _text(1, MAX_NOTE)
 
 
 class Violation(Out):
@@ -80,7 +80,7 @@ class CampaignOut(Out):
     offer_id: int | None
     platform: PlatformName
     deliverables: list[str]
-    state: Literal[tuple(s.value for s in CampaignState)]  # type: ignore[valid-type]
+    state: Literal[tuple(s.value for s in CampaignState)]
     draft_text: str
     draft_file: str | None
     draft_caption: str

@@ -31,22 +31,22 @@ from app.payments.settings import local_test_cards
 class ContestIn(In):
     title: Annotated[Text, Field(min_length=1, max_length=MAX_TITLE)]
     description: Annotated[Text, Field(min_length=1, max_length=MAX_TEXT)]
-    category: Literal[tuple(CATEGORIES)]  # type: ignore[valid-type]
+    category: Literal[tuple(CATEGORIES)]
     prize_minor: Annotated[Int, Field(ge=MIN_PRIZE_MINOR, le=MAX_AMOUNT_MINOR)]
-    currency: Literal[SUPPORTED_CURRENCIES]  # type: ignore[valid-type]
+    currency: Literal[SUPPORTED_CURRENCIES]
     deadline: Moment
     judging_days: Annotated[Int, Field(ge=JUDGING_DAYS[0], le=JUDGING_DAYS[1])] = 7
 
 
 class ContestFundIn(In):
-    test_card: Annotated[Text, Field(max_length=40)] = Field(
+    test_card: Annotated[Text, Field(max_length=40)] = Field(  # type: ignore[assignment]
         default=None, description="Local/test mode only: a Stripe test card number."
     )
 
 
 class EntryIn(In):
     text: Annotated[Text, Field(min_length=1, max_length=MAX_TEXT)]
-    file: Annotated[Text, Field(min_length=1, max_length=255)] = Field(
+    file: Annotated[Text, Field(min_length=1, max_length=255)] = Field(  # type: ignore[assignment]
         default=None, description="A file uploaded on the web page."
     )
 
@@ -72,7 +72,7 @@ class Award(Out):
     creator_id: int
     amount_minor: int
     fee_minor: int
-    state: Literal[tuple(s.value for s in AwardState)]  # type: ignore[valid-type]
+    state: Literal[tuple(s.value for s in AwardState)]
     clears_at: datetime
 
 
@@ -89,7 +89,7 @@ class ContestOut(Out):
     currency: str
     deadline: datetime
     judging_ends_at: datetime
-    state: Literal[tuple(s.value for s in ContestState)]  # type: ignore[valid-type]
+    state: Literal[tuple(s.value for s in ContestState)]
     entry_count: int
     entries: list[Entry]
     awards: list[Award]

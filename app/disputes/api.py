@@ -35,8 +35,8 @@ NotBlank = Annotated[Text, Field(min_length=1, pattern=r"\S")]
 
 class DisputeEvent(Out):
     action: str
-    from_state: str
-    to_state: str
+    from_state: str | None
+    to_state: str | None
     actor_id: int | None
     note: str
     created_at: datetime
@@ -46,8 +46,8 @@ class DisputeOut(Out):
     id: int
     milestone_id: int
     contract_id: int
-    origin: Literal[tuple(o.value for o in DisputeOrigin)]  # type: ignore[valid-type]
-    state: Literal[tuple(s.value for s in DisputeState)]  # type: ignore[valid-type]
+    origin: Literal[tuple(o.value for o in DisputeOrigin)]
+    state: Literal[tuple(s.value for s in DisputeState)]
     opened_by_id: int | None
     respondent_id: int | None
     moderator_id: int | None
@@ -238,9 +238,9 @@ class SettlementIn(In):
 
 
 class DecisionIn(In):
-    outcome: Literal[tuple(services.OUTCOMES)]  # type: ignore[valid-type]
+    outcome: Literal[tuple(services.OUTCOMES)]
     note: Annotated[NotBlank, Field(max_length=MAX_TEXT, description="The reason, shown.")]
-    refund_minor: Annotated[Int, Field(ge=0, le=MAX_AMOUNT_MINOR)] = Field(
+    refund_minor: Annotated[Int, Field(ge=0, le=MAX_AMOUNT_MINOR)] = Field(  # type: ignore[assignment]
         default=None, description="For a split: the part refunded to the business."
     )
 

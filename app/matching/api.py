@@ -109,7 +109,7 @@ class DraftBrief(In):
     description: Annotated[Text, Field(max_length=5000)] = ""
     skills: Annotated[list[Annotated[Text, Field(max_length=100)]], Field(max_length=20)] = []
     category: Annotated[Text, Field(max_length=100)] = ""
-    currency: Literal[SUPPORTED_CURRENCIES] = "USD"  # type: ignore[valid-type]
+    currency: Literal[SUPPORTED_CURRENCIES] = "USD"
     offer_kinds: Annotated[list[Annotated[Text, Field(max_length=40)]], Field(max_length=3)] = []
 
 

@@ -30,12 +30,12 @@ from app.media.models import (
 from app.payments.gateway import gateway_for
 from app.payments.settings import local_test_cards
 
-LicenseTypeName = Literal[tuple(t.value for t in LicenseType)]  # type: ignore[valid-type]
+LicenseTypeName = Literal[tuple(t.value for t in LicenseType)]
 
 
 class MediaQuery(Paged):
     q: Annotated[Text, Field(max_length=200, description="Words to search for.")] = ""
-    kind: Literal[tuple(k.value for k in MediaKind)] | None = None  # type: ignore[valid-type]
+    kind: Literal[tuple(k.value for k in MediaKind)] | None = None
 
 
 class CreatorRef(Out):
@@ -45,8 +45,8 @@ class CreatorRef(Out):
 
 class MediaAssetOut(Out):
     id: int
-    kind: Literal[tuple(k.value for k in MediaKind)]  # type: ignore[valid-type]
-    state: Literal[tuple(s.value for s in MediaState)]  # type: ignore[valid-type]
+    kind: Literal[tuple(k.value for k in MediaKind)]
+    state: Literal[tuple(s.value for s in MediaState)]
     listed: bool
     title: str
     description: str
@@ -79,7 +79,7 @@ class MediaLicenseOut(Out):
     asset_id: int
     licensee_id: int
     license_type: LicenseTypeName
-    status: Literal[tuple(s.value for s in LicenseStatus)]  # type: ignore[valid-type]
+    status: Literal[tuple(s.value for s in LicenseStatus)]
     price_minor: int
     currency: str
     terms: str
@@ -101,7 +101,7 @@ class MediaLicensePurchase(MediaLicenseOut):
 
 class MediaLicenseIn(In):
     license_type: LicenseTypeName
-    test_card: Annotated[Text, Field(max_length=40)] = Field(
+    test_card: Annotated[Text, Field(max_length=40)] = Field(  # type: ignore[assignment]
         default=None, description="A Stripe test card (local/test mode)."
     )
 

@@ -18,10 +18,10 @@ from app.moderation.models import Report, ReportReason, ReportStatus
 from app.moderation.services import DETAILS_LENGTH, REASON_LENGTH
 from app.moderation.subjects import HIDEABLE
 
-Reasons = Literal[tuple(r.value for r in ReportReason)]  # type: ignore[valid-type]
-Statuses = Literal[tuple(s.value for s in ReportStatus)]  # type: ignore[valid-type]
-Hideable = Literal[tuple(HIDEABLE)]  # type: ignore[valid-type]
-Reportable = Literal[(*HIDEABLE, "message")]  # type: ignore[valid-type]
+Reasons = Literal[tuple(r.value for r in ReportReason)]
+Statuses = Literal[tuple(s.value for s in ReportStatus)]
+Hideable = Literal[tuple(HIDEABLE)]
+Reportable = Literal[(*HIDEABLE, "message")]
 ReasonText = Annotated[Text, Field(min_length=REASON_LENGTH[0], max_length=REASON_LENGTH[1])]
 
 
@@ -53,7 +53,7 @@ class ReportList(Out):
 
 
 class ReportQuery(Query):
-    status: Literal[(*(s.value for s in ReportStatus), "all")] = "open"  # type: ignore[misc]
+    status: Literal[(*(s.value for s in ReportStatus), "all")] = "open"
 
 
 class SubjectAction(In):

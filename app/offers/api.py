@@ -54,11 +54,11 @@ Title = Annotated[Text, Field(min_length=TITLE_LENGTH[0], max_length=TITLE_LENGT
 Description = Annotated[
     Text, Field(min_length=DESCRIPTION_LENGTH[0], max_length=DESCRIPTION_LENGTH[1])
 ]
-Category = Literal[tuple(CATEGORIES)]  # type: ignore[valid-type]
-Currency = Literal[SUPPORTED_CURRENCIES]  # type: ignore[valid-type]
+Category = Literal[tuple(CATEGORIES)]
+Currency = Literal[SUPPORTED_CURRENCIES]
 Tags = Annotated[list[Annotated[Text, Field(max_length=TAG_LENGTH)]], Field(max_length=MAX_TAGS)]
-Tier = Literal[_values(PackageTier)]  # type: ignore[valid-type]
-DeliverableKindName = Literal[_values(DeliverableKind)]  # type: ignore[valid-type]
+Tier = Literal[_values(PackageTier)]
+DeliverableKindName = Literal[_values(DeliverableKind)]
 RowText = Annotated[Text, Field(max_length=ROW_TEXT_MAX)]
 
 
@@ -107,7 +107,7 @@ class StockMediaOfferCreate(_CommonIn):
 class InfluencerOfferCreate(_CommonIn):
     kind: Literal["influencer"]
     category: Category = "Marketing & Social Media"
-    platform: Literal[_values(Platform)]  # type: ignore[valid-type]
+    platform: Literal[_values(Platform)]
     handle: Annotated[Text, Field(max_length=64, description="With or without a leading @.")]
     audience_size: Annotated[Int, Field(ge=0, le=MAX_AUDIENCE)]
     engagement_rate_bp: Annotated[
@@ -126,7 +126,7 @@ class OfferPatch(In):
     """Any fields of the offer's own kind; lists (packages, deliverables, tags) are replaced
     whole. Fields of another kind, or a different kind, are refused with 422."""
 
-    kind: Literal[_values(OfferKind)] | None = None  # type: ignore[valid-type]
+    kind: Literal[_values(OfferKind)] | None = None
     title: Title | None = None
     description: Description | None = None
     category: Category | None = None
@@ -135,7 +135,7 @@ class OfferPatch(In):
     packages: list[PackageIn] | None = None
     standard_license_minor: Money | None = None
     enhanced_license_minor: Money | None = None
-    platform: Literal[_values(Platform)] | None = None  # type: ignore[valid-type]
+    platform: Literal[_values(Platform)] | None = None
     handle: Annotated[Text, Field(max_length=64)] | None = None
     audience_size: Annotated[Int, Field(ge=0, le=MAX_AUDIENCE)] | None = None
     engagement_rate_bp: Annotated[Int, Field(ge=0, le=MAX_ENGAGEMENT_BP)] | None = None
@@ -144,7 +144,7 @@ class OfferPatch(In):
     deliverables: list[DeliverableIn] | None = None
 
 
-KIND_MODEL = dict(zip(OfferKind, CREATE_MODELS, strict=True))
+KIND_MODEL: dict[OfferKind, type[In]] = dict(zip(OfferKind, CREATE_MODELS, strict=True))
 
 
 def _input(kind: OfferKind, values: dict[str, Any]) -> dict[str, Any]:
@@ -245,7 +245,7 @@ OfferOut = one_of("OfferOut", "kind", ServiceOffer, StockMediaOffer, InfluencerO
 
 
 class OfferPage(Out):
-    items: list[OfferOut]  # type: ignore[valid-type]
+    items: list[OfferOut]
     total: int
     page: int
     per_page: int
@@ -344,14 +344,14 @@ Minor0 = Annotated[int, Field(ge=0, le=MAX_AMOUNT_MINOR)]
 
 class OfferQuery(Paged):
     q: str = Field("", description="Words to find in the title, description or tags.")
-    kind: Literal[_values(OfferKind)] | None = None  # type: ignore[valid-type]
+    kind: Literal[_values(OfferKind)] | None = None
     category: Category | None = None
     price_min_minor: Minor0 | None = None
     price_max_minor: Minor0 | None = None
     max_delivery_days: Annotated[int, Field(ge=1, le=365)] | None = Field(
         None, description="Deliverable within this many days (stock media always)."
     )
-    sort: Literal[API_SORTS] = "newest"  # type: ignore[valid-type]
+    sort: Literal[API_SORTS] = "newest"
 
 
 # --- routes ---------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ class ContractOut(Out):
     id: int
     title: str
     scope: str
-    status: Literal[tuple(s.value for s in ContractStatus)]  # type: ignore[valid-type]
+    status: Literal[tuple(s.value for s in ContractStatus)]
     role: Literal["business", "creator"] = Field(description="The caller's side.")
     business: Party
     creator: Party
@@ -66,7 +66,7 @@ class MilestoneOut(Out):
     amount_minor: int
     currency: str
     due_date: date | None
-    state: Literal[tuple(s.value for s in MilestoneState)]  # type: ignore[valid-type]
+    state: Literal[tuple(s.value for s in MilestoneState)]
     revisions_used: int
     max_revisions: int
     funded_minor: int
@@ -139,7 +139,7 @@ class Earnings(Out):
 
 
 class FundIn(In):
-    test_card: Annotated[Text, Field(max_length=40)] = Field(
+    test_card: Annotated[Text, Field(max_length=40)] = Field(  # type: ignore[assignment]
         default=None,
         description="Local/test mode only: a Stripe test card number, e.g. 4242424242424242 "
         "(succeeds) or 4000000000000341 (declined).",
@@ -213,7 +213,7 @@ def earnings_out(report: services.Earnings) -> Earnings:
         in_escrow=every(report.in_escrow),
         clearing=[
             Clearing(
-                kind=item.subject_type,
+                kind=item.subject_type,  # type: ignore[arg-type]
                 subject_id=item.subject_id,
                 milestone_id=item.subject_id if item.subject_type == "milestone" else None,
                 title=item.title,

@@ -34,9 +34,7 @@ GATEWAY = {502: "The payment provider refused the request or could not be reache
 
 
 class OrderIn(In):
-    tier: Literal[tuple(t.value for t in PackageTier)] = Field(  # type: ignore[valid-type]
-        description="The package to order."
-    )
+    tier: Literal[tuple(t.value for t in PackageTier)] = Field(description="The package to order.")
 
 
 @bp.post("/offers/<int:offer_id>/orders")

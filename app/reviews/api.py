@@ -53,7 +53,7 @@ class ContractReviews(Out):
     items: list[ReviewOut]
 
 
-ReputationLevel = Literal[tuple(level.name for level in (*LEVELS, NEW))]  # type: ignore[valid-type]
+ReputationLevel = Literal[tuple(level.name for level in (*LEVELS, NEW))]
 
 
 class ReputationOut(Out):
