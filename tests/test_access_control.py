@@ -39,6 +39,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.register",
     "accounts.public_profile",
     "api.openapi",
+    "api.docs",  # the API reference, rendered from the public document
     "api.list_offers",
     "api.get_offer",
     "api.list_briefs",
@@ -68,7 +69,12 @@ PUBLIC_ENDPOINTS = {
 }
 REFUSED = {302, 400, 401, 403, 404, 405, 409, 415, 422}
 # Actions on the caller's own account, with no object of anyone else's to protect.
-OWN_ACCOUNT_ACTIONS = {"accounts.logout", "payments.start_onboarding", "payments.onboarding"}
+OWN_ACCOUNT_ACTIONS = {
+    "accounts.logout",
+    "payments.start_onboarding",
+    "payments.onboarding",
+    "api.start_payout_onboarding",  # the caller's own payout account, as on the web
+}
 
 
 def _world(session: Session, gateway: Any, storage: Any) -> dict[str, Any]:
