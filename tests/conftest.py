@@ -44,6 +44,7 @@ pytest_plugins = ["tests.fixtures"]
 # ledger invariants checked after it (``tests.fixtures.money_checked``); the disputes and
 # messaging tests also store uploads in a private folder.
 MONEY_PACKAGES = {
+    "api",
     "payments",
     "disputes",
     "media",

@@ -40,6 +40,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.register",
     "accounts.public_profile",
     "api.openapi",
+    "api.docs",  # the API reference, rendered from the public document
     "api.list_offers",
     "api.get_offer",
     "api.list_briefs",
@@ -78,6 +79,7 @@ OWN_ACCOUNT_ACTIONS = {
     # The caller's own notifications (all of them, or their preferences): nobody else's.
     "notifications.read_all",
     "notifications.settings",
+    "api.start_payout_onboarding",  # the caller's own payout account, as on the web
 }
 
 

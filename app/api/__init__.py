@@ -13,9 +13,8 @@ from flask import Blueprint, Response, g, jsonify, request
 
 from app.accounts.models import Role, User
 from app.accounts.services import user_for_api_token
-from app.errors import DomainError, PermissionDenied, ValidationFailed
+from app.errors import DomainError, PermissionDenied
 from app.extensions import csrf, db
-from app.money import NumberError, parse_int
 from app.security import ratelimit
 from app.security.json_limits import MAX_JSON_BYTES, JsonTooLarge
 
@@ -75,29 +74,6 @@ class UnsupportedMediaType(DomainError):
     code = "unsupported_media_type"
 
 
-def created(payload: dict[str, Any], location: str) -> tuple[Response, int, dict[str, str]]:
-    return jsonify(payload), 201, {"Location": location}
-
-
-MAX_PAGE = 10_000  # deeper offsets overflow SQLite and help nobody; narrow the filters instead
-
-
-def page_params(default_size: int = 20, max_size: int = 100) -> tuple[int, int]:
-    raw_page = request.args.get("page", "1").strip()
-    if raw_page.isascii() and raw_page.isdigit() and len(raw_page) > len(str(MAX_PAGE)):
-        raise ValidationFailed({"page": [f"Use a page from 1 to {MAX_PAGE}."]})
-    try:
-        page = parse_int(raw_page)
-        size = parse_int(request.args.get("per_page", str(default_size)))
-    except NumberError as exc:
-        raise DomainError("page and per_page must be whole numbers.") from exc
-    if page < 1 or not 1 <= size <= max_size:
-        raise DomainError(f"page must be ≥ 1 and per_page between 1 and {max_size}.")
-    if page > MAX_PAGE:
-        raise ValidationFailed({"page": [f"Use a page from 1 to {MAX_PAGE}."]})
-    return page, size
-
-
 @bp.get("/openapi.json")
 def openapi() -> Response:
     from app.api.openapi import build_spec
@@ -105,7 +81,31 @@ def openapi() -> Response:
     return jsonify(build_spec())
 
 
+@bp.get("/docs")
+def docs() -> str:
+    """The API reference, rendered from the generated document (no script, works offline)."""
+    from flask import render_template
+
+    from app.api.openapi import build_spec
+
+    document = build_spec()
+    by_tag: dict[str, list[dict[str, Any]]] = {}
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            public = {} in op.get("security", [{"bearerAuth": []}])
+            entry = {**op, "path": path, "method": method, "public": public}
+            by_tag.setdefault(op["tags"][0], []).append(entry)
+    return render_template(
+        "api/docs.html",
+        doc=document,
+        tags=sorted(by_tag),
+        by_tag=dict(sorted(by_tag.items())),
+        schemas=sorted(document["components"]["schemas"].items()),
+    )
+
+
 # Domain routes register themselves on ``bp``; imported last because they import from here.
+from app.accounts import api as _accounts_api  # noqa: E402,F401
 from app.briefs import api as _briefs_api  # noqa: E402,F401
 from app.campaigns import api as _campaigns_api  # noqa: E402,F401
 from app.contests import api as _contests_api  # noqa: E402,F401
@@ -117,4 +117,5 @@ from app.moderation import api as _moderation_api  # noqa: E402,F401
 from app.negotiation import api as _negotiation_api  # noqa: E402,F401
 from app.offers import api as _offers_api  # noqa: E402,F401
 from app.payments import api as _payments_api  # noqa: E402,F401
+from app.payments import api_actions as _payments_actions  # noqa: E402,F401
 from app.reviews import api as _reviews_api  # noqa: E402,F401

@@ -1,113 +1,88 @@
-"""The OpenAPI 3.1 document for /api/v1, assembled from each domain's ``api_spec`` module.
+"""The OpenAPI 3.1 document for /api/v1, generated from the operations declared with
+``app.api.schema.operation``; nothing in it is written by hand.
 
-Each domain keeps the description of its endpoints next to the endpoints themselves
-(``app/<domain>/api_spec.py`` exporting ``PATHS`` and ``SCHEMAS``).
+``python -m app.api.openapi > openapi.json`` writes it without a database (the typed client
+is generated from that file; see README).
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Mapping
+import copy
+import json
+import sys
 from typing import Any
 
+from flask import Flask, current_app, has_app_context
+
+from app.api.schema import COMMON, LINKS, OPTIONAL_BODIES, PREFIX, spec
 from app.db import MAX_ID
 
-DOMAIN_SPECS = (
-    "app.offers.api_spec",
-    "app.briefs.api_spec",
-    "app.matching.api_spec",
-    "app.payments.api_spec",
-    "app.campaigns.api_spec",
-    "app.contests.api_spec",
-    "app.negotiation.api_spec",
-    "app.insights.api_spec",
-    "app.disputes.api_spec",
-    "app.reviews.api_spec",
-    "app.moderation.api_spec",
-    "app.media.api_spec",
-)
-
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["title", "status"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "code": {"type": "string"},
-        "errors": {
-            "type": "object",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
-        },
-    },
-}
-
-
-def ref(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def id_param(name: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
-    }
-
-
-def query_param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "schema": schema,
-        "description": description,
-    }
-
-
-def problems(descriptions: Mapping[int, str], *statuses: int) -> dict[str, Any]:
-    """Problem responses for ``statuses``, described by the domain's own wording."""
-    return {
-        str(status): {
-            "description": descriptions[status],
-            "content": {"application/problem+json": {"schema": ref("Problem")}},
-        }
-        for status in statuses
-    }
-
-
-def problem_response(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {
-            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-        },
-    }
+PROBLEM_JSON = "application/problem+json"
 
 
 def build_spec() -> dict[str, Any]:
+    """The OpenAPI 3.1 document, generated from the declarations: paths relative to the
+    /api/v1 server, error answers as problem+json, every path id a bounded integer."""
+    models = copy.deepcopy(spec.models)  # spectree lifts nested $defs out of them in place
+    try:
+        with _api_only_app().app_context():
+            document = spec._generate_spec()  # not .spec: that is cached once per process
+    finally:
+        spec.models = models
     paths: dict[str, Any] = {}
-    schemas: dict[str, Any] = {"Problem": PROBLEM_SCHEMA}
-    for module_name in DOMAIN_SPECS:
-        module = importlib.import_module(module_name)
-        paths.update(module.PATHS)
-        schemas.update(module.SCHEMAS)
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "C2B Marketplace API",
-            "version": "1.0.0",
-            "description": "JSON in, JSON out. Errors are application/problem+json (RFC 9457). "
-            "Authenticate with a personal API token from Settings → API tokens: "
-            "`Authorization: Bearer c2b_...`.",
-        },
-        "servers": [{"url": "/api/v1"}],
-        "security": [{"bearerAuth": []}],
-        "paths": paths,
-        "components": {
-            "schemas": schemas,
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
-        },
-    }
+    for path, item in sorted(document["paths"].items()):
+        if not path.startswith(PREFIX):
+            continue
+        for op in item.values():
+            _polish(op)
+        paths[path.removeprefix(PREFIX) or "/"] = item
+    document["paths"] = paths
+    document["servers"] = [{"url": PREFIX}]
+    # spectree adds its own 422 model to every operation with input; ours is Problem.
+    for unused in ("ValidationError", "ValidationErrorElement"):
+        document["components"]["schemas"].pop(unused, None)
+    return document
+
+
+def _api_only_app() -> Flask:
+    """A bare app carrying only the API blueprint: the document needs the routes, not a
+    database, so it can be built at import time (the fuzzer's operations) or by a command."""
+    from app.api import bp
+
+    if has_app_context() and "api" in current_app.blueprints:
+        return current_app._get_current_object()  # type: ignore[attr-defined]
+    app = Flask("api_document")
+    app.register_blueprint(bp)
+    return app
+
+
+def _polish(op: dict[str, Any]) -> None:
+    for param in op.get("parameters", []):
+        if param["in"] == "path" and param["schema"].get("type") == "integer":
+            param["schema"] = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+    if any(p["in"] == "path" for p in op.get("parameters", [])):
+        op["responses"].setdefault(
+            "404",
+            {"description": COMMON[404], "content": {"application/json": {"schema": _PROBLEM}}},
+        )
+    for status, answer in op["responses"].items():
+        if int(status) >= 400 and "content" in answer:
+            answer["content"] = {PROBLEM_JSON: {"schema": _PROBLEM}}
+    for target, parameter in LINKS.get(op.get("operationId", ""), {}).items():
+        success = next(a for code, a in sorted(op["responses"].items()) if code.startswith("2"))
+        success.setdefault("links", {})[target] = {
+            "operationId": target,
+            "parameters": {parameter: "$response.body#/id"},
+        }
+    if op.get("operationId") in OPTIONAL_BODIES:
+        op["requestBody"]["required"] = False
+    if not op.get("description"):
+        op.pop("description", None)
+
+
+_PROBLEM = {"$ref": "#/components/schemas/Problem"}
+
+
+if __name__ == "__main__":
+    json.dump(build_spec(), sys.stdout, indent=2, sort_keys=False)
+    sys.stdout.write("\n")

@@ -1,129 +1,156 @@
-"""JSON API routes for briefs and proposals (registered on app.api.bp).
+"""JSON API routes for briefs and proposals (registered on app.api.bp), each declared once.
 
 Input types are strict: amounts are JSON integers of minor units, booleans are JSON booleans,
 dates are "YYYY-MM-DD" strings; anything else, and unknown fields, answer 422 with field errors.
+The brief and proposal rules themselves live in app.briefs.services (shared with the forms).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from flask import Response, current_app, jsonify, request, url_for
+from flask import current_app, url_for
+from pydantic import Field
 
 from app.accounts.models import Role, User
-from app.api import api_user, bp, created, json_body, optional_api_user, page_params
+from app.api import api_user, bp, optional_api_user
+from app.api.schema import AUTH_PUBLIC, Day, In, Int, Out, Paged, PageInfo, Text, operation
 from app.briefs import queries, services
-from app.briefs.models import Brief, Proposal
+from app.briefs.models import Brief, BriefStatus, Proposal, ProposalStatus, Visibility
+from app.briefs.services import (
+    COVER_LETTER_LENGTH,
+    DELIVERY_DAYS,
+    DESCRIPTION_LENGTH,
+    TITLE_LENGTH,
+)
 from app.contracts.models import Contract
-from app.errors import ValidationFailed
 from app.extensions import db
-from app.money import MAX_INTEGER, NumberError, parse_int
+from app.money import MAX_AMOUNT_MINOR, SUPPORTED_CURRENCIES
+from app.offers.models import CATEGORIES, OfferKind
 
-Errors = dict[str, list[str]]
-MISSING = object()
-DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-# --- strict readers -------------------------------------------------------------------------
-
-
-def _is_int(value: Any) -> bool:
-    # A JSON integer that fits a BIGINT column (app.money bounds every typed number).
-    return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_INTEGER
+Category = Literal[tuple(CATEGORIES)]
+Currency = Literal[SUPPORTED_CURRENCIES]
+Kind = Literal[tuple(k.value for k in OfferKind)]
+Amount = Annotated[Int, Field(ge=1, le=MAX_AMOUNT_MINOR, description="Integer minor units.")]
+VisibilityName = Literal[tuple(v.value for v in Visibility)]
 
 
-def _as_text(value: Any) -> tuple[Any, str | None]:
-    return (value, None) if isinstance(value, str) else (None, "Must be a string.")
+class BriefUpdate(In):
+    """Any subset of the brief's fields; omitted fields keep their value."""
+
+    title: Annotated[Text, Field(min_length=TITLE_LENGTH[0], max_length=TITLE_LENGTH[1])] = None  # type: ignore[assignment]
+    description: Annotated[
+        Text, Field(min_length=DESCRIPTION_LENGTH[0], max_length=DESCRIPTION_LENGTH[1])
+    ] = None  # type: ignore[assignment]
+    category: Category = None
+    skills: Annotated[list[Annotated[Text, Field(max_length=60)]], Field(max_length=20)] = None  # type: ignore[assignment]
+    offer_kinds: Annotated[list[Kind], Field(min_length=1)] = None  # type: ignore[assignment]
+    budget_min_minor: Amount = None  # type: ignore[assignment]
+    budget_max_minor: Annotated[Amount, Field(description="At least budget_min_minor.")] = None  # type: ignore[assignment]
+    currency: Currency = None
+    deadline: Annotated[
+        Day | None, Field(description="YYYY-MM-DD, today or later, within two years.")
+    ] = None
+    visibility: VisibilityName = None
 
 
-def _as_int(value: Any) -> tuple[Any, str | None]:
-    return (value, None) if _is_int(value) else (None, "Must be a whole number (integer).")
+class BriefCreate(BriefUpdate):
+    title: Annotated[Text, Field(min_length=TITLE_LENGTH[0], max_length=TITLE_LENGTH[1])]
+    description: Annotated[
+        Text, Field(min_length=DESCRIPTION_LENGTH[0], max_length=DESCRIPTION_LENGTH[1])
+    ]
+    category: Category
+    skills: Annotated[list[Annotated[Text, Field(max_length=60)]], Field(max_length=20)] = []
+    offer_kinds: Annotated[list[Kind], Field(min_length=1)]
+    budget_min_minor: Amount
+    budget_max_minor: Annotated[Amount, Field(description="At least budget_min_minor.")]
+    currency: Currency
+    visibility: VisibilityName = "public"
+    publish: Annotated[bool, Field(strict=True, description="Open at once, not a draft.")] = False
 
 
-def _as_bool(value: Any) -> tuple[Any, str | None]:
-    return (value, None) if isinstance(value, bool) else (None, "Must be true or false.")
+class ProposalCreate(In):
+    cover_letter: Annotated[
+        Text, Field(min_length=COVER_LETTER_LENGTH[0], max_length=COVER_LETTER_LENGTH[1])
+    ]
+    price_minor: Amount
+    delivery_days: Annotated[Int, Field(ge=DELIVERY_DAYS[0], le=DELIVERY_DAYS[1])]
+    currency: Currency = Field(default=None, description="Must be the brief's currency.")
 
 
-def _as_text_list(value: Any) -> tuple[Any, str | None]:
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return value, None
-    return None, "Must be a list of strings."
+class BriefQuery(Paged):
+    q: Annotated[str, Field(max_length=200)] | None = None
+    category: Category | None = None
+    kind: Kind | None = None
+    currency: Currency | None = None
+    budget_min_minor: Annotated[int, Field(ge=0, le=MAX_AMOUNT_MINOR)] | None = None
+    budget_max_minor: Annotated[int, Field(ge=0, le=MAX_AMOUNT_MINOR)] | None = None
 
 
-def _as_date(value: Any) -> tuple[Any, str | None]:
-    if value is None:
-        return None, None
-    if isinstance(value, str) and DATE_PATTERN.fullmatch(value):
-        try:
-            return date.fromisoformat(value), None
-        except ValueError:
-            pass
-    return None, "Must be a date such as 2030-01-31, or null."
+class BusinessRef(Out):
+    id: int
+    display_name: str
 
 
-Reader = Callable[[Any], tuple[Any, str | None]]
-
-BRIEF_FIELDS: dict[str, Reader] = {
-    "title": _as_text,
-    "description": _as_text,
-    "category": _as_text,
-    "skills": _as_text_list,
-    "offer_kinds": _as_text_list,
-    "budget_min_minor": _as_int,
-    "budget_max_minor": _as_int,
-    "currency": _as_text,
-    "deadline": _as_date,
-    "visibility": _as_text,
-}
-BRIEF_DEFAULTS: dict[str, Any] = {"skills": [], "deadline": None, "visibility": "public"}
-
-PROPOSAL_FIELDS: dict[str, Reader] = {
-    "cover_letter": _as_text,
-    "price_minor": _as_int,
-    "delivery_days": _as_int,
-    "currency": _as_text,
-}
+class BriefOut(Out):
+    id: int
+    title: str
+    description: str
+    category: str
+    skills: list[str]
+    offer_kinds: list[Kind]
+    budget_min_minor: int
+    budget_max_minor: int
+    currency: str
+    deadline: date | None
+    visibility: VisibilityName
+    status: Literal[tuple(s.value for s in BriefStatus)]
+    business: BusinessRef
+    published_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
 
 
-def _read(
-    body: dict[str, Any],
-    fields: dict[str, Reader],
-    *,
-    start: dict[str, Any],
-    optional: set[str],
-) -> dict[str, Any]:
-    """``start`` updated with the typed values from ``body``. Raises ValidationFailed."""
-    errors: Errors = {key: ["Unknown field."] for key in body if key not in fields}
-    values = dict(start)
-    for name, reader in fields.items():
-        raw = body.get(name, MISSING)
-        if raw is MISSING:
-            if name not in values and name not in optional:
-                errors[name] = ["This field is required."]
-            continue
-        value, problem = reader(raw)
-        if problem:
-            errors[name] = [problem]
-        else:
-            values[name] = value
-    if errors:
-        raise ValidationFailed(errors)
-    return values
+class BriefPage(PageInfo):
+    items: list[BriefOut]
 
 
-def _query_int(name: str, errors: Errors) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        return parse_int(raw, low=0, high=MAX_INTEGER)
-    except NumberError:
-        errors[name] = ["Must be a whole number of minor units."]
-        return None
+class ProposalOut(Out):
+    id: int
+    brief_id: int
+    creator_id: int
+    cover_letter: str
+    price_minor: int
+    currency: str
+    delivery_days: int
+    status: Literal[tuple(s.value for s in ProposalStatus)]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProposalPage(PageInfo):
+    items: list[ProposalOut]
+
+
+class AcceptedContract(Out):
+    id: int
+    brief_id: int | None
+    proposal_id: int | None
+    business_id: int
+    creator_id: int
+    title: str
+    total_minor: int
+    currency: str
+    delivery_days: int
+    status: str
+
+
+class Acceptance(Out):
+    proposal: ProposalOut
+    contract: AcceptedContract
 
 
 # --- serializers ----------------------------------------------------------------------------
@@ -184,47 +211,61 @@ def contract_json(contract: Contract) -> dict[str, Any]:
     }
 
 
-def _list(items: list[dict[str, Any]], page: int, per_page: int, total: int) -> Response:
-    return jsonify({"items": items, "page": page, "per_page": per_page, "total": total})
+def _page(items: list[dict[str, Any]], page: int, per_page: int, total: int) -> dict[str, Any]:
+    return {"items": items, "page": page, "per_page": per_page, "total": total}
 
+
+BRIEF_404 = {404: "No such brief, or it is not visible to you"}
+OWNER = {**BRIEF_404, 403: "Not your brief", 409: "Not possible in the brief's state"}
+PROPOSAL = {
+    403: "Not the party who may do this",
+    404: "No such proposal, or it is not visible to you",
+    409: "Not possible in the proposal's state",
+}
 
 # --- briefs ---------------------------------------------------------------------------------
 
 
 @bp.get("/briefs")
-def list_briefs() -> Response:
-    page, per_page = page_params(default_size=current_app.config["CATALOG_PAGE_SIZE"])
-    errors: Errors = {}
+@operation(tag="briefs", query=BriefQuery, ok=BriefPage, role=AUTH_PUBLIC)
+def list_briefs(query: BriefQuery) -> dict[str, Any]:
+    """The board of open public briefs, newest first"""
+    per_page = query.per_page or current_app.config["CATALOG_PAGE_SIZE"]
     filters = queries.BoardFilters(
-        category=request.args.get("category") or None,
-        kind=request.args.get("kind") or None,
-        currency=request.args.get("currency") or None,
-        budget_min_minor=_query_int("budget_min_minor", errors),
-        budget_max_minor=_query_int("budget_max_minor", errors),
-        q=request.args.get("q") or None,
+        category=query.category,
+        kind=query.kind,
+        currency=query.currency,
+        budget_min_minor=query.budget_min_minor,
+        budget_max_minor=query.budget_max_minor,
+        q=query.q,
     )
-    if errors:
-        raise ValidationFailed(errors)
-    result = queries.board(db.session(), filters, page=page, per_page=per_page)
-    return _list([brief_json(b) for b in result.items], page, per_page, result.total)
+    result = queries.board(db.session(), filters, page=query.page, per_page=per_page)
+    return _page([brief_json(b) for b in result.items], query.page, per_page, result.total)
 
 
 @bp.get("/briefs/<int:brief_id>")
-def get_brief(brief_id: int) -> Response:
-    brief = services.get_visible_brief(db.session(), brief_id, optional_api_user())
-    return jsonify(brief_json(brief))
+@operation(tag="briefs", ok=BriefOut, role=AUTH_PUBLIC, problems=BRIEF_404)
+def get_brief(brief_id: int) -> dict[str, Any]:
+    """One brief: open public ones for anyone, others for their business (and invitees)"""
+    return brief_json(services.get_visible_brief(db.session(), brief_id, optional_api_user()))
 
 
 @bp.post("/briefs")
-def create_brief() -> tuple[Response, int, dict[str, str]]:
+@operation(
+    tag="briefs",
+    body=BriefCreate,
+    created=BriefOut,
+    role=Role.BUSINESS,
+    links={"get_brief": "brief_id", "update_brief": "brief_id", "publish_brief": "brief_id"},
+)
+def create_brief(body: BriefCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Post a brief (businesses): a draft, or open at once with `publish`"""
     user = api_user(Role.BUSINESS)
-    body = json_body()
-    fields = {**BRIEF_FIELDS, "publish": _as_bool}
-    values = _read(body, fields, start={}, optional={*BRIEF_DEFAULTS, "publish"})
-    publish = bool(values.pop("publish", False))
-    data = services.BriefInput(**{**BRIEF_DEFAULTS, **values})
-    brief = services.create_brief(db.session(), user, data, publish=publish)
-    return created(brief_json(brief), url_for("api.get_brief", brief_id=brief.id))
+    values = body.model_dump(exclude={"publish"})
+    brief = services.create_brief(
+        db.session(), user, services.BriefInput(**values), publish=body.publish
+    )
+    return brief_json(brief), 201, {"Location": url_for("api.get_brief", brief_id=brief.id)}
 
 
 def _owned(brief_id: int) -> tuple[User, Brief]:
@@ -237,13 +278,20 @@ def _owned(brief_id: int) -> tuple[User, Brief]:
 
 
 @bp.patch("/briefs/<int:brief_id>")
-def update_brief(brief_id: int) -> Response:
+@operation(tag="briefs", body=BriefUpdate, ok=BriefOut, problems=OWNER)
+def update_brief(brief_id: int, body: BriefUpdate) -> dict[str, Any]:
+    """Change some fields of your brief"""
     user, brief = _owned(brief_id)
-    body = json_body()
-    current = asdict(_input_of(brief))
-    values = _read(body, BRIEF_FIELDS, start=current, optional=set())
+    sent = body.model_dump(include=body.model_fields_set)
+    nulls = {k: ["This field cannot be null."] for k, v in sent.items() if v is None}
+    nulls.pop("deadline", None)
+    if nulls:
+        from app.errors import ValidationFailed
+
+        raise ValidationFailed(nulls)
+    values = {**asdict(_input_of(brief)), **sent}
     services.update_brief(db.session(), brief, user, services.BriefInput(**values))
-    return jsonify(brief_json(brief))
+    return brief_json(brief)
 
 
 def _input_of(brief: Brief) -> services.BriefInput:
@@ -266,25 +314,31 @@ def _input_of(brief: Brief) -> services.BriefInput:
     )
 
 
-def _brief_action(brief_id: int, action: Callable[..., None]) -> Response:
+def _brief_action(brief_id: int, action: Callable[..., None]) -> dict[str, Any]:
     user = api_user()
     brief = services.get_visible_brief(db.session(), brief_id, user)
     action(db.session(), brief, user)
-    return jsonify(brief_json(db.session().get(Brief, brief.id) or brief))
+    return brief_json(db.session().get(Brief, brief.id) or brief)
 
 
 @bp.post("/briefs/<int:brief_id>/publish")
-def publish_brief(brief_id: int) -> Response:
+@operation(tag="briefs", ok=BriefOut, problems=OWNER)
+def publish_brief(brief_id: int) -> dict[str, Any]:
+    """Open your draft brief for proposals"""
     return _brief_action(brief_id, services.publish_brief)
 
 
 @bp.post("/briefs/<int:brief_id>/close")
-def close_brief(brief_id: int) -> Response:
+@operation(tag="briefs", ok=BriefOut, problems=OWNER)
+def close_brief(brief_id: int) -> dict[str, Any]:
+    """Stop taking proposals"""
     return _brief_action(brief_id, services.close_brief)
 
 
 @bp.post("/briefs/<int:brief_id>/cancel")
-def cancel_brief(brief_id: int) -> Response:
+@operation(tag="briefs", ok=BriefOut, problems=OWNER)
+def cancel_brief(brief_id: int) -> dict[str, Any]:
+    """Cancel your brief"""
     return _brief_action(brief_id, services.cancel_brief)
 
 
@@ -292,57 +346,78 @@ def cancel_brief(brief_id: int) -> Response:
 
 
 @bp.get("/briefs/<int:brief_id>/proposals")
-def list_brief_proposals(brief_id: int) -> Response:
+@operation(tag="proposals", ok=ProposalPage, problems=OWNER)
+def list_brief_proposals(brief_id: int) -> dict[str, Any]:
+    """The proposals on your brief (all on one page)"""
     user, brief = _owned(brief_id)
     proposals = services.list_proposals(db.session(), brief, user)
-    return _list([proposal_json(p) for p in proposals], 1, max(1, len(proposals)), len(proposals))
+    return _page([proposal_json(p) for p in proposals], 1, max(1, len(proposals)), len(proposals))
 
 
 @bp.post("/briefs/<int:brief_id>/proposals")
-def create_proposal(brief_id: int) -> tuple[Response, int, dict[str, str]]:
+@operation(
+    tag="proposals",
+    body=ProposalCreate,
+    created=ProposalOut,
+    problems={**BRIEF_404, 403: "Not a creator, or your own brief", 409: "Not open"},
+    links={"shortlist_proposal": "proposal_id", "withdraw_proposal": "proposal_id"},
+)
+def create_proposal(
+    brief_id: int, body: ProposalCreate
+) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Send a proposal to an open brief (creators)"""
     user = api_user()
     session = db.session()
     brief = services.get_visible_brief(session, brief_id, user)
-    values = _read(json_body(), PROPOSAL_FIELDS, start={}, optional={"currency"})
-    proposal = services.submit_proposal(session, brief, user, services.ProposalInput(**values))
-    return created(proposal_json(proposal), url_for("api.list_my_proposals"))
+    proposal = services.submit_proposal(
+        session, brief, user, services.ProposalInput(**body.model_dump())
+    )
+    return proposal_json(proposal), 201, {"Location": url_for("api.list_my_proposals")}
 
 
 @bp.get("/proposals")
-def list_my_proposals() -> Response:
-    user = api_user(Role.CREATOR)
-    page, per_page = page_params()
-    proposals = queries.proposals_of(db.session(), user)
-    chunk = proposals[(page - 1) * per_page : page * per_page]
-    return _list([proposal_json(p) for p in chunk], page, per_page, len(proposals))
+@operation(tag="proposals", query=Paged, ok=ProposalPage, role=Role.CREATOR)
+def list_my_proposals(query: Paged) -> dict[str, Any]:
+    """Your proposals (creators), newest first"""
+    api_user(Role.CREATOR)
+    proposals = queries.proposals_of(db.session(), api_user())
+    chunk = proposals[query.offset : query.offset + query.size]
+    return _page([proposal_json(p) for p in chunk], query.page, query.size, len(proposals))
 
 
-def _proposal_action(proposal_id: int, action: Callable[..., Any]) -> Response:
+def _proposal_action(proposal_id: int, action: Callable[..., Any]) -> tuple[Proposal, Any]:
     user = api_user()
     session = db.session()
     proposal = services.get_proposal_for(session, proposal_id, user)
     result = action(session, proposal, user)
-    proposal = session.get(Proposal, proposal.id) or proposal
-    if isinstance(result, Contract):
-        return jsonify({"proposal": proposal_json(proposal), "contract": contract_json(result)})
-    return jsonify(proposal_json(proposal))
+    return session.get(Proposal, proposal.id) or proposal, result
 
 
 @bp.post("/proposals/<int:proposal_id>/shortlist")
-def shortlist_proposal(proposal_id: int) -> Response:
-    return _proposal_action(proposal_id, services.shortlist_proposal)
+@operation(tag="proposals", ok=ProposalOut, problems=PROPOSAL)
+def shortlist_proposal(proposal_id: int) -> dict[str, Any]:
+    """Shortlist a proposal on your brief"""
+    return proposal_json(_proposal_action(proposal_id, services.shortlist_proposal)[0])
 
 
 @bp.post("/proposals/<int:proposal_id>/decline")
-def decline_proposal(proposal_id: int) -> Response:
-    return _proposal_action(proposal_id, services.decline_proposal)
+@operation(tag="proposals", ok=ProposalOut, problems=PROPOSAL)
+def decline_proposal(proposal_id: int) -> dict[str, Any]:
+    """Decline a proposal on your brief"""
+    return proposal_json(_proposal_action(proposal_id, services.decline_proposal)[0])
 
 
 @bp.post("/proposals/<int:proposal_id>/withdraw")
-def withdraw_proposal(proposal_id: int) -> Response:
-    return _proposal_action(proposal_id, services.withdraw_proposal)
+@operation(tag="proposals", ok=ProposalOut, problems=PROPOSAL)
+def withdraw_proposal(proposal_id: int) -> dict[str, Any]:
+    """Withdraw your proposal"""
+    return proposal_json(_proposal_action(proposal_id, services.withdraw_proposal)[0])
 
 
 @bp.post("/proposals/<int:proposal_id>/accept")
-def accept_proposal(proposal_id: int) -> Response:
-    return _proposal_action(proposal_id, services.accept_proposal)
+@operation(tag="proposals", ok=Acceptance, problems=PROPOSAL)
+def accept_proposal(proposal_id: int) -> dict[str, Any]:
+    """Accept a proposal: it becomes a contract"""
+    proposal, contract = _proposal_action(proposal_id, services.accept_proposal)
+    assert isinstance(contract, Contract)
+    return {"proposal": proposal_json(proposal), "contract": contract_json(contract)}

@@ -1,26 +1,109 @@
-"""JSON API for influencer campaigns (registered on app.api.bp); described in api_spec.py.
+"""JSON API for influencer campaigns (registered on app.api.bp), each operation declared once.
 
 The two parties (and moderators, read-only) see a campaign; anyone else gets 404.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from flask import Response, jsonify
+from pydantic import Field
 from sqlalchemy import or_, select
 
 from app.accounts.models import Role, User
-from app.api import api_user, bp, created, json_body
+from app.api import api_user, bp
+from app.api.schema import In, Out, Text, operation
 from app.campaigns import services
-from app.campaigns.content import disclosures_for
-from app.campaigns.models import Campaign
+from app.campaigns.content import MAX_URL, disclosures_for
+from app.campaigns.models import Campaign, CampaignState, ViolationKind
+from app.campaigns.services import MAX_NOTE, MAX_TEXT
 from app.contracts.models import Contract
 from app.db import MAX_ID
 from app.errors import NotFound
 from app.extensions import db
-from app.negotiation.api_input import fields
+from app.offers.models import Platform
 from app.offers.services import visible_offer
+
+PlatformName = Literal[tuple(p.value for p in Platform)]
+ViolationName = Literal[tuple(k.value for k in ViolationKind)]
+
+
+def _text(low: int, high: int) -> Any:
+    return Annotated[Text, Field(min_length=low, max_length=high)]
+
+
+class CampaignOrder(In):
+    deliverables: Annotated[
+        list[Annotated[Text, Field(max_length=200)]], Field(min_length=1, max_length=50)
+    ]
+
+
+class CampaignStart(In):
+    platform: PlatformName
+
+
+class CampaignDraft(In):
+    text: _text(0, MAX_TEXT) = ""
+    caption: _text(1, MAX_TEXT)
+    file: _text(0, 255) = Field(default=None, description="A file uploaded on the web page.")
+
+
+class CampaignNote(In):
+    note: _text(1, MAX_NOTE)
+
+
+class CampaignPost(In):
+    post_url: _text(1, MAX_URL)
+    caption: _text(1, MAX_TEXT)
+
+
+class CampaignViolationIn(In):
+    kind: ViolationName
+    detail: _text(1, MAX_NOTE)
+
+
+class Violation(Out):
+    id: int
+    kind: ViolationName
+    detail: str
+    reported_by_id: int | None
+    created_at: datetime
+
+
+class CampaignOut(Out):
+    id: int
+    contract_id: int
+    milestone_id: int
+    business_id: int
+    creator_id: int
+    offer_id: int | None
+    platform: PlatformName
+    deliverables: list[str]
+    state: Literal[tuple(s.value for s in CampaignState)]
+    draft_text: str
+    draft_file: str | None
+    draft_caption: str
+    approved_caption: str | None
+    change_note: str
+    post_url: str | None
+    live_caption: str | None
+    confirm_due_at: datetime | None
+    completed_at: datetime | None
+    disclosures: list[str]
+    violations: list[Violation]
+
+
+class CampaignList(Out):
+    items: list[CampaignOut]
+
+
+PROBLEMS = {
+    403: "Wrong role, or not the side of the campaign who may do this",
+    404: "No such offer, contract or campaign, or the caller is not a party",
+    409: "Illegal in the campaign's state, or the milestone is not funded",
+    422: "Invalid input (e.g. caption without a sponsorship disclosure, URL off-platform)",
+}
 
 
 def _iso(value: Any) -> str | None:
@@ -66,27 +149,43 @@ def _visible(campaign_id: int, user: User) -> Campaign:
 
 
 @bp.post("/offers/<int:offer_id>/campaigns")
-def order_campaign(offer_id: int) -> tuple[Response, int, dict[str, str]]:
+@operation(
+    tag="campaigns",
+    body=CampaignOrder,
+    created=CampaignOut,
+    role=Role.BUSINESS,
+    problems={**PROBLEMS, 502: "The payment provider refused the request"},
+)
+def order_campaign(offer_id: int, body: CampaignOrder) -> tuple[Any, int, dict[str, str]]:
+    """Order deliverables of a published influencer offer (business): contract + campaign"""
     user = api_user(Role.BUSINESS)
-    values = fields(json_body(), {"deliverables": ("str_list", True)})
     offer = visible_offer(db.session(), offer_id, user)
-    campaign = services.order(db.session(), offer, user, values["deliverables"])
-    return created(campaign_json(campaign), f"/api/v1/campaigns/{campaign.id}")
+    campaign = services.order(db.session(), offer, user, body.deliverables)
+    return campaign_json(campaign), 201, {"Location": f"/api/v1/campaigns/{campaign.id}"}
 
 
 @bp.post("/contracts/<int:contract_id>/campaign")
-def start_campaign(contract_id: int) -> tuple[Response, int, dict[str, str]]:
+@operation(
+    tag="campaigns",
+    body=CampaignStart,
+    created=CampaignOut,
+    role=Role.BUSINESS,
+    problems=PROBLEMS,
+)
+def start_campaign(contract_id: int, body: CampaignStart) -> tuple[Any, int, dict[str, str]]:
+    """Run a campaign on a contract from an accepted proposal (its business)"""
     user = api_user(Role.BUSINESS)
     contract = db.session.get(Contract, contract_id) if contract_id <= MAX_ID else None
     if contract is None or contract.business_id != user.id:
         raise NotFound("No such contract.")
-    values = fields(json_body(), {"platform": ("str", True)})
-    campaign = services.start_for_contract(db.session(), contract, user, values["platform"])
-    return created(campaign_json(campaign), f"/api/v1/campaigns/{campaign.id}")
+    campaign = services.start_for_contract(db.session(), contract, user, body.platform)
+    return campaign_json(campaign), 201, {"Location": f"/api/v1/campaigns/{campaign.id}"}
 
 
 @bp.get("/campaigns")
-def list_campaigns() -> Response:
+@operation(tag="campaigns", ok=CampaignList)
+def list_campaigns() -> dict[str, Any]:
+    """Your campaigns, as business or creator, newest first (up to 200)"""
     user = api_user()
     campaigns = db.session.scalars(
         select(Campaign)
@@ -94,76 +193,84 @@ def list_campaigns() -> Response:
         .order_by(Campaign.id.desc())
         .limit(200)
     )
-    return jsonify(items=[campaign_json(c) for c in campaigns])
+    return {"items": [campaign_json(c) for c in campaigns]}
 
 
 @bp.get("/campaigns/<int:campaign_id>")
-def get_campaign(campaign_id: int) -> Response:
-    return jsonify(campaign_json(_visible(campaign_id, api_user())))
+@operation(tag="campaigns", ok=CampaignOut, problems=PROBLEMS)
+def get_campaign(campaign_id: int) -> dict[str, Any]:
+    """One campaign (its parties; moderators read-only)"""
+    return campaign_json(_visible(campaign_id, api_user()))
 
 
 @bp.post("/campaigns/<int:campaign_id>/draft")
-def submit_campaign_draft(campaign_id: int) -> Response:
+@operation(tag="campaigns", body=CampaignDraft, ok=CampaignOut, problems=PROBLEMS)
+def submit_campaign_draft(campaign_id: int, body: CampaignDraft) -> dict[str, Any]:
+    """Submit the draft post for approval (creator)"""
     user = api_user()
     _visible(campaign_id, user)
-    values = fields(
-        json_body(), {"text": ("str", False), "caption": ("str", True), "file": ("str", False)}
-    )
     campaign = services.submit_draft(
         db.session(),
         campaign_id,
         user,
-        text=values.get("text", ""),
-        caption=values["caption"],
-        file_name=values.get("file"),
+        text=body.text,
+        caption=body.caption,
+        file_name=body.file,
     )
-    return jsonify(campaign_json(campaign))
+    return campaign_json(campaign)
 
 
 @bp.post("/campaigns/<int:campaign_id>/request-changes")
-def request_campaign_changes(campaign_id: int) -> Response:
+@operation(tag="campaigns", body=CampaignNote, ok=CampaignOut, problems=PROBLEMS)
+def request_campaign_changes(campaign_id: int, body: CampaignNote) -> dict[str, Any]:
+    """Ask for changes to the draft (business)"""
     user = api_user()
     _visible(campaign_id, user)
-    values = fields(json_body(), {"note": ("str", True)})
-    return jsonify(
-        campaign_json(
-            services.request_changes(db.session(), campaign_id, user, note=values["note"])
-        )
-    )
+    return campaign_json(services.request_changes(db.session(), campaign_id, user, note=body.note))
 
 
 @bp.post("/campaigns/<int:campaign_id>/approve")
-def approve_campaign(campaign_id: int) -> Response:
+@operation(tag="campaigns", ok=CampaignOut, problems=PROBLEMS)
+def approve_campaign(campaign_id: int) -> dict[str, Any]:
+    """Approve the draft: its caption becomes the one to post (business)"""
     user = api_user()
     _visible(campaign_id, user)
-    return jsonify(campaign_json(services.approve(db.session(), campaign_id, user)))
+    return campaign_json(services.approve(db.session(), campaign_id, user))
 
 
 @bp.post("/campaigns/<int:campaign_id>/post")
-def submit_campaign_post(campaign_id: int) -> Response:
+@operation(tag="campaigns", body=CampaignPost, ok=CampaignOut, problems=PROBLEMS)
+def submit_campaign_post(campaign_id: int, body: CampaignPost) -> dict[str, Any]:
+    """Report the live post (creator)"""
     user = api_user()
     _visible(campaign_id, user)
-    values = fields(json_body(), {"post_url": ("str", True), "caption": ("str", True)})
     campaign = services.submit_post(
-        db.session(), campaign_id, user, post_url=values["post_url"], caption=values["caption"]
+        db.session(), campaign_id, user, post_url=body.post_url, caption=body.caption
     )
-    return jsonify(campaign_json(campaign))
+    return campaign_json(campaign)
 
 
 @bp.post("/campaigns/<int:campaign_id>/confirm")
-def confirm_campaign(campaign_id: int) -> Response:
+@operation(
+    tag="campaigns",
+    ok=CampaignOut,
+    problems={**PROBLEMS, 502: "The payment provider refused the request"},
+)
+def confirm_campaign(campaign_id: int) -> dict[str, Any]:
+    """Confirm the live post: the payment is released (business)"""
     user = api_user()
     _visible(campaign_id, user)
-    return jsonify(campaign_json(services.confirm(db.session(), campaign_id, user)))
+    return campaign_json(services.confirm(db.session(), campaign_id, user))
 
 
 @bp.post("/campaigns/<int:campaign_id>/violations")
-def report_campaign_violation(campaign_id: int) -> tuple[Response, int, dict[str, str]]:
+@operation(tag="campaigns", body=CampaignViolationIn, created=CampaignOut, problems=PROBLEMS)
+def report_campaign_violation(
+    campaign_id: int, body: CampaignViolationIn
+) -> tuple[Any, int, dict[str, str]]:
+    """Report a breach of the agreed post (business)"""
     user = api_user()
     _visible(campaign_id, user)
-    values = fields(json_body(), {"kind": ("str", True), "detail": ("str", True)})
-    services.report_violation(
-        db.session(), campaign_id, user, kind=values["kind"], detail=values["detail"]
-    )
+    services.report_violation(db.session(), campaign_id, user, kind=body.kind, detail=body.detail)
     campaign = _visible(campaign_id, user)
-    return created(campaign_json(campaign), f"/api/v1/campaigns/{campaign.id}")
+    return campaign_json(campaign), 201, {"Location": f"/api/v1/campaigns/{campaign.id}"}

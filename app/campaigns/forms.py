@@ -9,8 +9,9 @@ from flask_wtf.file import FileField
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired
 
+from app.campaigns.content import MAX_URL
 from app.campaigns.models import ViolationKind
-from app.campaigns.services import MAX_TEXT
+from app.campaigns.services import MAX_NOTE, MAX_TEXT
 from app.forms import select_choices, text_rules
 
 
@@ -39,14 +40,14 @@ class DraftForm(FlaskForm):
 class ChangesForm(FlaskForm):
     note = TextAreaField(
         "What should change",
-        validators=text_rules(2000, required="Say what should change."),
+        validators=text_rules(MAX_NOTE, required="Say what should change."),
     )
 
 
 class PostForm(FlaskForm):
     post_url = StringField(
         "Live post URL",
-        validators=text_rules(500, required="Paste the link to the post."),
+        validators=text_rules(MAX_URL, required="Paste the link to the post."),
         render_kw={"inputmode": "url"},
     )
     caption = TextAreaField(
@@ -67,5 +68,5 @@ class ViolationForm(FlaskForm):
     )
     detail = TextAreaField(
         "Details",
-        validators=text_rules(2000, required="Describe what you saw."),
+        validators=text_rules(MAX_NOTE, required="Describe what you saw."),
     )

@@ -40,6 +40,7 @@ from app.workflow import StateMachine, lock
 S = CampaignState
 DEFAULT_CONFIRM_DAYS = 3
 MAX_TEXT = 5000
+MAX_NOTE = 2000  # change requests and violation details (form and API alike)
 
 CAMPAIGN = StateMachine(
     "campaign",

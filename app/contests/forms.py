@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
-from app.contests.services import MAX_TEXT, ContestInput
+from app.contests.services import JUDGING_DAYS, MAX_TEXT, MAX_TITLE, ContestInput
 from app.forms import IntegerField, select_choices, storable_text, text_rules
 from app.money import SUPPORTED_CURRENCIES, MoneyError, check_amount, parse_major
 from app.offers.models import CATEGORIES
@@ -32,7 +32,7 @@ def _price_check(form: object, field: StringField) -> None:
 
 
 class ContestForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=120), storable_text])
+    title = StringField("Title", validators=[DataRequired(), Length(max=MAX_TITLE), storable_text])
     description = TextAreaField(
         "Brief", validators=[DataRequired(), Length(max=MAX_TEXT), storable_text]
     )
@@ -49,7 +49,7 @@ class ContestForm(FlaskForm):
     judging_days = IntegerField(
         "Judging days",
         default=7,
-        validators=[DataRequired(), NumberRange(min=1, max=14, message="1 to 14 days.")],
+        validators=[DataRequired(), NumberRange(*JUDGING_DAYS, message="1 to 14 days.")],
     )
 
     def contest_input(self) -> ContestInput:

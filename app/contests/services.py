@@ -31,6 +31,9 @@ from app.payments.purchases import Landing
 C = ContestState
 MAX_DEADLINE_DAYS = 45  # deadline + judging + hold stay inside Stripe's ~90 day window
 MAX_TEXT = 5000
+MAX_TITLE = 120
+JUDGING_DAYS = (1, 14)
+MIN_PRIZE_MINOR = 100
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ def _check(data: ContestInput) -> None:
         errors["category"] = ["Choose one of the catalog's categories."]
     try:
         check_amount(data.prize_minor, data.currency if isinstance(data.currency, str) else None)
-        if data.prize_minor < 100:
+        if data.prize_minor < MIN_PRIZE_MINOR:
             raise MoneyError("The prize must be at least 1.00.")
     except MoneyError as exc:
         errors["prize_minor"] = [str(exc)]
@@ -68,7 +71,8 @@ def _check(data: ContestInput) -> None:
     ):
         errors["deadline"] = [f"Set a deadline between 1 hour and {MAX_DEADLINE_DAYS} days ahead."]
     days = data.judging_days
-    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 14:
+    low, high = JUDGING_DAYS
+    if isinstance(days, bool) or not isinstance(days, int) or not low <= days <= high:
         errors["judging_days"] = ["Judging lasts 1 to 14 days."]
     if errors:
         raise ValidationFailed(errors)

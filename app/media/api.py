@@ -1,4 +1,4 @@
-"""JSON API for stock media and licences (registered on app.api.bp; spec in api_spec.py).
+"""JSON API for stock media and licences (registered on app.api.bp), each operation declared once.
 
 Listed media is public; unlisted media answers 404 except to its creator and moderators.
 Licences are visible to their licensee (and, for an asset, to its creator); anyone else 404.
@@ -7,19 +7,100 @@ Licences are visible to their licensee (and, for an asset, to its creator); anyo
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from flask import Response, current_app, jsonify, request, url_for
+from flask import current_app, url_for
+from pydantic import Field
 
 from app.accounts.models import Role, User
-from app.api import api_user, bp, json_body, optional_api_user, page_params
+from app.api import api_user, bp, optional_api_user
+from app.api.schema import AUTH_PUBLIC, In, Out, Paged, PageInfo, Text, operation
 from app.db import MAX_ID
-from app.errors import NotFound, ValidationFailed
+from app.errors import NotFound
 from app.extensions import db
-from app.forms import storable
 from app.media import licensing, services
-from app.media.models import LicenseStatus, MediaAsset, MediaKind, MediaLicense
+from app.media.models import (
+    LicenseStatus,
+    LicenseType,
+    MediaAsset,
+    MediaKind,
+    MediaLicense,
+    MediaState,
+)
 from app.payments.gateway import gateway_for
+
+LicenseTypeName = Literal[tuple(t.value for t in LicenseType)]
+
+
+class MediaQuery(Paged):
+    q: Annotated[Text, Field(max_length=200, description="Words to search for.")] = ""
+    kind: Literal[tuple(k.value for k in MediaKind)] | None = None
+
+
+class CreatorRef(Out):
+    id: int
+    display_name: str
+
+
+class MediaAssetOut(Out):
+    id: int
+    kind: Literal[tuple(k.value for k in MediaKind)]
+    state: Literal[tuple(s.value for s in MediaState)]
+    listed: bool
+    title: str
+    description: str
+    keywords: list[str]
+    category: str
+    width: int | None
+    height: int | None
+    duration_ms: int | None
+    content_type: str
+    model_release: bool
+    property_release: bool
+    generative_ai: bool
+    editorial: bool
+    creator: CreatorRef
+    offer_id: int
+    currency: str
+    standard_license_minor: int | None
+    enhanced_license_minor: int | None
+    preview_url: str = Field(description="Watermarked preview (JPEG).")
+    thumbnail_url: str
+    published_at: datetime | None
+
+
+class MediaPage(PageInfo):
+    items: list[MediaAssetOut]
+
+
+class MediaLicenseOut(Out):
+    id: int
+    asset_id: int
+    licensee_id: int
+    license_type: LicenseTypeName
+    status: Literal[tuple(s.value for s in LicenseStatus)]
+    price_minor: int
+    currency: str
+    terms: str
+    created_at: datetime
+    sold_at: datetime | None
+    download_url: str | None = Field(description="Signed link to the original; expires.")
+    download_expires_in: int | None = Field(description="Seconds the link stays valid.")
+
+
+class MediaLicenseList(Out):
+    items: list[MediaLicenseOut]
+
+
+class MediaLicensePurchase(MediaLicenseOut):
+    client_secret: str | None = Field(
+        description="PaymentIntent client secret for Stripe.js (pending licences)."
+    )
+    publishable_key: str = Field(description="The key Stripe.js is initialised with.")
+
+
+class MediaLicenseIn(In):
+    license_type: LicenseTypeName
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -77,36 +158,35 @@ def license_json(licence: MediaLicense, user: User) -> dict[str, Any]:
     }
 
 
+MEDIA_404 = {404: "No such media, or it is not listed"}
+
+
 @bp.get("/media")
-def list_media() -> Response:
-    page, per_page = page_params()
-    q = request.args.get("q", "")
-    kind = request.args.get("kind", "")
-    errors: dict[str, list[str]] = {}
-    if len(q) > 200 or not storable(q):
-        errors["q"] = ["Use at most 200 ordinary characters."]
-    if kind and kind not in set(MediaKind):
-        errors["kind"] = ["Use image or video."]
-    if errors:
-        raise ValidationFailed(errors)
-    result = services.search(db.session(), q=q, kind=kind, page=page, per_page=per_page)
-    return jsonify(
-        items=[asset_json(a) for a in result.items],
-        page=page,
-        per_page=per_page,
-        total=result.total,
+@operation(tag="media", query=MediaQuery, ok=MediaPage, role=AUTH_PUBLIC)
+def list_media(query: MediaQuery) -> dict[str, Any]:
+    """Search listed stock media"""
+    result = services.search(
+        db.session(), q=query.q, kind=query.kind or "", page=query.page, per_page=query.size
     )
+    return {
+        "items": [asset_json(a) for a in result.items],
+        "page": query.page,
+        "per_page": query.size,
+        "total": result.total,
+    }
 
 
 @bp.get("/media/<int:asset_id>")
-def get_media(asset_id: int) -> Response:
-    asset = services.visible_asset(db.session(), asset_id, optional_api_user())
-    return jsonify(asset_json(asset))
+@operation(tag="media", ok=MediaAssetOut, role=AUTH_PUBLIC, problems=MEDIA_404)
+def get_media(asset_id: int) -> dict[str, Any]:
+    """One media asset (listed ones for anyone)"""
+    return asset_json(services.visible_asset(db.session(), asset_id, optional_api_user()))
 
 
 @bp.get("/media/<int:asset_id>/licenses")
-def list_media_licenses(asset_id: int) -> Response:
-    """The caller's licences for the asset (its creator: every licence sold)."""
+@operation(tag="media", ok=MediaLicenseList, problems=MEDIA_404)
+def list_media_licenses(asset_id: int) -> dict[str, Any]:
+    """The caller's licences for the asset (its creator: every licence sold)"""
     user = api_user()
     session = db.session()
     asset = session.get(MediaAsset, asset_id) if asset_id <= MAX_ID else None
@@ -119,31 +199,31 @@ def list_media_licenses(asset_id: int) -> Response:
         # A licensee keeps access after the asset is withdrawn; others see listed media only.
         if not licences:
             services.visible_asset(session, asset_id, user)
-    return jsonify(items=[license_json(item, user) for item in licences])
-
-
-def _purchase_body() -> dict[str, str]:
-    body = json_body()
-    errors = {key: ["Unknown field."] for key in body if key != "license_type"}
-    if "license_type" not in body:
-        errors["license_type"] = ["This field is required."]
-    elif not isinstance(body["license_type"], str) or not storable(body["license_type"]):
-        errors["license_type"] = ["Must be a string."]
-    if errors:
-        raise ValidationFailed(errors)
-    return {"license_type": body["license_type"]}
+    return {"items": [license_json(item, user) for item in licences]}
 
 
 @bp.post("/media/<int:asset_id>/licenses")
-def buy_media_license(asset_id: int) -> tuple[Response, int, dict[str, str]]:
-    """Buy a licence: it is pending until the PaymentIntent (``client_secret``, for Stripe.js
-    with ``publishable_key``) succeeds; the payment_intent.succeeded webhook activates it.
-    Calling it again resumes the same pending licence and PaymentIntent."""
+@operation(
+    tag="media",
+    body=MediaLicenseIn,
+    created=MediaLicensePurchase,
+    role=Role.BUSINESS,
+    problems={
+        **MEDIA_404,
+        402: "The card was declined",
+        409: "Already licensed, or not for sale",
+        502: "The payment provider refused the request or could not be reached",
+    },
+)
+def buy_media_license(asset_id: int, body: MediaLicenseIn) -> tuple[Any, int, dict[str, str]]:
+    """Buy a licence: it is pending until the PaymentIntent (`client_secret`, for Stripe.js
+    with `publishable_key`) succeeds; then POST /payments/{payment_intent_id}/sync, or the
+    payment_intent.succeeded webhook, activates it. Calling it again resumes the same pending
+    licence and PaymentIntent."""
     user = api_user(Role.BUSINESS)
-    values = _purchase_body()
     session, gateway = db.session(), gateway_for(current_app)
     licence, intent = licensing.start_purchase(
-        session, gateway, asset_id, business=user, license_type=values["license_type"]
+        session, gateway, asset_id, business=user, license_type=body.license_type
     )
     payload = {
         **license_json(licence, user),
@@ -151,4 +231,4 @@ def buy_media_license(asset_id: int) -> tuple[Response, int, dict[str, str]]:
         "publishable_key": gateway.publishable_key,
     }
     location = url_for("api.list_media_licenses", asset_id=licence.asset_id)
-    return jsonify(payload), 201, {"Location": location}
+    return payload, 201, {"Location": location}

@@ -2,5 +2,5 @@
 the hire), with attachments and per-participant read markers for unread counts.
 
 Modules: models (tables), storage (attachment files), services (who may read, posting,
-unread counts), views (pages, downloads), forms, api + api_spec (JSON under /api/v1).
+unread counts), views (pages, downloads), forms (its JSON operations live in app.disputes.api).
 """

@@ -1,125 +1,260 @@
 """JSON API for contracts, milestones and earnings (registered on app.api.bp).
 
 Only the two parties of a contract see it or its milestones; anyone else gets 404. Role checks
-come first (403), as on the other endpoints. Bodies are strict: unknown fields and wrong JSON
-types answer 422 with field errors. Described in ``app.payments.api_spec``.
+come first (403), as on the other endpoints. Each operation is declared once
+(``app.api.schema.operation``); its models validate the body and shape the answer.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Literal
 
-from flask import Response, current_app, jsonify, request
+from flask import current_app
+from pydantic import Field
 from sqlalchemy import func, or_, select
 
+from app import settlement
 from app.accounts.models import Role, User
-from app.api import api_user, bp, json_body, page_params
-from app.contracts.models import Contract
+from app.api import api_user, bp
+from app.api.schema import In, NoFields, Out, Paged, PageInfo, Text, operation
+from app.contracts.models import Contract, ContractStatus
 from app.db import MAX_ID
-from app.errors import NotFound, ValidationFailed
+from app.errors import NotFound
 from app.extensions import db
-from app.forms import storable
+from app.money import SUPPORTED_CURRENCIES
 from app.payments import checkout, services
-from app.payments.models import Milestone
+from app.payments.delivery import MAX_MESSAGE
+from app.payments.models import Milestone, MilestoneState
+
+# --- what the API returns -------------------------------------------------------------------
+
+
+class Party(Out):
+    id: int
+    display_name: str
+
+
+class ContractOut(Out):
+    id: int
+    title: str
+    scope: str
+    status: Literal[tuple(s.value for s in ContractStatus)]
+    role: Literal["business", "creator"] = Field(description="The caller's side.")
+    business: Party
+    creator: Party
+    total_minor: int
+    currency: str
+    delivery_days: int
+    brief_id: int | None
+    proposal_id: int | None
+    offer_id: int | None
+    package_tier: str | None
+    created_at: datetime
+
+
+class ContractPage(PageInfo):
+    items: list[ContractOut]
+
+
+class MilestoneOut(Out):
+    id: int
+    contract_id: int
+    position: int
+    title: str
+    amount_minor: int
+    currency: str
+    due_date: date | None
+    state: Literal[tuple(s.value for s in MilestoneState)]
+    revisions_used: int
+    max_revisions: int
+    funded_minor: int
+    released_minor: int
+    refunded_minor: int
+    fee_minor: int
+    delivery_message: str
+    delivery_files: list[str] = Field(description="Original names of the latest delivery.")
+    payment_intent_id: str | None = Field(description="Stripe PaymentIntent that funds it.")
+    charge_id: str | None = Field(description="Stripe charge of that PaymentIntent.")
+    transfer_id: str | None = Field(description="Stripe transfer that paid the creator.")
+    funded_at: datetime | None
+    delivered_at: datetime | None
+    review_due_at: datetime | None
+    released_at: datetime | None
+    clears_at: datetime | None
+    paid_out_at: datetime | None
+
+
+class MilestoneList(Out):
+    items: list[MilestoneOut]
+
+
+class Funding(MilestoneOut):
+    """The milestone, still pending: ``client_secret`` confirms its PaymentIntent with
+    Stripe.js initialised with ``publishable_key`` (3-D Secure included); then
+    POST /payments/{payment_intent_id}/sync, or wait for the webhook. Card details never
+    reach this API:
+
+    ```js
+    const stripe = Stripe(body.publishable_key);  // <script src="https://js.stripe.com/v3/">
+    const card = stripe.elements().create('card');
+    card.mount('#card-element');
+    const {paymentIntent, error} = await stripe.confirmCardPayment(body.client_secret, {
+      payment_method: {card},
+    });
+    if (error) showError(error.message);  // declined, or 3-D Secure failed: try another card
+    else await fetch(`/api/v1/payments/${paymentIntent.id}/sync`,
+                     {method: 'POST', headers: {Authorization: `Bearer ${token}`}});
+    ```
+
+    Calling the endpoint again returns the same PaymentIntent (never a second charge)."""
+
+    client_secret: str | None
+    publishable_key: str | None
+
+
+class PaymentSync(Out):
+    payment_intent_id: str
+    paid: bool
+    message: str = Field(
+        description="What the buyer is told (a decline or 3-D Secure failure says so; "
+        "nothing was charged then)."
+    )
+
+
+CurrencyAmounts = Annotated[
+    dict[str, int], Field(description="Minor units for every supported currency (0 if none).")
+]
+
+
+class Clearing(Out):
+    kind: Literal["milestone", "media_license", "contest_award", "campaign_order"]
+    subject_id: int
+    milestone_id: int | None
+    title: str
+    net_minor: int
+    currency: str
+    clears_at: datetime | None
+    waiting_because: str | None
+
+
+class FeeTerms(Out):
+    score: float = Field(ge=0, le=1)
+    fee_bp: int
+    fee_percent: str
+    hold_hours: int
+    hold_days: float
+    formula: str
+
+
+class Earnings(Out):
+    creator_id: int
+    currencies: list[str] = Field(description="The keys of every amount map, in this order.")
+    pending: CurrencyAmounts
+    paid: CurrencyAmounts
+    in_escrow: CurrencyAmounts
+    clearing: list[Clearing]
+    terms: FeeTerms
+    payouts_ready: bool
+
+
+# --- what clients send ----------------------------------------------------------------------
+
+
+NotBlank = Annotated[Text, Field(pattern=r"\S")]
+
+
+class DeliverIn(In):
+    message: Annotated[NotBlank, Field(max_length=MAX_MESSAGE)]
+
+
+class ChangesIn(In):
+    note: Annotated[NotBlank, Field(min_length=1, description="Stored up to 2000 characters.")]
+
 
 # --- serialisation --------------------------------------------------------------------------
 
 
-def _iso(value: date | datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+def contract_out(contract: Contract, user: User) -> ContractOut:
+    return ContractOut(
+        id=contract.id,
+        title=contract.title,
+        scope=contract.scope,
+        status=str(contract.status),
+        role="business" if user.id == contract.business_id else "creator",
+        business=Party(id=contract.business_id, display_name=contract.business.display_name),
+        creator=Party(id=contract.creator_id, display_name=contract.creator.display_name),
+        total_minor=contract.total_minor,
+        currency=contract.currency,
+        delivery_days=contract.delivery_days,
+        brief_id=contract.brief_id,
+        proposal_id=contract.proposal_id,
+        offer_id=contract.offer_id,
+        package_tier=contract.package_tier,
+        created_at=contract.created_at,
+    )
 
 
-def contract_json(contract: Contract, user: User) -> dict[str, Any]:
-    return {
-        "id": contract.id,
-        "title": contract.title,
-        "scope": contract.scope,
-        "status": str(contract.status),
-        "role": "business" if user.id == contract.business_id else "creator",
-        "business": {"id": contract.business_id, "display_name": contract.business.display_name},
-        "creator": {"id": contract.creator_id, "display_name": contract.creator.display_name},
-        "total_minor": contract.total_minor,
-        "currency": contract.currency,
-        "delivery_days": contract.delivery_days,
-        "brief_id": contract.brief_id,
-        "proposal_id": contract.proposal_id,
-        "offer_id": contract.offer_id,
-        "package_tier": contract.package_tier,
-        "created_at": _iso(contract.created_at),
-    }
+def milestone_out(milestone: Milestone) -> MilestoneOut:
+    payout = settlement.payout_for(db.session(), "milestone", milestone.id)
+    return MilestoneOut.model_validate(
+        {
+            **{name: getattr(milestone, name) for name in MILESTONE_COLUMNS},
+            "state": str(milestone.state),
+            "delivery_files": [n.partition("_")[2] or n for n in milestone.delivery_files],
+            "transfer_id": payout.stripe_transfer_id if payout else None,
+        }
+    )
 
 
-def milestone_json(milestone: Milestone) -> dict[str, Any]:
-    return {
-        "id": milestone.id,
-        "contract_id": milestone.contract_id,
-        "position": milestone.position,
-        "title": milestone.title,
-        "amount_minor": milestone.amount_minor,
-        "currency": milestone.currency,
-        "due_date": _iso(milestone.due_date),
-        "state": str(milestone.state),
-        "revisions_used": milestone.revisions_used,
-        "max_revisions": milestone.max_revisions,
-        "funded_minor": milestone.funded_minor,
-        "released_minor": milestone.released_minor,
-        "refunded_minor": milestone.refunded_minor,
-        "fee_minor": milestone.fee_minor,
-        "delivery_message": milestone.delivery_message,
-        "delivery_files": [name.partition("_")[2] or name for name in milestone.delivery_files],
-        "funded_at": _iso(milestone.funded_at),
-        "delivered_at": _iso(milestone.delivered_at),
-        "review_due_at": _iso(milestone.review_due_at),
-        "released_at": _iso(milestone.released_at),
-        "clears_at": _iso(milestone.clears_at),
-        "paid_out_at": _iso(milestone.paid_out_at),
-    }
+MILESTONE_COLUMNS = [
+    name
+    for name in MilestoneOut.model_fields
+    if name not in {"state", "delivery_files", "transfer_id"}
+]
 
 
-def _amounts(values: dict[str, int]) -> dict[str, int]:
-    return dict(sorted(values.items()))
+def earnings_out(report: services.Earnings) -> Earnings:
+    currencies = sorted({*SUPPORTED_CURRENCIES, *report.pending, *report.paid, *report.in_escrow})
 
+    def every(values: dict[str, int]) -> dict[str, int]:
+        return {currency: values.get(currency, 0) for currency in currencies}
 
-def earnings_json(report: services.Earnings) -> dict[str, Any]:
-    return {
-        "creator_id": report.creator_id,
-        "pending": _amounts(report.pending),
-        "paid": _amounts(report.paid),
-        "in_escrow": _amounts(report.in_escrow),
-        "clearing": [
-            {
-                "kind": item.subject_type,
-                "subject_id": item.subject_id,
-                "milestone_id": item.subject_id if item.subject_type == "milestone" else None,
-                "title": item.title,
-                "net_minor": item.net_minor,
-                "currency": item.currency,
-                "clears_at": _iso(item.clears_at),
-                "waiting_because": item.blocked_reason or None,
-            }
+    return Earnings(
+        creator_id=report.creator_id,
+        currencies=currencies,
+        pending=every(report.pending),
+        paid=every(report.paid),
+        in_escrow=every(report.in_escrow),
+        clearing=[
+            Clearing(
+                kind=item.subject_type,  # type: ignore[arg-type]
+                subject_id=item.subject_id,
+                milestone_id=item.subject_id if item.subject_type == "milestone" else None,
+                title=item.title,
+                net_minor=item.net_minor,
+                currency=item.currency,
+                clears_at=item.clears_at,
+                waiting_because=item.blocked_reason or None,
+            )
             for item in report.clearing
         ],
-        "terms": report.terms.as_dict(),
-        "payouts_ready": report.payouts_ready,
-    }
+        terms=FeeTerms(**report.terms.as_dict()),
+        payouts_ready=report.payouts_ready,
+    )
 
 
-# --- loading and input ----------------------------------------------------------------------
+# --- loading --------------------------------------------------------------------------------
 
 
-def _party(contract: Contract | None, user: User) -> Contract:
+def party_contract(contract_id: int, user: User) -> Contract:
+    contract = db.session.get(Contract, contract_id) if contract_id <= MAX_ID else None
     if contract is None or user.id not in (contract.business_id, contract.creator_id):
         raise NotFound("No such contract.")
     return contract
 
 
-def _contract(contract_id: int, user: User) -> Contract:
-    contract = db.session.get(Contract, contract_id) if contract_id <= MAX_ID else None
-    return _party(contract, user)
-
-
-def _milestone(milestone_id: int, user: User) -> Milestone:
+def party_milestone(milestone_id: int, user: User) -> Milestone:
     milestone = db.session.get(Milestone, milestone_id) if milestone_id <= MAX_ID else None
     if milestone is None or user.id not in (
         milestone.contract.business_id,
@@ -129,28 +264,21 @@ def _milestone(milestone_id: int, user: User) -> Milestone:
     return milestone
 
 
-def _text_fields(body: dict[str, Any], fields: set[str], required: set[str]) -> dict[str, str]:
-    """The string fields of ``body``; raises ValidationFailed for unknown/missing/non-strings."""
-    errors = {key: ["Unknown field."] for key in body if key not in fields}
-    for name in sorted(required - body.keys()):
-        errors[name] = ["This field is required."]
-    for name in fields & body.keys():
-        if not isinstance(body[name], str):
-            errors[name] = ["Must be a string."]
-        elif not storable(body[name]):
-            errors[name] = ["Contains characters that cannot be stored."]
-    if errors:
-        raise ValidationFailed(errors)
-    return {name: body[name] for name in fields & body.keys()}
-
+CONTRACT_404 = {404: "No such contract, or the caller is not one of its parties"}
+MILESTONE = {
+    403: "Wrong role for this endpoint, or not the party who may do this",
+    404: "No such milestone, or the caller is not one of its parties",
+    409: "Conflict with the milestone's state (e.g. not pending, not delivered, revision limit)",
+}
 
 # --- contracts ------------------------------------------------------------------------------
 
 
 @bp.get("/contracts")
-def list_contracts() -> Response:
+@operation(tag="contracts", query=Paged, ok=ContractPage)
+def list_contracts(query: Paged) -> ContractPage:
+    """Your contracts, as business or creator, newest first"""
     user = api_user()
-    page, per_page = page_params()
     mine = or_(Contract.business_id == user.id, Contract.creator_id == user.id)
     session = db.session()
     total = session.scalar(select(func.count()).select_from(Contract).where(mine)) or 0
@@ -158,95 +286,124 @@ def list_contracts() -> Response:
         select(Contract)
         .where(mine)
         .order_by(Contract.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .limit(query.size)
+        .offset(query.offset)
     )
-    items = [contract_json(contract, user) for contract in contracts]
-    return jsonify(items=items, page=page, per_page=per_page, total=total)
+    return ContractPage(
+        items=[contract_out(c, user) for c in contracts],
+        page=query.page,
+        per_page=query.size,
+        total=total,
+    )
 
 
 @bp.get("/contracts/<int:contract_id>")
-def get_contract(contract_id: int) -> Response:
+@operation(tag="contracts", ok=ContractOut, problems=CONTRACT_404)
+def get_contract(contract_id: int) -> ContractOut:
+    """One of your contracts (its two parties only)"""
     user = api_user()
-    return jsonify(contract_json(_contract(contract_id, user), user))
+    return contract_out(party_contract(contract_id, user), user)
 
 
 @bp.get("/contracts/<int:contract_id>/milestones")
-def list_milestones(contract_id: int) -> Response:
-    contract = _contract(contract_id, api_user())
+@operation(tag="contracts", ok=MilestoneList, problems=CONTRACT_404)
+def list_milestones(contract_id: int) -> MilestoneList:
+    """The contract's milestones, in order (its two parties only)"""
+    contract = party_contract(contract_id, api_user())
     milestones = services.milestones_of(db.session(), contract.id)
-    return jsonify(items=[milestone_json(m) for m in milestones])
+    return MilestoneList(items=[milestone_out(m) for m in milestones])
 
 
 # --- milestones -----------------------------------------------------------------------------
 
 
 @bp.post("/milestones/<int:milestone_id>/fund")
-def fund_milestone(milestone_id: int) -> Response:
-    """The PaymentIntent to confirm with Stripe.js (the same one on every call)."""
+@operation(
+    tag="milestones",
+    body=NoFields,
+    body_optional=True,
+    ok=Funding,
+    role=Role.BUSINESS,
+    problems={
+        **MILESTONE,
+        502: "The payment provider (Stripe) refused the request or could not be reached",
+    },
+)
+def fund_milestone(milestone_id: int, body: NoFields) -> Funding:
+    """Start (or resume) paying a pending milestone (the contract's business): returns it
+    with its PaymentIntent's client secret to confirm with Stripe.js"""
     user = api_user(Role.BUSINESS)
-    body = json_body() if request.get_data(cache=True) else {}
-    _text_fields(body, set(), set())  # no parameters: card details go to Stripe, never here
-    milestone = _milestone(milestone_id, user)
-    intent = services.fund(
-        db.session(), services.gateway_for(current_app), milestone.id, business=user
-    )
-    return jsonify(
-        milestone_id=intent.milestone_id,
-        payment_intent_id=intent.payment_intent_id,
+    milestone = party_milestone(milestone_id, user)
+    session, gateway = db.session(), services.gateway_for(current_app)
+    intent = services.fund(session, gateway, milestone.id, business=user)
+    return Funding(
+        **milestone_out(milestone).model_dump(),
         client_secret=intent.client_secret,
         publishable_key=intent.publishable_key,
-        amount_minor=intent.amount_minor,
-        currency=intent.currency,
     )
 
 
 @bp.post("/payments/<payment_intent_id>/sync")
-def sync_payment(payment_intent_id: str) -> Response:
-    """After confirming with Stripe.js: apply the PaymentIntent to its purchase now (what the
-    webhook does too; idempotent), and say whether it is paid."""
+@operation(
+    tag="milestones",
+    ok=PaymentSync,
+    problems={
+        404: "No purchase of yours has this PaymentIntent",
+        409: "The purchase can no longer take this payment",
+        502: "The payment provider (Stripe) refused the request or could not be reached",
+    },
+)
+def sync_payment(payment_intent_id: str) -> PaymentSync:
+    """After confirming with Stripe.js: apply the PaymentIntent to its purchase (milestone,
+    licence or contest prize) now and say whether it is paid. Idempotent, like the
+    payment_intent.succeeded webhook that does the same"""
     outcome = checkout.finish(
-        db.session(),
-        services.gateway_for(current_app),
-        payment_intent_id,
-        buyer=api_user(),
+        db.session(), services.gateway_for(current_app), payment_intent_id, buyer=api_user()
     )
-    return jsonify(payment_intent_id=payment_intent_id, paid=outcome.paid, message=outcome.message)
+    return PaymentSync(
+        payment_intent_id=payment_intent_id, paid=outcome.paid, message=outcome.message
+    )
 
 
 @bp.post("/milestones/<int:milestone_id>/deliver")
-def deliver_milestone(milestone_id: int) -> Response:
+@operation(tag="milestones", body=DeliverIn, ok=MilestoneOut, role=Role.CREATOR, problems=MILESTONE)
+def deliver_milestone(milestone_id: int, body: DeliverIn) -> MilestoneOut:
+    """Deliver work for review (the contract's creator; funded or changes requested)"""
     user = api_user(Role.CREATOR)
-    values = _text_fields(json_body(), {"message"}, {"message"})
-    milestone = _milestone(milestone_id, user)
-    delivered = services.deliver(
-        db.session(), milestone.id, creator=user, message=values["message"]
+    milestone = party_milestone(milestone_id, user)
+    return milestone_out(
+        services.deliver(db.session(), milestone.id, creator=user, message=body.message)
     )
-    return jsonify(milestone_json(delivered))
 
 
 @bp.post("/milestones/<int:milestone_id>/accept")
-def accept_milestone(milestone_id: int) -> Response:
+@operation(tag="milestones", ok=MilestoneOut, role=Role.BUSINESS, problems=MILESTONE)
+def accept_milestone(milestone_id: int) -> MilestoneOut:
+    """Accept a delivery and release the payment to the creator (the contract's business)"""
     user = api_user(Role.BUSINESS)
-    milestone = _milestone(milestone_id, user)
-    return jsonify(milestone_json(services.accept(db.session(), milestone.id, business=user)))
+    milestone = party_milestone(milestone_id, user)
+    return milestone_out(services.accept(db.session(), milestone.id, business=user))
 
 
 @bp.post("/milestones/<int:milestone_id>/request-changes")
-def request_milestone_changes(milestone_id: int) -> Response:
+@operation(
+    tag="milestones", body=ChangesIn, ok=MilestoneOut, role=Role.BUSINESS, problems=MILESTONE
+)
+def request_milestone_changes(milestone_id: int, body: ChangesIn) -> MilestoneOut:
+    """Ask for a revision of a delivery (the contract's business; limited revisions)"""
     user = api_user(Role.BUSINESS)
-    values = _text_fields(json_body(), {"note"}, {"note"})
-    milestone = _milestone(milestone_id, user)
-    changed = services.request_changes(
-        db.session(), milestone.id, business=user, note=values["note"]
+    milestone = party_milestone(milestone_id, user)
+    return milestone_out(
+        services.request_changes(db.session(), milestone.id, business=user, note=body.note)
     )
-    return jsonify(milestone_json(changed))
 
 
 # --- earnings -------------------------------------------------------------------------------
 
 
 @bp.get("/earnings")
-def get_earnings() -> Response:
+@operation(tag="earnings", ok=Earnings, role=Role.CREATOR)
+def get_earnings() -> Earnings:
+    """Your earnings as a creator: balances in every currency, clearing payments, fee terms"""
     user = api_user(Role.CREATOR)
-    return jsonify(earnings_json(services.earnings(db.session(), user.id)))
+    return earnings_out(services.earnings(db.session(), user.id))

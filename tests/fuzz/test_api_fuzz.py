@@ -1,7 +1,7 @@
 """Schemathesis fuzzes every operation of /api/v1/openapi.json, in process, on real data.
 
 The operations are read from the OpenAPI document, so a domain's endpoints are fuzzed the day
-its ``api_spec`` joins DOMAIN_SPECS. Every response must be documented: no 5xx, a status code
+it is declared (app.api.schema.operation). Every response must be documented: no 5xx, a status code
 the operation lists, its content type, its headers and its body schema. Path ids are drawn
 partly from the objects built below (so requests reach real offers, briefs, proposals,
 contracts and milestones), and each request is sent as the business, the creator, a third user
@@ -159,6 +159,46 @@ def test_every_api_response_is_documented(app, client, session, gateway, matchin
         case.call_and_validate(session=client, headers=world["tokens"][role], checks=CHECKS)
 
     fuzz()
+    session.expire_all()
+    report = ledger.check(session)
+    assert report.ok, report.problems
+
+
+@pytest.mark.slow
+def test_stateful_links_create_read_update(app, client, session, gateway, matching_on):
+    """Schemathesis follows the document's links (create -> read -> update: offers, briefs,
+    proposals, negotiations, orders, contests, disputes) as one account with both roles, and
+    every answer on the way must be documented, as above."""
+    world = build_world(session, gateway)
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    headers = world["tokens"]["stranger"]  # business and creator at once
+    links = [
+        (path, method, name)
+        for path, item in build_spec()["paths"].items()
+        for method, op in item.items()
+        for answer in op["responses"].values()
+        for name in answer.get("links", {})
+    ]
+    assert len(links) >= 15, links
+
+    class Links(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"session": client, "headers": headers}
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            case.validate_response(response, checks=CHECKS, headers=headers)
+
+    Links.run(
+        settings=settings(
+            max_examples=30,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+    )
     session.expire_all()
     report = ledger.check(session)
     assert report.ok, report.problems

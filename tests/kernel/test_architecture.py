@@ -78,7 +78,10 @@ def test_the_only_import_cycle_is_the_api_blueprint_registration() -> None:
     cycles = _cycles(_import_graph())
     assert len(cycles) == 1, cycles
     (api,) = cycles
-    assert "app.api" in api and all(m == "app.api" or m.endswith(".api") for m in api), api
+    # The blueprint imports the domains' operations; they import its helpers and the
+    # declaration layer (app.api.schema), which reaches back into app.api for the token check.
+    assert "app.api" in api, api
+    assert all(m.startswith("app.api") or m.endswith((".api", ".api_actions")) for m in api), api
 
 
 def _sources() -> list[tuple[Path, str]]:

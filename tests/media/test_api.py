@@ -124,7 +124,7 @@ def test_openapi_fragment_describes_the_endpoints(client):
     for path in ("/media", "/media/{asset_id}", "/media/{asset_id}/licenses"):
         assert path in spec["paths"]
     assert {"get", "post"} <= set(spec["paths"]["/media/{asset_id}/licenses"])
-    for name in ("MediaAsset", "MediaPage", "MediaLicense", "MediaLicenseInput"):
+    for name in ("MediaAsset", "MediaPage", "MediaLicense", "MediaLicenseIn"):
         assert name in spec["components"]["schemas"]
     asset_schema = spec["components"]["schemas"]["MediaAsset"]
     assert set(asset_schema["required"]) == set(asset_schema["properties"])

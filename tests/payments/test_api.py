@@ -269,7 +269,10 @@ def test_deliver_accept_and_earnings(
     response = client.get("/api/v1/earnings", headers=api_token(session, creator))
     documented(response, "get", "/earnings")
     body = response.get_json()
-    assert body["pending"] == {"USD": 18_000} and body["in_escrow"] == {}
+    # Every map lists every currency, in the order of ``currencies``.
+    assert body["currencies"] == ["EUR", "GBP", "USD"]
+    assert body["pending"] == {"EUR": 0, "GBP": 0, "USD": 18_000}
+    assert body["in_escrow"] == {"EUR": 0, "GBP": 0, "USD": 0}
     assert body["terms"]["fee_bp"] == 1000 and body["terms"]["hold_hours"] == 192
     assert body["clearing"][0]["net_minor"] == 18_000 and body["payouts_ready"] is False
     assert_ledger_ok(session)
@@ -393,5 +396,5 @@ def test_every_payments_path_is_in_the_spec(client: FlaskClient) -> None:
         "/earnings",
     ):
         assert path in spec["paths"], path
-    for name in ("Contract", "Milestone", "FundingIntent", "Earnings", "ChangesInput"):
+    for name in ("Contract", "Milestone", "Funding", "Earnings", "ChangesIn"):
         assert name in spec["components"]["schemas"]

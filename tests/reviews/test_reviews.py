@@ -152,7 +152,8 @@ def test_api_reviews_round_trip(client, session: Session, frozen: None):
     theirs = client.get(url, headers=creator_headers).json
     assert {item["rating"] for item in theirs["items"]} == {4, 5}
     other = next(i for i in theirs["items"] if i["reviewer_id"] == contract.business_id)
-    assert "private_feedback" not in other  # private feedback never reaches the reviewee
+    # One shape per operation: the fields are there, but the reviewee never sees their values.
+    assert other["private_feedback"] is None and other["would_work_again"] is None
 
     rep = client.get(f"/api/v1/users/{contract.creator_id}/reputation").json
     assert rep["creator"]["review_count"] == 1 and rep["creator"]["rating_average"] == 4
