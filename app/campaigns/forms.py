@@ -37,13 +37,6 @@ class DraftForm(FlaskForm):
     file = FileField("File (optional)")
 
 
-class ChangesForm(FlaskForm):
-    note = TextAreaField(
-        "What should change",
-        validators=text_rules(MAX_NOTE, required="Say what should change."),
-    )
-
-
 class PostForm(FlaskForm):
     post_url = StringField(
         "Live post URL",

@@ -21,7 +21,6 @@ from app.campaigns import services
 from app.campaigns.content import disclosures_for
 from app.campaigns.forms import (
     ActionForm,
-    ChangesForm,
     DraftForm,
     OrderForm,
     PostForm,
@@ -33,6 +32,7 @@ from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, select_choices
 from app.offers.models import Offer
 from app.offers.services import visible_offer
+from app.payments.forms import ChangesForm  # the same request for changes as a milestone
 from app.payments.models import Milestone
 from app.web import Page, attempt, status_for, submit
 

@@ -131,6 +131,21 @@ def refund(
         decided_by_dispute=decided_by_dispute,
     )
     lines = creator_lines or [(ledger.escrow(milestone.id), -amount)]
+    return _book_refund(session, milestone, n, lines, amount, refund_id, reason, reversal_id)
+
+
+def _book_refund(
+    session: Session,
+    milestone: Milestone,
+    n: int,
+    lines: list[tuple[str, int]],
+    amount: int,
+    refund_id: str,
+    reason: str,
+    reversal_id: str | None = None,
+) -> PaymentRefund:
+    """Book refund ``n`` of a milestone: ``lines`` (where the money comes from) -> refunds,
+    the milestone's refunded total, and the PaymentRefund row."""
     ledger.post(
         session,
         key=f"milestone-{milestone.id}-refund-{n}",
@@ -193,26 +208,8 @@ def partial_refund(
         metadata={"milestone_id": str(milestone.id), "contract_id": str(milestone.contract_id)},
         idempotency_key=f"milestone-{milestone.id}-refund-{n}",
     )
-    ledger.post(
-        session,
-        key=f"milestone-{milestone.id}-refund-{n}",
-        kind="refund",
-        currency=milestone.currency,
-        milestone_id=milestone.id,
-        lines=[(ledger.escrow(milestone.id), -amount), (ledger.REFUNDS, amount)],
-        memo=refund_id,
-    )
-    milestone.refunded_minor += amount
-    record = PaymentRefund(
-        milestone_id=milestone.id,
-        stripe_refund_id=refund_id,
-        amount_minor=amount,
-        currency=milestone.currency,
-        reason=reason[:200],
-        created_at=clock.now(),
-    )
-    session.add(record)
-    session.flush()
+    escrow = [(ledger.escrow(milestone.id), -amount)]
+    record = _book_refund(session, milestone, n, escrow, amount, refund_id, reason)
     MILESTONE.record(
         session,
         milestone,

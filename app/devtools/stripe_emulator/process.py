@@ -42,6 +42,12 @@ def _call(api_base: str, method: str, path: str, data: dict[str, Any] | None = N
     return json.loads(raw) if raw.strip() else None
 
 
+def _post(api_base: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
+    """POST to one of the emulator's /_config endpoints; its JSON answer."""
+    result: dict[str, Any] = _call(api_base, "POST", path, data)
+    return result
+
+
 def register_webhook(
     api_base: str,
     url: str,
@@ -90,32 +96,20 @@ def fail_next_transfers(
 def set_requirements(api_base: str, account_id: str, **due: Any) -> dict[str, Any]:
     """Make Stripe ask for more on a connected account (currently_due, past_due,
     eventually_due lists, disabled_reason); sends account.updated; returns the account."""
-    result: dict[str, Any] = _call(
-        api_base, "POST", f"/_config/accounts/{urllib.parse.quote(account_id)}/requirements", due
-    )
-    return result
+    return _post(api_base, f"/_config/accounts/{urllib.parse.quote(account_id)}/requirements", due)
 
 
 def open_dispute(api_base: str, charge_id: str, reason: str = "fraudulent") -> dict[str, Any]:
     """Open a chargeback on a charge now (funds withdrawn, events sent); returns the dispute."""
-    result: dict[str, Any] = _call(
-        api_base,
-        "POST",
-        f"/_config/charges/{urllib.parse.quote(charge_id)}/dispute",
-        {"reason": reason},
+    return _post(
+        api_base, f"/_config/charges/{urllib.parse.quote(charge_id)}/dispute", {"reason": reason}
     )
-    return result
 
 
 def close_dispute(api_base: str, dispute_id: str, outcome: str) -> dict[str, Any]:
     """Close a dispute as ``won`` or ``lost`` (the bank's decision); returns the dispute."""
-    result: dict[str, Any] = _call(
-        api_base,
-        "POST",
-        f"/_config/disputes/{urllib.parse.quote(dispute_id)}/close",
-        {"outcome": outcome},
-    )
-    return result
+    path = f"/_config/disputes/{urllib.parse.quote(dispute_id)}/close"
+    return _post(api_base, path, {"outcome": outcome})
 
 
 def advance_clock(api_base: str, seconds: int) -> None:
