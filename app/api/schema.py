@@ -44,7 +44,7 @@ from app.accounts.models import Role
 from app.db import MAX_ID
 from app.errors import DomainError, ValidationFailed
 from app.forms import storable
-from app.money import MAX_AMOUNT_MINOR, NumberError, parse_int
+from app.money import MAX_AMOUNT_MINOR, MAX_NUMBER_LENGTH, NumberError, parse_int
 
 PREFIX = "/api/v1"
 MAX_PAGE = 10_000  # deeper offsets overflow SQLite and help nobody; narrow the filters
@@ -128,11 +128,14 @@ class Query(In):
         # only, its length bounded before int() sees it (app.money.parse_int, as for forms).
         field = cls.model_fields.get(info.field_name or "")
         if isinstance(value, str) and field is not None and _takes_int(field.annotation):
-            try:
-                return parse_int(value)
+            try:  # the field's own bounds (ge/le) judge the range, as for a JSON number
+                return parse_int(value, low=-_HUGE, high=_HUGE)
             except NumberError as exc:
                 raise ValueError(str(exc)) from exc
         return value
+
+
+_HUGE = 10**MAX_NUMBER_LENGTH  # any typed digits: the length check is parse_int's
 
 
 def _takes_int(annotation: Any) -> bool:
