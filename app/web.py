@@ -11,12 +11,14 @@ request fails (a login failure) is handed to ``keep()``. Views never commit or r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from flask import (
+    Blueprint,
     Flask,
     Response,
     abort,
@@ -28,6 +30,7 @@ from flask import (
     render_template,
     request,
 )
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -153,6 +156,26 @@ def submit(
         return render(status_for(error))
     flash(done, "success")
     return redirect(then(result) if callable(then) else then, code)
+
+
+def post_actions(
+    blueprint: Blueprint,
+    rule: str,
+    handler: Callable[..., Any],
+    actions: Mapping[str, tuple[Callable[..., Any], str]],
+    *,
+    endpoint: str = "{name}",
+) -> None:
+    """One signed-in POST route per row of an action table (name -> (service, what the flash
+    says)): ``rule`` and ``endpoint`` are formatted with the name, and the view is
+    ``handler(<url values>, action=service, done=message)``."""
+    for name, (service, done) in actions.items():
+        blueprint.add_url_rule(
+            rule.format(name=name),
+            endpoint=endpoint.format(name=name),
+            methods=["POST"],
+            view_func=login_required(partial(handler, action=service, done=done)),
+        )
 
 
 def load_or_404(model: type[T], ident: int, allowed: Callable[[T], bool] | None = None) -> T:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -25,7 +24,7 @@ from app.errors import Conflict, DomainError, ValidationFailed
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors, split_list
 from app.matching import assistant
-from app.web import Page, attempt, submit
+from app.web import Page, attempt, post_actions, submit
 
 bp = Blueprint("briefs", __name__)
 
@@ -241,13 +240,7 @@ _BRIEF_ACTIONS = {
     "close": (services.close_brief, "Brief closed."),
     "cancel": (services.cancel_brief, "Brief cancelled."),
 }
-for _name, (_service, _done) in _BRIEF_ACTIONS.items():
-    bp.add_url_rule(
-        f"/briefs/<int:brief_id>/{_name}",
-        endpoint=_name,
-        methods=["POST"],
-        view_func=login_required(partial(_brief_action, action=_service, done=_done)),
-    )
+post_actions(bp, "/briefs/<int:brief_id>/{name}", _brief_action, _BRIEF_ACTIONS)
 
 
 @bp.post("/briefs/<int:brief_id>/invite/<int:creator_id>")
@@ -308,13 +301,13 @@ _PROPOSAL_ACTIONS = {
     "accept": (services.accept_proposal, "Proposal accepted: the contract is ready."),
     "withdraw": (services.withdraw_proposal, "Proposal withdrawn."),
 }
-for _name, (_proposal_service, _done) in _PROPOSAL_ACTIONS.items():
-    bp.add_url_rule(
-        f"/proposals/<int:proposal_id>/{_name}",
-        endpoint=f"{_name}_proposal",
-        methods=["POST"],
-        view_func=login_required(partial(_proposal_action, action=_proposal_service, done=_done)),
-    )
+post_actions(
+    bp,
+    "/proposals/<int:proposal_id>/{name}",
+    _proposal_action,
+    _PROPOSAL_ACTIONS,
+    endpoint="{name}_proposal",
+)
 
 
 @bp.get("/my/briefs")
