@@ -6,12 +6,14 @@ dispute. Each operation is declared once (``app.api.schema.operation``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
 from flask import current_app, url_for
 from pydantic import Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
 from app.api import api_user, bp
@@ -245,6 +247,17 @@ class DecisionIn(In):
     )
 
 
+def _act(
+    dispute_id: int, act: Callable[[Session, int, User], object], role: Role | None = None
+) -> DisputeOut:
+    """Run ``act(session, dispute id, caller)`` on a dispute the caller can see; the dispute
+    after it. ``role``: the role the caller must hold (moderators' actions)."""
+    user = api_user(role)
+    dispute = visible_dispute(dispute_id, user)
+    act(db.session(), dispute.id, user)
+    return dispute_out(dispute)
+
+
 GATEWAY = {502: "The payment provider refused the request or could not be reached"}
 
 
@@ -252,20 +265,17 @@ GATEWAY = {502: "The payment provider refused the request or could not be reache
 @operation(tag="disputes", body=EvidenceIn, ok=DisputeOut, problems=PROBLEMS)
 def add_dispute_evidence(dispute_id: int, body: EvidenceIn) -> DisputeOut:
     """Add a statement while the dispute is open (either party; files on the web page)"""
-    user = api_user()
-    dispute = visible_dispute(dispute_id, user)
-    services.add_evidence(db.session(), dispute.id, user=user, body=body.body)
-    return dispute_out(dispute)
+    return _act(dispute_id, lambda s, d, u: services.add_evidence(s, d, user=u, body=body.body))
 
 
 @bp.post("/disputes/<int:dispute_id>/settlement")
 @operation(tag="disputes", body=SettlementIn, ok=DisputeOut, problems=PROBLEMS)
 def propose_dispute_settlement(dispute_id: int, body: SettlementIn) -> DisputeOut:
     """Propose how to share the money (either party); replaces an earlier proposal"""
-    user = api_user()
-    dispute = visible_dispute(dispute_id, user)
-    services.propose_settlement(db.session(), dispute.id, user=user, refund_minor=body.refund_minor)
-    return dispute_out(dispute)
+    refund = body.refund_minor
+    return _act(
+        dispute_id, lambda s, d, u: services.propose_settlement(s, d, user=u, refund_minor=refund)
+    )
 
 
 @bp.post("/disputes/<int:dispute_id>/settlement/accept")
@@ -273,36 +283,25 @@ def propose_dispute_settlement(dispute_id: int, body: SettlementIn) -> DisputeOu
 def accept_dispute_settlement(dispute_id: int, body: SettlementIn) -> DisputeOut:
     """Accept the other party's proposal (send its refund_minor back, so nothing changed
     meanwhile): the money moves as agreed"""
-    user = api_user()
-    dispute = visible_dispute(dispute_id, user)
-    services.accept_settlement(
-        db.session(),
-        gateway_for(current_app),
-        dispute.id,
-        user=user,
-        refund_minor=body.refund_minor,
+    gateway, refund = gateway_for(current_app), body.refund_minor
+    return _act(
+        dispute_id,
+        lambda s, d, u: services.accept_settlement(s, gateway, d, user=u, refund_minor=refund),
     )
-    return dispute_out(dispute)
 
 
 @bp.post("/disputes/<int:dispute_id>/withdraw")
 @operation(tag="disputes", ok=DisputeOut, problems=PROBLEMS)
 def withdraw_dispute(dispute_id: int) -> DisputeOut:
     """Withdraw your dispute: the milestone goes back to where it was"""
-    user = api_user()
-    dispute = visible_dispute(dispute_id, user)
-    services.withdraw(db.session(), dispute.id, user=user)
-    return dispute_out(dispute)
+    return _act(dispute_id, lambda s, d, u: services.withdraw(s, d, user=u))
 
 
 @bp.post("/disputes/<int:dispute_id>/claim")
 @operation(tag="disputes", ok=DisputeOut, role=Role.MODERATOR, problems=PROBLEMS)
 def claim_dispute(dispute_id: int) -> DisputeOut:
     """Take a dispute under review (moderators)"""
-    user = api_user(Role.MODERATOR)
-    dispute = visible_dispute(dispute_id, user)
-    services.claim(db.session(), dispute.id, moderator=user)
-    return dispute_out(dispute)
+    return _act(dispute_id, lambda s, d, u: services.claim(s, d, moderator=u), Role.MODERATOR)
 
 
 @bp.post("/disputes/<int:dispute_id>/decision")
@@ -315,18 +314,20 @@ def claim_dispute(dispute_id: int) -> DisputeOut:
 )
 def decide_dispute(dispute_id: int, body: DecisionIn) -> DisputeOut:
     """Decide a dispute under review (moderators): release, refund or split the money"""
-    user = api_user(Role.MODERATOR)
-    dispute = visible_dispute(dispute_id, user)
-    services.resolve(
-        db.session(),
-        gateway_for(current_app),
-        dispute.id,
-        moderator=user,
-        outcome=body.outcome,
-        note=body.note,
-        refund_minor=body.refund_minor,
+    gateway = gateway_for(current_app)
+    return _act(
+        dispute_id,
+        lambda s, d, u: services.resolve(
+            s,
+            gateway,
+            d,
+            moderator=u,
+            outcome=body.outcome,
+            note=body.note,
+            refund_minor=body.refund_minor,
+        ),
+        Role.MODERATOR,
     )
-    return dispute_out(dispute)
 
 
 def _thread(contract_id: int, user: User) -> MessageThread:
