@@ -107,7 +107,6 @@ PROBLEMS = {
     409: "Not possible in the contest's state",
 }
 PAYMENT = {
-    402: "The card was declined",
     502: "The payment provider refused the request or could not be reached",
 }
 

@@ -210,7 +210,6 @@ def list_media_licenses(asset_id: int) -> dict[str, Any]:
     role=Role.BUSINESS,
     problems={
         **MEDIA_404,
-        402: "The card was declined",
         409: "Already licensed, or not for sale",
         502: "The payment provider refused the request or could not be reached",
     },

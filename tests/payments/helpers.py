@@ -4,21 +4,24 @@ the real Stripe flow (a test card confirmed on the emulator as Stripe.js does)."
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from typing import Any
 
 import stripe
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.accounts.models import User
 from app.audit import AuditEvent
 from app.contracts import services as contracts
 from app.contracts.models import Contract
 from app.devtools.stripe_emulator import EmulatorProcess
+from app.jobs import run_due
 from app.offers.models import Offer, OfferKind, OfferStatus, ServicePackage
 from app.payments import ledger, services
 from app.payments.gateway import PaymentGateway
-from app.payments.models import Milestone
+from app.payments.models import Milestone, MilestoneState
 from tests import checkout_support
 from tests.factories import make_business, make_creator
 
@@ -92,6 +95,22 @@ def onboard(
     emulator.complete_onboarding(link.account_id)
     services.refresh_account(session, gateway, link.account_id)
     return link.account_id
+
+
+def paid_out_milestone(
+    session: Session, gateway: PaymentGateway, emulator: EmulatorProcess
+) -> Milestone:
+    """A 100.00 milestone delivered, accepted and paid out to an onboarded creator after its
+    clearance hold (the test's clock must be frozen: it moves 9 days), committed."""
+    milestone = delivered_milestone(session, gateway, amount=10_000)
+    onboard(session, gateway, emulator, milestone.contract.creator)
+    services.accept(session, milestone.id, business=milestone.contract.business)
+    clock.advance(timedelta(days=9))
+    run_due(session, gateway)
+    session.refresh(milestone)
+    assert milestone.state == MilestoneState.PAID_OUT
+    session.commit()
+    return milestone
 
 
 def event_count(session: Session) -> int:

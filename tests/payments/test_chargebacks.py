@@ -28,7 +28,13 @@ from app.settlement.reconcile import reconcile
 from tests.checkout_support import pay_licence
 from tests.factories import login, make_business, make_user
 from tests.media.helpers import published_asset
-from tests.payments.helpers import assert_ledger_ok, delivered_milestone, onboard, stripe_client
+from tests.payments.helpers import (
+    assert_ledger_ok,
+    delivered_milestone,
+    onboard,
+    paid_out_milestone,
+    stripe_client,
+)
 from tests.payments.test_webhooks import post_event
 
 FEE_USD = 1_500  # the emulator's (and Stripe's US) dispute fee
@@ -61,24 +67,10 @@ def _transfer(emulator: EmulatorProcess, transfer_id: str | None) -> Any:
     return stripe_client(emulator).v1.transfers.retrieve(transfer_id)
 
 
-def _paid_out_milestone(
-    session: Session, gateway: PaymentGateway, emulator: EmulatorProcess
-) -> Milestone:
-    milestone = delivered_milestone(session, gateway, amount=10_000)
-    onboard(session, gateway, emulator, milestone.contract.creator)
-    payments.accept(session, milestone.id, business=milestone.contract.business)
-    clock.advance(timedelta(days=9))
-    run_due(session, gateway)
-    session.refresh(milestone)
-    assert milestone.state == S.PAID_OUT
-    session.commit()
-    return milestone
-
-
 def test_milestone_chargeback_lost_after_payout(
     client: FlaskClient, session: Session, gateway: PaymentGateway, emulator: EmulatorProcess
 ) -> None:
-    milestone = _paid_out_milestone(session, gateway, emulator)
+    milestone = paid_out_milestone(session, gateway, emulator)
     creator_id = milestone.contract.creator_id
     stripe_dispute = emulator.open_dispute(str(milestone.charge_id))
     _dispute_event(client, "created", stripe_dispute)

@@ -14,15 +14,13 @@ from sqlalchemy.orm import Session
 
 from app import clock, settlement
 from app.devtools.stripe_emulator import EmulatorProcess
-from app.jobs import run_due
 from app.payments import ledger, refunds
-from app.payments import services as payments
 from app.payments.gateway import GatewayError, PaymentGateway
 from app.payments.models import MilestoneState as S
 from app.settlement.models import PayoutState
 from app.settlement.reconcile import reconcile
 from tests.factories import make_user
-from tests.payments.helpers import assert_ledger_ok, delivered_milestone, onboard, stripe_client
+from tests.payments.helpers import assert_ledger_ok, paid_out_milestone, stripe_client
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 
@@ -46,13 +44,7 @@ def _fail_next_refund(emulator: EmulatorProcess) -> None:
 def test_a_failed_refund_after_the_reversal_resumes_without_reversing_twice(
     session: Session, gateway: PaymentGateway, emulator: EmulatorProcess
 ) -> None:
-    milestone = delivered_milestone(session, gateway, amount=10_000)
-    onboard(session, gateway, emulator, milestone.contract.creator)
-    payments.accept(session, milestone.id, business=milestone.contract.business)
-    clock.advance(timedelta(days=9))
-    run_due(session, gateway)
-    session.refresh(milestone)
-    assert milestone.state == S.PAID_OUT
+    milestone = paid_out_milestone(session, gateway, emulator)
     milestone_payout = settlement.payout_for(session, "milestone", milestone.id)
     assert milestone_payout is not None
     payout = milestone_payout
