@@ -112,6 +112,10 @@ def backfill(session: Session, batch: int = 64) -> int:
     return len(todo)
 
 
+ENCODE_TIMER = jobs.Timer(JOB, "brief", "brief-{id}-vector-{digest}")
+ENCODE_AGAIN_TIMER = jobs.Timer(JOB, "brief", "brief-{id}-vector-{digest}-{at}")
+
+
 def run_encode_job(session: Session, job: jobs.Job, context: jobs.JobContext) -> str:
     """Job handler: (re)store the brief's vector; a repeated or stale job is a no-op."""
     brief = session.get(Brief, job.subject_id)
@@ -123,21 +127,12 @@ def run_encode_job(session: Session, job: jobs.Job, context: jobs.JobContext) ->
 def schedule_encoding(session: Session, brief: Brief) -> None:
     """Ask the worker to store the brief's vector for its current text (soon, not now)."""
     digest = text_hash(brief_text(brief))
-    key = f"brief-{brief.id}-vector-{digest}"
-    job = jobs.schedule(
-        session, kind=JOB, subject_type="brief", subject_id=brief.id, due_at=clock.now(), key=key
-    )
+    job = ENCODE_TIMER.set(session, brief.id, clock.now(), digest=digest)
     if job.status not in (jobs.JobStatus.PENDING, jobs.JobStatus.RUNNING):
         # The text went back to one encoded before (A -> B -> A): that job is finished, so
         # schedule a fresh one (the handler checks the stored hash and is cheap if current).
-        jobs.schedule(
-            session,
-            kind=JOB,
-            subject_type="brief",
-            subject_id=brief.id,
-            due_at=clock.now(),
-            key=f"{key}-{clock.now().timestamp():.6f}",
-        )
+        at = f"{clock.now().timestamp():.6f}"
+        ENCODE_AGAIN_TIMER.set(session, brief.id, clock.now(), digest=digest, at=at)
 
 
 def on_brief_changed(session: Session, event: events.Event) -> None:
