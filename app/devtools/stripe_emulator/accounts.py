@@ -17,7 +17,7 @@ from .params import (
     as_dict,
     as_str,
     body_params,
-    list_window,
+    list_response,
     merge_metadata,
     query_params,
     stripe_account,
@@ -367,15 +367,7 @@ async def list_accounts(request: web.Request) -> web.Response:
     params = query_params(request)
     accounts = [v for k, v in store.items() if k.startswith("account:")]
     accounts.sort(key=lambda a: a.created, reverse=True)
-    page, has_more = list_window(accounts, params)
-    return json_response(
-        {
-            "object": "list",
-            "url": "/v1/accounts",
-            "has_more": has_more,
-            "data": [a._export() for a in page],
-        }
-    )
+    return list_response("/v1/accounts", accounts, params)
 
 
 def complete_onboarding(account: Account, ip: str | None, user_agent: str | None) -> None:

@@ -33,7 +33,15 @@ from localstripe.resources import Charge, StripeObject, store
 from . import events
 from .errors import StripeApiError, invalid_param, no_such, unknown_params
 from .fixtures import fixture
-from .params import as_bool, as_dict, as_str, body_params, list_window, merge_metadata, query_params
+from .params import (
+    as_bool,
+    as_dict,
+    as_str,
+    body_params,
+    list_response,
+    merge_metadata,
+    query_params,
+)
 from .responses import json_response
 
 DISPUTE_CARD = "4000000000000259"
@@ -205,15 +213,7 @@ async def list_all(request: web.Request) -> web.Response:
         found = [d for d in found if d.charge == charge]
     if intent:
         found = [d for d in found if d.payment_intent == intent]
-    page, has_more = list_window(found, params)
-    return json_response(
-        {
-            "object": "list",
-            "url": "/v1/disputes",
-            "has_more": has_more,
-            "data": [d._export() for d in page],
-        }
-    )
+    return list_response("/v1/disputes", found, params)
 
 
 async def update(request: web.Request) -> web.Response:

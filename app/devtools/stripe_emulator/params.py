@@ -9,6 +9,7 @@ from aiohttp import web
 from localstripe.server import get_post_data, unflatten_data
 
 from .errors import StripeApiError, invalid_param
+from .responses import json_response
 
 _CURRENCY_RE = re.compile(r"^[a-z]{3}$")
 
@@ -126,3 +127,17 @@ def list_window(items: list[Any], params: dict[str, Any]) -> tuple[list[Any], bo
             )
         items = items[: ids.index(ending_before)][-limit:]
     return items[:limit], len(items) > limit
+
+
+def list_response(url: str, items: list[Any], params: dict[str, Any]) -> web.Response:
+    """Stripe's list object for one window (limit/starting_after/ending_before) of a
+    newest-first list of emulator objects."""
+    page, has_more = list_window(items, params)
+    return json_response(
+        {
+            "object": "list",
+            "url": url,
+            "has_more": has_more,
+            "data": [item._export() for item in page],
+        }
+    )

@@ -22,7 +22,7 @@ from .params import (
     as_int,
     as_str,
     body_params,
-    list_window,
+    list_response,
     merge_metadata,
     query_params,
 )
@@ -334,15 +334,7 @@ async def list_transfers(request: web.Request) -> web.Response:
     group = as_str(params, "transfer_group")
     if group:
         transfers = [t for t in transfers if t.transfer_group == group]
-    page, has_more = list_window(transfers, params)
-    return json_response(
-        {
-            "object": "list",
-            "url": "/v1/transfers",
-            "has_more": has_more,
-            "data": [t._export() for t in page],
-        }
-    )
+    return list_response("/v1/transfers", transfers, params)
 
 
 async def create_reversal(request: web.Request) -> web.Response:
@@ -390,15 +382,7 @@ def _get_reversal(transfer: Transfer, reversal_id: str) -> TransferReversal:
 async def list_reversals(request: web.Request) -> web.Response:
     transfer = get_transfer(request.match_info["id"])
     params = query_params(request)
-    page, has_more = list_window(transfer.reversals(), params)
-    return json_response(
-        {
-            "object": "list",
-            "url": f"/v1/transfers/{transfer.id}/reversals",
-            "has_more": has_more,
-            "data": [r._export() for r in page],
-        }
-    )
+    return list_response(f"/v1/transfers/{transfer.id}/reversals", transfer.reversals(), params)
 
 
 async def retrieve_reversal(request: web.Request) -> web.Response:
