@@ -5,21 +5,19 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
 from app.db import MAX_ID
-from app.errors import DomainError
 from app.extensions import db
-from app.forms import FORM_ERROR_STATUS, apply_errors
 from app.moderation import services, subjects
 from app.moderation.forms import ReasonForm, ReportForm, SubjectActionForm
 from app.moderation.models import ReportStatus
 from app.money import NumberError, parse_int
-from app.web import Page, attempt
+from app.web import Page, submit
 
 bp = Blueprint("moderation", __name__)
 moderator_only = role_required(Role.MODERATOR)  # admins count as moderators (User.has_role)
@@ -31,24 +29,21 @@ def report() -> Page | Response:
     form = ReportForm(
         subject_type=request.args.get("type"), subject_id=request.args.get("id", type=int)
     )
-    if form.validate_on_submit():
-        try:
-            with attempt():
-                services.create_report(
-                    db.session(),
-                    current(),
-                    subject_type=form.subject_type.data or "",
-                    subject_id=form.subject_id.data or 0,
-                    reason=form.reason.data or "",
-                    details=form.details.data or "",
-                )
-        except DomainError as error:
-            apply_errors(form, error)
-        else:
-            flash("Thank you: a moderator will look at your report.", "success")
-            return redirect(url_for("pages.home"))
-    status = FORM_ERROR_STATUS if form.is_submitted() else 200
-    return render_template("moderation/report_form.html", form=form), status
+    return submit(
+        form,
+        lambda: services.create_report(
+            db.session(),
+            current(),
+            subject_type=form.subject_type.data or "",
+            subject_id=form.subject_id.data or 0,
+            reason=form.reason.data or "",
+            details=form.details.data or "",
+        ),
+        done="Thank you: a moderator will look at your report.",
+        then=url_for("pages.home"),
+        render=lambda status: (render_template("moderation/report_form.html", form=form), status),
+        code=302,
+    )
 
 
 @bp.get("/moderation")
@@ -108,43 +103,39 @@ def report_detail(report_id: int) -> Page:
 @moderator_only
 def dismiss(report_id: int) -> Page | Response:
     form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            with attempt():
-                services.dismiss(db.session(), current(), report_id, form.reason.data or "")
-        except DomainError as error:
-            apply_errors(form, error)
-        else:
-            flash("Report dismissed.", "success")
-            return redirect(url_for("moderation.reports"))
-    return _report_page(report_id, reason_form=form, status=FORM_ERROR_STATUS)
+    return submit(
+        form,
+        lambda: services.dismiss(db.session(), current(), report_id, form.reason.data or ""),
+        done="Report dismissed.",
+        then=url_for("moderation.reports"),
+        render=lambda status: _report_page(report_id, reason_form=form, status=status),
+        code=302,
+    )
 
 
-def _back(form: SubjectActionForm) -> Response:
+def _back(form: SubjectActionForm) -> str:
     with suppress(NumberError):
         report_id = parse_int(form.report_id.data, low=1, high=MAX_ID)
-        return redirect(url_for("moderation.report_detail", report_id=report_id))
-    return redirect(url_for("moderation.home"))
+        return url_for("moderation.report_detail", report_id=report_id)
+    return url_for("moderation.home")
 
 
 def _subject_action(action: Any, done: str) -> Response | Page:
     form = SubjectActionForm()
-    if form.validate_on_submit():
-        try:
-            with attempt():
-                action(
-                    db.session(),
-                    current(),
-                    form.subject_type.data or "",
-                    form.subject_id.data or 0,
-                    form.reason.data or "",
-                )
-        except DomainError as error:
-            apply_errors(form, error)
-        else:
-            flash(done, "success")
-            return _back(form)
-    return _failed(form)
+    return submit(
+        form,
+        lambda: action(
+            db.session(),
+            current(),
+            form.subject_type.data or "",
+            form.subject_id.data or 0,
+            form.reason.data or "",
+        ),
+        done=done,
+        then=lambda _: _back(form),
+        render=lambda status: _failed(form, status),
+        code=302,
+    )
 
 
 @bp.post("/moderation/hide")
@@ -161,24 +152,22 @@ def restore() -> Response | Page:
 
 def _user_action(user_id: int, action: Any, done: str) -> Response | Page:
     form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            with attempt():
-                action(db.session(), current(), user_id, form.reason.data or "")
-        except DomainError as error:
-            apply_errors(form, error)
-        else:
-            flash(done, "success")
-            return redirect(url_for("moderation.home"))
-    return _failed(form)
+    return submit(
+        form,
+        lambda: action(db.session(), current(), user_id, form.reason.data or ""),
+        done=done,
+        then=url_for("moderation.home"),
+        render=lambda status: _failed(form, status),
+        code=302,
+    )
 
 
-def _failed(form: ReasonForm) -> Page:
+def _failed(form: ReasonForm, status: int) -> Page:
     """Show why nothing happened; the 4xx makes the unit of work roll back."""
     for name, messages in form.errors.items():
         for message in messages:
             flash(f"{name}: {message}" if name != "_" else message, "error")
-    return render_template("moderation/action_failed.html"), FORM_ERROR_STATUS
+    return render_template("moderation/action_failed.html"), status
 
 
 @bp.post("/moderation/users/<int:user_id>/suspend")

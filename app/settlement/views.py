@@ -6,7 +6,7 @@ chargebacks), so milestones, licences and contest prizes are handled the same wa
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, render_template, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
@@ -15,15 +15,12 @@ from wtforms.validators import DataRequired, Length
 from app import settlement
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role
-from app.errors import DomainError
 from app.extensions import db
-from app.forms import FORM_ERROR_STATUS, apply_errors
 from app.payments.gateway import gateway_for
 from app.settlement import chargebacks
-from app.web import attempt, status_for
+from app.web import Page, submit
 
 bp = Blueprint("settlement", __name__)
-Page = str | tuple[str, int]
 
 
 class ActionForm(FlaskForm):
@@ -38,32 +35,33 @@ class EvidenceForm(FlaskForm):
     )
 
 
-@bp.get("/admin/payouts")
-@role_required(Role.ADMIN)
-def attention() -> str:
-    session = db.session()
+def _attention_page(status: int = 200) -> Page:
     return render_template(
         "settlement/attention.html",
-        payouts=settlement.needing_attention(session),
+        payouts=settlement.needing_attention(db.session()),
         form=ActionForm(formdata=None),
-    )
+    ), status
+
+
+@bp.get("/admin/payouts")
+@role_required(Role.ADMIN)
+def attention() -> Page:
+    return _attention_page()
 
 
 @bp.post("/admin/payouts/<int:payout_id>/retry")
 @role_required(Role.ADMIN)
 def retry(payout_id: int) -> Response | Page:
-    form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            with attempt():
-                settlement.retry(
-                    db.session(), gateway_for(current_app), payout_id, actor_id=current().id
-                )
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash("The payout will be sent again on the worker's next round.", "success")
-    return redirect(url_for("settlement.attention"))
+    return submit(
+        ActionForm(),
+        lambda: settlement.retry(
+            db.session(), gateway_for(current_app), payout_id, actor_id=current().id
+        ),
+        done="The payout will be sent again on the worker's next round.",
+        then=url_for("settlement.attention"),
+        render=lambda status: _attention_page(status),
+        code=302,
+    )
 
 
 def _chargebacks_page(form: EvidenceForm | None = None, status: int = 200) -> Page:
@@ -84,18 +82,13 @@ def chargeback_list() -> Page:
 @role_required(Role.MODERATOR)
 def evidence(chargeback_id: int) -> Response | Page:
     form = EvidenceForm()
-    if form.validate_on_submit():
-        try:
-            with attempt():
-                chargebacks.submit_evidence(
-                    db.session(),
-                    gateway_for(current_app),
-                    chargeback_id,
-                    text=form.evidence.data or "",
-                )
-        except DomainError as error:
-            apply_errors(form, error)
-            return _chargebacks_page(form, status_for(error))
-        flash("The evidence was sent to Stripe for the bank's review.", "success")
-        return redirect(url_for("settlement.chargeback_list"))
-    return _chargebacks_page(form, FORM_ERROR_STATUS)
+    return submit(
+        form,
+        lambda: chargebacks.submit_evidence(
+            db.session(), gateway_for(current_app), chargeback_id, text=form.evidence.data or ""
+        ),
+        done="The evidence was sent to Stripe for the bank's review.",
+        then=url_for("settlement.chargeback_list"),
+        render=lambda status: _chargebacks_page(form, status),
+        code=302,
+    )
