@@ -156,65 +156,6 @@ class Acceptance(Out):
 # --- serializers ----------------------------------------------------------------------------
 
 
-def _iso(value: date | datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def brief_json(brief: Brief) -> dict[str, Any]:
-    return {
-        "id": brief.id,
-        "title": brief.title,
-        "description": brief.description,
-        "category": brief.category,
-        "skills": list(brief.skills),
-        "offer_kinds": list(brief.offer_kinds),
-        "budget_min_minor": brief.budget_min_minor,
-        "budget_max_minor": brief.budget_max_minor,
-        "currency": brief.currency,
-        "deadline": _iso(brief.deadline),
-        "visibility": str(brief.visibility),
-        "status": str(brief.status),
-        "business": {"id": brief.business_id, "display_name": brief.business.display_name},
-        "published_at": _iso(brief.published_at),
-        "created_at": _iso(brief.created_at),
-        "updated_at": _iso(brief.updated_at),
-    }
-
-
-def proposal_json(proposal: Proposal) -> dict[str, Any]:
-    return {
-        "id": proposal.id,
-        "brief_id": proposal.brief_id,
-        "creator_id": proposal.creator_id,
-        "cover_letter": proposal.cover_letter,
-        "price_minor": proposal.price_minor,
-        "currency": proposal.currency,
-        "delivery_days": proposal.delivery_days,
-        "status": str(proposal.status),
-        "created_at": _iso(proposal.created_at),
-        "updated_at": _iso(proposal.updated_at),
-    }
-
-
-def contract_json(contract: Contract) -> dict[str, Any]:
-    return {
-        "id": contract.id,
-        "brief_id": contract.brief_id,
-        "proposal_id": contract.proposal_id,
-        "business_id": contract.business_id,
-        "creator_id": contract.creator_id,
-        "title": contract.title,
-        "total_minor": contract.total_minor,
-        "currency": contract.currency,
-        "delivery_days": contract.delivery_days,
-        "status": str(contract.status),
-    }
-
-
-def _page(items: list[dict[str, Any]], page: int, per_page: int, total: int) -> dict[str, Any]:
-    return {"items": items, "page": page, "per_page": per_page, "total": total}
-
-
 BRIEF_404 = {404: "No such brief, or it is not visible to you"}
 OWNER = {**BRIEF_404, 403: "Not your brief", 409: "Not possible in the brief's state"}
 PROPOSAL = {
@@ -228,7 +169,7 @@ PROPOSAL = {
 
 @bp.get("/briefs")
 @operation(tag="briefs", query=BriefQuery, ok=BriefPage, role=AUTH_PUBLIC)
-def list_briefs(query: BriefQuery) -> dict[str, Any]:
+def list_briefs(query: BriefQuery) -> BriefPage:
     """The board of open public briefs, newest first"""
     per_page = query.per_page or current_app.config["CATALOG_PAGE_SIZE"]
     filters = queries.BoardFilters(
@@ -240,14 +181,21 @@ def list_briefs(query: BriefQuery) -> dict[str, Any]:
         q=query.q,
     )
     result = queries.board(db.session(), filters, page=query.page, per_page=per_page)
-    return _page([brief_json(b) for b in result.items], query.page, per_page, result.total)
+    return BriefPage(
+        items=[BriefOut.model_validate(b) for b in result.items],
+        page=query.page,
+        per_page=per_page,
+        total=result.total,
+    )
 
 
 @bp.get("/briefs/<int:brief_id>")
 @operation(tag="briefs", ok=BriefOut, role=AUTH_PUBLIC, problems=BRIEF_404)
-def get_brief(brief_id: int) -> dict[str, Any]:
+def get_brief(brief_id: int) -> BriefOut:
     """One brief: open public ones for anyone, others for their business (and invitees)"""
-    return brief_json(services.get_visible_brief(db.session(), brief_id, optional_api_user()))
+    return BriefOut.model_validate(
+        services.get_visible_brief(db.session(), brief_id, optional_api_user())
+    )
 
 
 @bp.post("/briefs")
@@ -258,14 +206,18 @@ def get_brief(brief_id: int) -> dict[str, Any]:
     role=Role.BUSINESS,
     links={"get_brief": "brief_id", "update_brief": "brief_id", "publish_brief": "brief_id"},
 )
-def create_brief(body: BriefCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
+def create_brief(body: BriefCreate) -> tuple[BriefOut, int, dict[str, str]]:
     """Post a brief (businesses): a draft, or open at once with `publish`"""
     user = api_user(Role.BUSINESS)
     values = body.model_dump(exclude={"publish"})
     brief = services.create_brief(
         db.session(), user, services.BriefInput(**values), publish=body.publish
     )
-    return brief_json(brief), 201, {"Location": url_for("api.get_brief", brief_id=brief.id)}
+    return (
+        BriefOut.model_validate(brief),
+        201,
+        {"Location": url_for("api.get_brief", brief_id=brief.id)},
+    )
 
 
 def _owned(brief_id: int) -> tuple[User, Brief]:
@@ -279,7 +231,7 @@ def _owned(brief_id: int) -> tuple[User, Brief]:
 
 @bp.patch("/briefs/<int:brief_id>")
 @operation(tag="briefs", body=BriefUpdate, ok=BriefOut, problems=OWNER)
-def update_brief(brief_id: int, body: BriefUpdate) -> dict[str, Any]:
+def update_brief(brief_id: int, body: BriefUpdate) -> BriefOut:
     """Change some fields of your brief"""
     user, brief = _owned(brief_id)
     sent = body.model_dump(include=body.model_fields_set)
@@ -291,7 +243,7 @@ def update_brief(brief_id: int, body: BriefUpdate) -> dict[str, Any]:
         raise ValidationFailed(nulls)
     values = {**asdict(_input_of(brief)), **sent}
     services.update_brief(db.session(), brief, user, services.BriefInput(**values))
-    return brief_json(brief)
+    return BriefOut.model_validate(brief)
 
 
 def _input_of(brief: Brief) -> services.BriefInput:
@@ -314,30 +266,30 @@ def _input_of(brief: Brief) -> services.BriefInput:
     )
 
 
-def _brief_action(brief_id: int, action: Callable[..., None]) -> dict[str, Any]:
+def _brief_action(brief_id: int, action: Callable[..., None]) -> BriefOut:
     user = api_user()
     brief = services.get_visible_brief(db.session(), brief_id, user)
     action(db.session(), brief, user)
-    return brief_json(db.session().get(Brief, brief.id) or brief)
+    return BriefOut.model_validate(db.session().get(Brief, brief.id) or brief)
 
 
 @bp.post("/briefs/<int:brief_id>/publish")
 @operation(tag="briefs", ok=BriefOut, problems=OWNER)
-def publish_brief(brief_id: int) -> dict[str, Any]:
+def publish_brief(brief_id: int) -> BriefOut:
     """Open your draft brief for proposals"""
     return _brief_action(brief_id, services.publish_brief)
 
 
 @bp.post("/briefs/<int:brief_id>/close")
 @operation(tag="briefs", ok=BriefOut, problems=OWNER)
-def close_brief(brief_id: int) -> dict[str, Any]:
+def close_brief(brief_id: int) -> BriefOut:
     """Stop taking proposals"""
     return _brief_action(brief_id, services.close_brief)
 
 
 @bp.post("/briefs/<int:brief_id>/cancel")
 @operation(tag="briefs", ok=BriefOut, problems=OWNER)
-def cancel_brief(brief_id: int) -> dict[str, Any]:
+def cancel_brief(brief_id: int) -> BriefOut:
     """Cancel your brief"""
     return _brief_action(brief_id, services.cancel_brief)
 
@@ -347,11 +299,16 @@ def cancel_brief(brief_id: int) -> dict[str, Any]:
 
 @bp.get("/briefs/<int:brief_id>/proposals")
 @operation(tag="proposals", ok=ProposalPage, problems=OWNER)
-def list_brief_proposals(brief_id: int) -> dict[str, Any]:
+def list_brief_proposals(brief_id: int) -> ProposalPage:
     """The proposals on your brief (all on one page)"""
     user, brief = _owned(brief_id)
     proposals = services.list_proposals(db.session(), brief, user)
-    return _page([proposal_json(p) for p in proposals], 1, max(1, len(proposals)), len(proposals))
+    return ProposalPage(
+        items=[ProposalOut.model_validate(p) for p in proposals],
+        page=1,
+        per_page=max(1, len(proposals)),
+        total=len(proposals),
+    )
 
 
 @bp.post("/briefs/<int:brief_id>/proposals")
@@ -362,9 +319,7 @@ def list_brief_proposals(brief_id: int) -> dict[str, Any]:
     problems={**BRIEF_404, 403: "Not a creator, or your own brief", 409: "Not open"},
     links={"shortlist_proposal": "proposal_id", "withdraw_proposal": "proposal_id"},
 )
-def create_proposal(
-    brief_id: int, body: ProposalCreate
-) -> tuple[dict[str, Any], int, dict[str, str]]:
+def create_proposal(brief_id: int, body: ProposalCreate) -> tuple[ProposalOut, int, dict[str, str]]:
     """Send a proposal to an open brief (creators)"""
     user = api_user()
     session = db.session()
@@ -372,17 +327,22 @@ def create_proposal(
     proposal = services.submit_proposal(
         session, brief, user, services.ProposalInput(**body.model_dump())
     )
-    return proposal_json(proposal), 201, {"Location": url_for("api.list_my_proposals")}
+    return ProposalOut.model_validate(proposal), 201, {"Location": url_for("api.list_my_proposals")}
 
 
 @bp.get("/proposals")
 @operation(tag="proposals", query=Paged, ok=ProposalPage, role=Role.CREATOR)
-def list_my_proposals(query: Paged) -> dict[str, Any]:
+def list_my_proposals(query: Paged) -> ProposalPage:
     """Your proposals (creators), newest first"""
     api_user(Role.CREATOR)
     proposals = queries.proposals_of(db.session(), api_user())
     chunk = proposals[query.offset : query.offset + query.size]
-    return _page([proposal_json(p) for p in chunk], query.page, query.size, len(proposals))
+    return ProposalPage(
+        items=[ProposalOut.model_validate(p) for p in chunk],
+        page=query.page,
+        per_page=query.size,
+        total=len(proposals),
+    )
 
 
 def _proposal_action(proposal_id: int, action: Callable[..., Any]) -> tuple[Proposal, Any]:
@@ -395,29 +355,32 @@ def _proposal_action(proposal_id: int, action: Callable[..., Any]) -> tuple[Prop
 
 @bp.post("/proposals/<int:proposal_id>/shortlist")
 @operation(tag="proposals", ok=ProposalOut, problems=PROPOSAL)
-def shortlist_proposal(proposal_id: int) -> dict[str, Any]:
+def shortlist_proposal(proposal_id: int) -> ProposalOut:
     """Shortlist a proposal on your brief"""
-    return proposal_json(_proposal_action(proposal_id, services.shortlist_proposal)[0])
+    return ProposalOut.model_validate(_proposal_action(proposal_id, services.shortlist_proposal)[0])
 
 
 @bp.post("/proposals/<int:proposal_id>/decline")
 @operation(tag="proposals", ok=ProposalOut, problems=PROPOSAL)
-def decline_proposal(proposal_id: int) -> dict[str, Any]:
+def decline_proposal(proposal_id: int) -> ProposalOut:
     """Decline a proposal on your brief"""
-    return proposal_json(_proposal_action(proposal_id, services.decline_proposal)[0])
+    return ProposalOut.model_validate(_proposal_action(proposal_id, services.decline_proposal)[0])
 
 
 @bp.post("/proposals/<int:proposal_id>/withdraw")
 @operation(tag="proposals", ok=ProposalOut, problems=PROPOSAL)
-def withdraw_proposal(proposal_id: int) -> dict[str, Any]:
+def withdraw_proposal(proposal_id: int) -> ProposalOut:
     """Withdraw your proposal"""
-    return proposal_json(_proposal_action(proposal_id, services.withdraw_proposal)[0])
+    return ProposalOut.model_validate(_proposal_action(proposal_id, services.withdraw_proposal)[0])
 
 
 @bp.post("/proposals/<int:proposal_id>/accept")
 @operation(tag="proposals", ok=Acceptance, problems=PROPOSAL)
-def accept_proposal(proposal_id: int) -> dict[str, Any]:
+def accept_proposal(proposal_id: int) -> Acceptance:
     """Accept a proposal: it becomes a contract"""
     proposal, contract = _proposal_action(proposal_id, services.accept_proposal)
     assert isinstance(contract, Contract)
-    return {"proposal": proposal_json(proposal), "contract": contract_json(contract)}
+    return Acceptance(
+        proposal=ProposalOut.model_validate(proposal),
+        contract=AcceptedContract.model_validate(contract),
+    )
