@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from flask import url_for
 from pydantic import Field
 from sqlalchemy import or_, select
 
@@ -15,7 +16,7 @@ from app.accounts.models import Role, User
 from app.api import api_user, bp
 from app.api.schema import In, Out, Text, operation
 from app.campaigns import services
-from app.campaigns.content import MAX_URL, disclosures_for
+from app.campaigns.content import MAX_URL
 from app.campaigns.models import Campaign, CampaignState, ViolationKind
 from app.campaigns.services import MAX_NOTE, MAX_TEXT
 from app.contracts.models import Contract
@@ -106,42 +107,9 @@ PROBLEMS = {
 }
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def campaign_json(campaign: Campaign) -> dict[str, Any]:
-    return {
-        "id": campaign.id,
-        "contract_id": campaign.contract_id,
-        "milestone_id": campaign.milestone_id,
-        "business_id": campaign.business_id,
-        "creator_id": campaign.creator_id,
-        "offer_id": campaign.offer_id,
-        "platform": campaign.platform.value,
-        "deliverables": list(campaign.deliverables),
-        "state": campaign.state.value,
-        "draft_text": campaign.draft_text,
-        "draft_file": campaign.draft_file,
-        "draft_caption": campaign.draft_caption,
-        "approved_caption": campaign.approved_caption,
-        "change_note": campaign.change_note,
-        "post_url": campaign.post_url,
-        "live_caption": campaign.live_caption,
-        "confirm_due_at": _iso(campaign.confirm_due_at),
-        "completed_at": _iso(campaign.completed_at),
-        "disclosures": list(disclosures_for(campaign.platform)),
-        "violations": [
-            {
-                "id": v.id,
-                "kind": v.kind.value,
-                "detail": v.detail,
-                "reported_by_id": v.reported_by_id,
-                "created_at": _iso(v.created_at),
-            }
-            for v in campaign.violations
-        ],
-    }
+def _created(campaign: Campaign) -> tuple[CampaignOut, int, dict[str, str]]:
+    location = url_for("api.get_campaign", campaign_id=campaign.id)
+    return CampaignOut.model_validate(campaign), 201, {"Location": location}
 
 
 def _visible(campaign_id: int, user: User) -> Campaign:
@@ -156,12 +124,16 @@ def _visible(campaign_id: int, user: User) -> Campaign:
     role=Role.BUSINESS,
     problems={**PROBLEMS, 502: "The payment provider refused the request"},
 )
-def order_campaign(offer_id: int, body: CampaignOrder) -> tuple[Any, int, dict[str, str]]:
+def order_campaign(offer_id: int, body: CampaignOrder) -> tuple[CampaignOut, int, dict[str, str]]:
     """Order deliverables of a published influencer offer (business): contract + campaign"""
     user = api_user(Role.BUSINESS)
     offer = visible_offer(db.session(), offer_id, user)
     campaign = services.order(db.session(), offer, user, body.deliverables)
-    return campaign_json(campaign), 201, {"Location": f"/api/v1/campaigns/{campaign.id}"}
+    return (
+        CampaignOut.model_validate(campaign),
+        201,
+        {"Location": f"/api/v1/campaigns/{campaign.id}"},
+    )
 
 
 @bp.post("/contracts/<int:contract_id>/campaign")
@@ -172,19 +144,25 @@ def order_campaign(offer_id: int, body: CampaignOrder) -> tuple[Any, int, dict[s
     role=Role.BUSINESS,
     problems=PROBLEMS,
 )
-def start_campaign(contract_id: int, body: CampaignStart) -> tuple[Any, int, dict[str, str]]:
+def start_campaign(
+    contract_id: int, body: CampaignStart
+) -> tuple[CampaignOut, int, dict[str, str]]:
     """Run a campaign on a contract from an accepted proposal (its business)"""
     user = api_user(Role.BUSINESS)
     contract = db.session.get(Contract, contract_id) if contract_id <= MAX_ID else None
     if contract is None or contract.business_id != user.id:
         raise NotFound("No such contract.")
     campaign = services.start_for_contract(db.session(), contract, user, body.platform)
-    return campaign_json(campaign), 201, {"Location": f"/api/v1/campaigns/{campaign.id}"}
+    return (
+        CampaignOut.model_validate(campaign),
+        201,
+        {"Location": f"/api/v1/campaigns/{campaign.id}"},
+    )
 
 
 @bp.get("/campaigns")
 @operation(tag="campaigns", ok=CampaignList)
-def list_campaigns() -> dict[str, Any]:
+def list_campaigns() -> CampaignList:
     """Your campaigns, as business or creator, newest first (up to 200)"""
     user = api_user()
     campaigns = db.session.scalars(
@@ -193,19 +171,19 @@ def list_campaigns() -> dict[str, Any]:
         .order_by(Campaign.id.desc())
         .limit(200)
     )
-    return {"items": [campaign_json(c) for c in campaigns]}
+    return CampaignList(items=[CampaignOut.model_validate(c) for c in campaigns])
 
 
 @bp.get("/campaigns/<int:campaign_id>")
 @operation(tag="campaigns", ok=CampaignOut, problems=PROBLEMS)
-def get_campaign(campaign_id: int) -> dict[str, Any]:
+def get_campaign(campaign_id: int) -> CampaignOut:
     """One campaign (its parties; moderators read-only)"""
-    return campaign_json(_visible(campaign_id, api_user()))
+    return CampaignOut.model_validate(_visible(campaign_id, api_user()))
 
 
 @bp.post("/campaigns/<int:campaign_id>/draft")
 @operation(tag="campaigns", body=CampaignDraft, ok=CampaignOut, problems=PROBLEMS)
-def submit_campaign_draft(campaign_id: int, body: CampaignDraft) -> dict[str, Any]:
+def submit_campaign_draft(campaign_id: int, body: CampaignDraft) -> CampaignOut:
     """Submit the draft post for approval (creator)"""
     user = api_user()
     _visible(campaign_id, user)
@@ -217,37 +195,39 @@ def submit_campaign_draft(campaign_id: int, body: CampaignDraft) -> dict[str, An
         caption=body.caption,
         file_name=body.file,
     )
-    return campaign_json(campaign)
+    return CampaignOut.model_validate(campaign)
 
 
 @bp.post("/campaigns/<int:campaign_id>/request-changes")
 @operation(tag="campaigns", body=CampaignNote, ok=CampaignOut, problems=PROBLEMS)
-def request_campaign_changes(campaign_id: int, body: CampaignNote) -> dict[str, Any]:
+def request_campaign_changes(campaign_id: int, body: CampaignNote) -> CampaignOut:
     """Ask for changes to the draft (business)"""
     user = api_user()
     _visible(campaign_id, user)
-    return campaign_json(services.request_changes(db.session(), campaign_id, user, note=body.note))
+    return CampaignOut.model_validate(
+        services.request_changes(db.session(), campaign_id, user, note=body.note)
+    )
 
 
 @bp.post("/campaigns/<int:campaign_id>/approve")
 @operation(tag="campaigns", ok=CampaignOut, problems=PROBLEMS)
-def approve_campaign(campaign_id: int) -> dict[str, Any]:
+def approve_campaign(campaign_id: int) -> CampaignOut:
     """Approve the draft: its caption becomes the one to post (business)"""
     user = api_user()
     _visible(campaign_id, user)
-    return campaign_json(services.approve(db.session(), campaign_id, user))
+    return CampaignOut.model_validate(services.approve(db.session(), campaign_id, user))
 
 
 @bp.post("/campaigns/<int:campaign_id>/post")
 @operation(tag="campaigns", body=CampaignPost, ok=CampaignOut, problems=PROBLEMS)
-def submit_campaign_post(campaign_id: int, body: CampaignPost) -> dict[str, Any]:
+def submit_campaign_post(campaign_id: int, body: CampaignPost) -> CampaignOut:
     """Report the live post (creator)"""
     user = api_user()
     _visible(campaign_id, user)
     campaign = services.submit_post(
         db.session(), campaign_id, user, post_url=body.post_url, caption=body.caption
     )
-    return campaign_json(campaign)
+    return CampaignOut.model_validate(campaign)
 
 
 @bp.post("/campaigns/<int:campaign_id>/confirm")
@@ -256,21 +236,25 @@ def submit_campaign_post(campaign_id: int, body: CampaignPost) -> dict[str, Any]
     ok=CampaignOut,
     problems={**PROBLEMS, 502: "The payment provider refused the request"},
 )
-def confirm_campaign(campaign_id: int) -> dict[str, Any]:
+def confirm_campaign(campaign_id: int) -> CampaignOut:
     """Confirm the live post: the payment is released (business)"""
     user = api_user()
     _visible(campaign_id, user)
-    return campaign_json(services.confirm(db.session(), campaign_id, user))
+    return CampaignOut.model_validate(services.confirm(db.session(), campaign_id, user))
 
 
 @bp.post("/campaigns/<int:campaign_id>/violations")
 @operation(tag="campaigns", body=CampaignViolationIn, created=CampaignOut, problems=PROBLEMS)
 def report_campaign_violation(
     campaign_id: int, body: CampaignViolationIn
-) -> tuple[Any, int, dict[str, str]]:
+) -> tuple[CampaignOut, int, dict[str, str]]:
     """Report a breach of the agreed post (business)"""
     user = api_user()
     _visible(campaign_id, user)
     services.report_violation(db.session(), campaign_id, user, kind=body.kind, detail=body.detail)
     campaign = _visible(campaign_id, user)
-    return campaign_json(campaign), 201, {"Location": f"/api/v1/campaigns/{campaign.id}"}
+    return (
+        CampaignOut.model_validate(campaign),
+        201,
+        {"Location": f"/api/v1/campaigns/{campaign.id}"},
+    )

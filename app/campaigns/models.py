@@ -13,6 +13,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app import clock
+from app.campaigns.content import disclosures_for
 from app.contracts.models import Contract
 from app.db import Base, BigId, EnumText, IdMixin, TimestampMixin
 from app.offers.models import Platform
@@ -58,6 +59,11 @@ class Campaign(IdMixin, TimestampMixin, Base):
     violations: Mapped[list[CampaignViolation]] = relationship(
         back_populates="campaign", order_by="CampaignViolation.id"
     )
+
+    @property
+    def disclosures(self) -> tuple[str, ...]:
+        """The disclosure tags the platform accepts on a sponsored post (any one will do)."""
+        return disclosures_for(self.platform)
 
 
 class ViolationKind(enum.StrEnum):

@@ -90,7 +90,8 @@ def test_full_flow_confirmed_by_business(session, client, frozen) -> None:
     )
     assert posted.status_code == 200, posted.json
     assert posted.json["state"] == "posted" and posted.json["violations"] == []
-    assert posted.json["confirm_due_at"] == (T0 + timedelta(days=3)).isoformat()
+    due = datetime.fromisoformat(posted.json["confirm_due_at"])
+    assert due == T0 + timedelta(days=3)
     milestone = session.get(Milestone, ctx["c"]["milestone_id"])
     session.refresh(milestone)
     assert milestone.state == MilestoneState.DELIVERED
