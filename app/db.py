@@ -9,8 +9,10 @@ with ``after_commit`` and runs only if that commit succeeds.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -175,3 +177,17 @@ def analyze(session: Session) -> None:
     session.commit()
     session.execute(text("ANALYZE"))
     session.commit()
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    """One page of a paginated query (catalog, brief board): the rows and where they stand."""
+
+    items: Sequence[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))

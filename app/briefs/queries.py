@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload, load_only
 from app.accounts.models import User
 from app.briefs.models import Brief, BriefInvitation, BriefStatus, Proposal, Visibility
 from app.briefs.services import is_storable
+from app.db import ResultPage
 from app.errors import ValidationFailed
 from app.money import MAX_AMOUNT_MINOR, SUPPORTED_CURRENCIES
 from app.offers.models import CATEGORIES, OfferKind
@@ -50,18 +50,6 @@ class BoardFilters:
             errors["q"] = [f"Search for at most {MAX_QUERY_LENGTH} plain characters."]
         if errors:
             raise ValidationFailed(errors)
-
-
-@dataclass(frozen=True)
-class Page:
-    items: Sequence[Any]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
 
 
 def _wants_kind(session: Session, kind: str) -> Any:
@@ -104,7 +92,7 @@ CARD_COLUMNS = (
 
 def board(
     session: Session, filters: BoardFilters, *, page: int, per_page: int, cards: bool = False
-) -> Page:
+) -> ResultPage:
     """Public open briefs matching ``filters``, newest first. Raises ValidationFailed.
 
     ``cards``: load only what a card shows (the board page), not the whole brief and owner.
@@ -141,7 +129,7 @@ def board(
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return Page(items=items, total=total, page=page, per_page=per_page)
+    return ResultPage(items=items, total=total, page=page, per_page=per_page)
 
 
 def briefs_of(session: Session, business: User) -> Sequence[Brief]:

@@ -9,7 +9,6 @@ applies and "relevance" means "newest".
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from sqlalchemy import ColumnElement, String, and_, case, cast, func, or_, selec
 from sqlalchemy.orm import Session, load_only, selectinload
 
 from app.accounts.models import CreatorProfile, User
+from app.db import ResultPage
 from app.offers.models import Offer, OfferKind, OfferStatus
 from app.reviews.models import Reputation, Side
 
@@ -41,18 +41,6 @@ class CatalogQuery:
     sort: str = "newest"
     page: int = 1
     per_page: int = 24
-
-
-@dataclass(frozen=True)
-class CatalogPage:
-    items: list[Offer]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
 
 
 def listed_offers() -> Any:
@@ -121,7 +109,7 @@ def search_catalog(
     *,
     ranked_ids: Sequence[int] | None = None,
     cards: bool = False,
-) -> CatalogPage:
+) -> ResultPage:
     """One page of listed offers matching ``query``.
 
     ``ranked_ids`` (best first) restricts results to those offers instead of the keyword
@@ -158,14 +146,14 @@ def search_catalog(
     total = session.scalar(select(func.count()).select_from(counted)) or 0
     offset = (query.page - 1) * query.per_page
     if offset >= total:  # past the end (also keeps absurd page numbers away from the driver)
-        return CatalogPage([], total, query.page, query.per_page)
+        return ResultPage([], total, query.page, query.per_page)
     items = session.scalars(
         stmt.order_by(*_ordering(query.sort, ranked_ids))
         .limit(query.per_page)
         .offset(offset)
         .options(*(card_loading() if cards else _full_loading()))
     ).all()
-    return CatalogPage(list(items), total, query.page, query.per_page)
+    return ResultPage(list(items), total, query.page, query.per_page)
 
 
 def card_loading() -> list[Any]:
