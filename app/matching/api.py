@@ -118,23 +118,25 @@ class Suggestion(Out):
     why: str = Field(description="Where the suggestion comes from")
 
 
-class MoneyRange(Out):
+class Estimate(Out):
+    """A range read off past contracts (or, with too few, published offers)."""
+
+    data_points: int = Field(ge=0)
+    source: Literal["contracts", "offers"]
+    why: str
+
+
+class MoneyRange(Estimate):
     currency: str
     low_minor: int
     typical_minor: int
     high_minor: int
-    data_points: int = Field(ge=0)
-    source: Literal["contracts", "offers"]
-    why: str
 
 
-class DaysRange(Out):
+class DaysRange(Estimate):
     low: int
     typical: int
     high: int
-    data_points: int = Field(ge=0)
-    source: Literal["contracts", "offers"]
-    why: str
 
 
 class CreatorCount(Out):
