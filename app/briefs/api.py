@@ -8,7 +8,7 @@ The brief and proposal rules themselves live in app.briefs.services (shared with
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -247,23 +247,10 @@ def update_brief(brief_id: int, body: BriefUpdate) -> BriefOut:
 
 
 def _input_of(brief: Brief) -> services.BriefInput:
-    return services.BriefInput(
-        title=brief.title,
-        description=brief.description,
-        category=brief.category,
-        skills=list(brief.skills),
-        offer_kinds=list(brief.offer_kinds),
-        budget_min_minor=brief.budget_min_minor,
-        budget_max_minor=brief.budget_max_minor,
-        currency=brief.currency,
-        deadline=brief.deadline,
-        visibility=str(brief.visibility),
-        # Not editable through the API yet; kept as they are.
-        audience_regions=list(brief.audience_regions),
-        audience_min_followers=brief.audience_min_followers,
-        audience_max_followers=brief.audience_max_followers,
-        audience_min_engagement_bp=brief.audience_min_engagement_bp,
-    )
+    """The brief as it stands; a PATCH replaces only the fields it sends (the audience
+    fields are not editable through the API yet and are kept as they are)."""
+    kept = {name.name: getattr(brief, name.name) for name in fields(services.BriefInput)}
+    return services.BriefInput(**kept)
 
 
 def _brief_action(brief_id: int, action: Callable[..., None]) -> BriefOut:
