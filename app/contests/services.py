@@ -26,7 +26,7 @@ from app.money import MoneyError, check_amount, check_currency
 from app.offers.models import CATEGORIES
 from app.payments import ledger
 from app.payments.gateway import PaymentGateway
-from app.payments.purchases import Landing
+from app.payments.purchases import Landing, payment_intent_for
 
 C = ContestState
 MAX_DEADLINE_DAYS = 45  # deadline + judging + hold stay inside Stripe's ~90 day window
@@ -129,21 +129,18 @@ def fund(session: Session, gateway: PaymentGateway, contest_id: int, business: U
         raise InvalidTransition(f"This contest is already {contest.state.value}.")
     if contest.deadline <= clock.now() + timedelta(hours=1):
         raise ValidationFailed({"deadline": ["The deadline is too close; create a new contest."]})
-    if contest.payment_intent_id is None:
-        intent = gateway.create_payment_intent(
-            amount=contest.prize_minor,
-            currency=contest.currency,
-            transfer_group=f"contest-{contest.id}",
-            metadata={"contest_id": str(contest.id), "business_id": str(business.id)},
-            description=f"Contest {contest.id} prize: {contest.title}"[:200],
-            idempotency_key=(
-                f"contest-{contest.id}-payment-intent-{contest.prize_minor}"
-                f"-{contest.currency.lower()}"
-            ),
-        )
-        contest.payment_intent_id = intent.id
-        session.flush()
-    return contest.payment_intent_id
+    intent = payment_intent_for(
+        session,
+        gateway,
+        contest,
+        key=f"contest-{contest.id}",
+        amount=contest.prize_minor,
+        currency=contest.currency,
+        transfer_group=f"contest-{contest.id}",
+        metadata={"contest_id": str(contest.id), "business_id": str(business.id)},
+        description=f"Contest {contest.id} prize: {contest.title}",
+    )
+    return intent.id
 
 
 def landing(session: Session, payment_intent_id: str) -> Landing | None:

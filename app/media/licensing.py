@@ -27,7 +27,7 @@ from app.media.services import is_listed, prices
 from app.media.states import LICENSE, lock_license
 from app.payments import ledger
 from app.payments.gateway import PaymentGateway, PaymentIntentInfo
-from app.payments.purchases import Landing
+from app.payments.purchases import Landing, payment_intent_for
 
 DOWNLOAD_SALT = "media-original-download"
 DOWNLOAD_MAX_AGE = 600  # seconds a download link stays valid
@@ -102,22 +102,17 @@ def start_purchase(
         )
         session.add(licence)
         session.flush()
-    if licence.payment_intent_id:
-        return licence, gateway.retrieve_payment_intent(licence.payment_intent_id)
-    intent = gateway.create_payment_intent(
+    intent = payment_intent_for(
+        session,
+        gateway,
+        licence,
+        key=f"license-{licence.id}-{asset.id}-{business.id}-{kind.value}",
         amount=price,
         currency=currency,
         transfer_group=f"license-{licence.id}",
         metadata={"license_id": str(licence.id), "asset_id": str(asset.id)},
-        description=f"{kind.value.capitalize()} licence: {asset.title}"[:200],
-        # Ids can repeat after a rolled-back attempt (SQLite), so the key names what is bought.
-        idempotency_key=(
-            f"license-{licence.id}-payment-intent-{asset.id}-{business.id}-{kind.value}"
-            f"-{price}-{currency.lower()}"
-        ),
+        description=f"{kind.value.capitalize()} licence: {asset.title}",
     )
-    licence.payment_intent_id = intent.id
-    session.flush()
     return licence, intent
 
 

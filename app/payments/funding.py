@@ -22,7 +22,7 @@ from app.money import MoneyError, check_amount, check_currency
 from app.payments import ledger
 from app.payments.gateway import PaymentGateway, PaymentIntentInfo
 from app.payments.models import Milestone, MilestoneState
-from app.payments.purchases import Landing
+from app.payments.purchases import Landing, payment_intent_for
 from app.payments.states import MILESTONE, lock_milestone
 
 
@@ -84,26 +84,21 @@ def start(
 ) -> tuple[Milestone, PaymentIntentInfo]:
     """The pending milestone and its PaymentIntent, created once (raises what ``fund`` does)."""
     milestone = _owned_pending(session, milestone_id, business)
-    if milestone.payment_intent_id:
-        intent = gateway.retrieve_payment_intent(milestone.payment_intent_id)
-    else:
-        intent = gateway.create_payment_intent(
-            amount=milestone.amount_minor,
-            currency=milestone.currency,
-            transfer_group=transfer_group(milestone.contract_id),
-            metadata={
-                "milestone_id": str(milestone.id),
-                "contract_id": str(milestone.contract_id),
-                "business_id": str(business.id),
-            },
-            description=f"Milestone {milestone.id}: {milestone.title}"[:200],
-            idempotency_key=(
-                f"milestone-{milestone.id}-payment-intent-{milestone.amount_minor}"
-                f"-{milestone.currency.lower()}"
-            ),
-        )
-        milestone.payment_intent_id = intent.id
-        session.flush()
+    intent = payment_intent_for(
+        session,
+        gateway,
+        milestone,
+        key=f"milestone-{milestone.id}",
+        amount=milestone.amount_minor,
+        currency=milestone.currency,
+        transfer_group=transfer_group(milestone.contract_id),
+        metadata={
+            "milestone_id": str(milestone.id),
+            "contract_id": str(milestone.contract_id),
+            "business_id": str(business.id),
+        },
+        description=f"Milestone {milestone.id}: {milestone.title}",
+    )
     return milestone, intent
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.payments.gateway import PaymentGateway
+from app.payments.gateway import PaymentGateway, PaymentIntentInfo
 
 # (session, gateway, PaymentIntent id) -> a short outcome, or None when the PaymentIntent is
 # not one of this kind's (looked up in our database first, so a foreign one costs no call).
@@ -56,3 +57,37 @@ def locate(session: Session, payment_intent_id: str) -> Landing | None:
         if landing is not None:
             return landing
     return None
+
+
+def payment_intent_for(
+    session: Session,
+    gateway: PaymentGateway,
+    purchase: Any,
+    *,
+    key: str,
+    amount: int,
+    currency: str,
+    transfer_group: str,
+    metadata: dict[str, str],
+    description: str,
+) -> PaymentIntentInfo:
+    """The purchase's PaymentIntent, created once: the one stored on ``purchase``
+    (``payment_intent_id``) when there is one, else a new one stored on it.
+
+    The idempotency key is ``key`` (what is bought: ids can repeat after a rolled-back
+    attempt on SQLite) plus the amount and currency, so a retried request gets the same
+    PaymentIntent and a changed price never reuses an old one.
+    """
+    if purchase.payment_intent_id:
+        return gateway.retrieve_payment_intent(purchase.payment_intent_id)
+    intent = gateway.create_payment_intent(
+        amount=amount,
+        currency=currency,
+        transfer_group=transfer_group,
+        metadata=metadata,
+        description=description[:200],
+        idempotency_key=f"{key}-payment-intent-{amount}-{currency.lower()}",
+    )
+    purchase.payment_intent_id = intent.id
+    session.flush()
+    return intent
