@@ -27,6 +27,7 @@ from app.offers.models import CATEGORIES
 from app.payments import ledger
 from app.payments.gateway import PaymentGateway
 from app.payments.purchases import Landing, payment_intent_for
+from app.settlement.stripe_fees import book_processing_fee
 
 C = ContestState
 MAX_DEADLINE_DAYS = 45  # deadline + judging + hold stay inside Stripe's ~90 day window
@@ -201,6 +202,7 @@ def confirm_funding(
         ],
         memo=intent.id,
     )
+    book_processing_fee(session, gateway, intent.charge_id)
     CLOSE_TIMER.set(session, contest.id, contest.deadline)
     SETTLE_TIMER.set(session, contest.id, judging_ends(contest))
     return contest
@@ -286,3 +288,14 @@ def pick_winner(session: Session, contest_id: int, business: User, entry_id: int
     CONTEST.move(session, contest, "award", actor_id=business.id, entry_id=entry.id)
     escrow.award(session, contest, entry, contest.prize_minor)
     return contest
+
+
+def paid_charges(session: Session) -> list[str]:
+    """The charge of every funded contest prize (app.payments.purchases)."""
+    return list(
+        session.scalars(
+            select(Contest.charge_id).where(
+                Contest.funded_at.is_not(None), Contest.charge_id.is_not(None)
+            )
+        )
+    )

@@ -11,5 +11,7 @@ def register() -> None:
     jobs.register(CLOSE_JOB, timers.run_close_job)
     jobs.register(SETTLE_JOB, timers.run_settle_job)
     settlement.register(payouts.AwardPayouts())
-    purchases.register("contest", services.confirm_from_webhook, services.landing)
+    purchases.register(
+        "contest", services.confirm_from_webhook, services.landing, services.paid_charges
+    )
     ledger.register_check(escrow.check_escrow)

@@ -28,6 +28,7 @@ from app.media.states import LICENSE, lock_license
 from app.payments import ledger
 from app.payments.gateway import PaymentGateway, PaymentIntentInfo
 from app.payments.purchases import Landing, payment_intent_for
+from app.settlement.stripe_fees import book_processing_fee
 
 DOWNLOAD_SALT = "media-original-download"
 DOWNLOAD_MAX_AGE = 600  # seconds a download link stays valid
@@ -197,6 +198,7 @@ def confirm_purchase(
         memo=intent.id,
     )
     licence.fee_bp, licence.fee_minor = payout.fee_bp, payout.fee_minor
+    book_processing_fee(session, gateway, intent.charge_id)
     session.flush()
     return licence
 
@@ -283,3 +285,14 @@ def license_for_download(
     if licence is None or licence.status != LicenseStatus.ACTIVE or licence.licensee_id != user.id:
         raise NotFound("No such download.")
     return licence
+
+
+def paid_charges(session: Session) -> list[str]:
+    """The charge of every sold licence (app.payments.purchases)."""
+    return list(
+        session.scalars(
+            select(MediaLicense.charge_id).where(
+                MediaLicense.sold_at.is_not(None), MediaLicense.charge_id.is_not(None)
+            )
+        )
+    )

@@ -9,4 +9,6 @@ from app.payments import purchases
 
 def register() -> None:
     settlement.register(payouts.LicensePayouts())
-    purchases.register("media_license", licensing.confirm_from_webhook, licensing.landing)
+    purchases.register(
+        "media_license", licensing.confirm_from_webhook, licensing.landing, licensing.paid_charges
+    )

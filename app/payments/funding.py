@@ -24,6 +24,7 @@ from app.payments.gateway import PaymentGateway, PaymentIntentInfo
 from app.payments.models import Milestone, MilestoneState
 from app.payments.purchases import Landing, payment_intent_for
 from app.payments.states import MILESTONE, lock_milestone
+from app.settlement.stripe_fees import book_processing_fee
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,7 @@ def confirm_funding(
         ],
         memo=intent.id,
     )
+    book_processing_fee(session, gateway, intent.charge_id)
     return milestone
 
 
@@ -208,3 +210,14 @@ def cancel(
             )
     MILESTONE.move(session, milestone, "cancel", actor_id=actor.id)
     return milestone
+
+
+def paid_charges(session: Session) -> list[str]:
+    """The charge of every funded milestone (app.payments.purchases)."""
+    return list(
+        session.scalars(
+            select(Milestone.charge_id).where(
+                Milestone.funded_at.is_not(None), Milestone.charge_id.is_not(None)
+            )
+        )
+    )

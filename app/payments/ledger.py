@@ -12,6 +12,8 @@ sum to zero per currency:
     refunds                  money returned to businesses
     chargebacks              money a business's bank took back through a dispute
     dispute_fees             Stripe's fee for each dispute (kept by Stripe even when won)
+    stripe_fees              Stripe's processing fee of each charge (its balance transaction's
+                             ``fee``), an expense of the platform, in the settlement currency
     platform_funds           the platform's own money: covers a chargeback's debit while it
                              runs and absorbs what is not recovered (may go < 0)
 
@@ -23,6 +25,7 @@ sum to zero per currency:
     chargeback platform_funds -(A+F), chargebacks +A, dispute_fees +F      (funds withdrawn)
                chargebacks -A, platform_funds +A                           (won: reinstated)
                escrow -A | creator_* -net and platform_fees -fee, platform_funds +A  (lost)
+    stripe_fee platform_funds -F, stripe_fees +F     (each charge, when its payment succeeds)
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ PLATFORM_FEES = "platform_fees"
 REFUNDS = "refunds"
 CHARGEBACKS = "chargebacks"
 DISPUTE_FEES = "dispute_fees"
+STRIPE_FEES = "stripe_fees"
 PLATFORM_FUNDS = "platform_funds"
 # Accounts allowed a negative balance: the outside world's side, and the platform's own money.
 EXTERNAL_ACCOUNTS = frozenset({CUSTOMER_PAYMENTS, PLATFORM_FUNDS})

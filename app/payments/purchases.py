@@ -31,14 +31,31 @@ class Landing:
 
 # (session, PaymentIntent id) -> its purchase's Landing, or None when not this kind's.
 Locate = Callable[[Session, str], "Landing | None"]
+# session -> the Stripe charge ids of every paid purchase of the kind (for reconciliation:
+# each charge's processing fee must be in the ledger, app.settlement.stripe_fees).
+Charges = Callable[[Session], "list[str]"]
 _confirmers: dict[str, Confirm] = {}
 _locators: dict[str, Locate] = {}
+_charges: dict[str, Charges] = {}
 
 
-def register(kind: str, confirm: Confirm, locate: Locate | None = None) -> None:
+def register(
+    kind: str, confirm: Confirm, locate: Locate | None = None, charges: Charges | None = None
+) -> None:
     _confirmers[kind] = confirm
     if locate is not None:
         _locators[kind] = locate
+    if charges is not None:
+        _charges[kind] = charges
+
+
+def charges(session: Session) -> list[tuple[str, str]]:
+    """(kind, charge id) of every paid purchase, all kinds."""
+    return [
+        (kind, charge)
+        for kind, list_charges in _charges.items()
+        for charge in list_charges(session)
+    ]
 
 
 def confirm(session: Session, gateway: PaymentGateway, payment_intent_id: str) -> str:

@@ -3,7 +3,8 @@
 For every payout that was transferred: the Stripe transfer exists, to the same account, for the
 same amount and currency, with the reversed amount our books hold; its charge settled in the
 payout's currency. For every chargeback: Stripe's dispute has the amount, fee and outcome we
-booked. Read-only; each difference is one line in the report.
+booked. For every paid purchase: the processing fee we booked is its balance transaction's
+(app.settlement.stripe_fees). Read-only; each difference is one line in the report.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.payments.gateway import GatewayError, PaymentGateway
 from app.settlement.models import Chargeback, ChargebackStatus, Payout, PayoutState
+from app.settlement.stripe_fees import reconcile_fees
 
 
 def reconcile(session: Session, gateway: PaymentGateway) -> list[str]:
@@ -56,4 +58,5 @@ def reconcile(session: Session, gateway: PaymentGateway) -> list[str]:
         theirs = dispute.status if dispute.status in ("won", "lost") else ChargebackStatus.OPEN
         if ours != theirs:
             problems.append(f"{name}: Stripe says {dispute.status}, our books {ours}")
+    problems.extend(reconcile_fees(session, gateway))
     return problems

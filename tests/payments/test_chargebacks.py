@@ -38,6 +38,7 @@ from tests.payments.helpers import (
 from tests.payments.test_webhooks import post_event
 
 FEE_USD = 1_500  # the emulator's (and Stripe's US) dispute fee
+PROCESSING_FEE_USD = 320  # Stripe's fee on the 100.00 charge: 2.9 % + 30 cents
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 
 
@@ -122,8 +123,9 @@ def test_milestone_chargeback_lost_after_payout(
     assert disputes.active_for(session, milestone.id) is None
     assert ledger.balance(session, ledger.creator_paid(creator_id), "USD") == 0
     assert ledger.balance(session, ledger.CHARGEBACKS, "USD") == 10_000
-    # The platform is out of pocket by the dispute fee only.
-    assert ledger.balance(session, ledger.PLATFORM_FUNDS, "USD") == -FEE_USD
+    # The platform is out of pocket by the dispute fee and the charge's processing fee.
+    assert ledger.balance(session, ledger.PLATFORM_FUNDS, "USD") == -(FEE_USD + PROCESSING_FEE_USD)
+    assert ledger.balance(session, ledger.STRIPE_FEES, "USD") == PROCESSING_FEE_USD
     assert_ledger_ok(session)
     assert reconcile(session, gateway) == []
 
