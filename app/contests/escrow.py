@@ -5,6 +5,8 @@ award     escrow:contest:<id> -A, creator_pending:<uid> +(A - fee), platform_fee
           (fee and clearance hold from the creator's reputation, app.payments.fees)
 transfer  creator_pending:<uid> -net, creator_paid:<uid> +net   (app.settlement)
 refund    escrow:contest:<id> -P, refunds +P                     (no entries)
+chargeback lost before the award: escrow:contest:<id> -P, platform_funds +P (counted as
+          refunded: the bank gave the prize back); chargebacks: app.contests.chargebacks
 """
 
 from __future__ import annotations
@@ -107,7 +109,9 @@ def check_escrow(
                 f" - awarded {contest.awarded_minor} - refunded {contest.refunded_minor}"
             )
         wanted = contest.prize_minor if contest.state in HOLDING else 0
-        if held != wanted:
+        # A disputed contest holds what it held before (the bank's withdrawal is covered by
+        # platform_funds until the chargeback ends: app.contests.chargebacks).
+        if contest.state is not ContestState.DISPUTED and held != wanted:
             report.problems.append(
                 f"contest {contest.id} is {contest.state} but escrow holds {held}"
             )

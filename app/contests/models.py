@@ -24,7 +24,8 @@ class ContestState(enum.StrEnum):
     JUDGING = "judging"  # deadline passed; the business picks a winner
     AWARDED = "awarded"  # the business picked the winner
     SPLIT = "split"  # no pick in time: split among finalists (or all entrants)
-    REFUNDED = "refunded"  # no entries: the prize went back to the business
+    REFUNDED = "refunded"  # no entries, or a chargeback lost: the prize went back to the business
+    DISPUTED = "disputed"  # the business's bank opened a chargeback: frozen until it decides
     CANCELLED = "cancelled"  # never funded
 
 
@@ -85,6 +86,7 @@ class AwardState(enum.StrEnum):
 
     RELEASED = "released"
     PAID_OUT = "paid_out"
+    TAKEN_BACK = "taken_back"  # a chargeback was lost: cancelled before, or reversed after, payout
 
 
 class ContestAward(IdMixin, Base):
@@ -126,5 +128,7 @@ class ContestAward(IdMixin, Base):
 
     @property
     def state(self) -> AwardState:
+        if self.payout.state in (PayoutState.CANCELLED, PayoutState.REVERSED):
+            return AwardState.TAKEN_BACK
         paid = self.payout.state is PayoutState.PAID
         return AwardState.PAID_OUT if paid else AwardState.RELEASED

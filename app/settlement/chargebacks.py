@@ -9,9 +9,10 @@ opened   a Chargeback row; the sale is frozen (its payout waits: settlement.bloc
          case);
          the withdrawal is booked: platform_funds -(A+F), chargebacks +A, dispute_fees +F.
 won      the disputed amount comes back (chargebacks -A, platform_funds +A; Stripe keeps the
-         fee); the kind is told (the milestone goes back where it was) and the payout is due.
-lost     the creator's share is taken back: a scheduled payout is cancelled, a paid one is
-         reversed at Stripe; what was never released (a milestone's escrow) goes to cover the
+         fee); the kind is told (the milestone goes back where it was) and the payouts are due.
+lost     the creators' share is taken back: a scheduled payout is cancelled, a paid one is
+         reversed at Stripe (every payout made from the sale: a contest's awards, the kind's
+         ``payouts``); what was never released (a milestone's escrow) goes to cover the
          withdrawal; creator/escrow -> platform_funds. The kind marks the sale charged back.
 
 While a chargeback is open, nothing may refund, split or release the sale's charge
@@ -50,6 +51,9 @@ class ChargebackAware(Protocol):
 
     def find_by_charge(self, session: Session, charge_id: str) -> int | None: ...
 
+    def payouts(self, session: Session, subject: Any) -> list[Payout]:
+        """Every payout made from the sale's charge (default: the sale's own payout)."""
+
     def chargeback_opened(self, session: Session, subject: Any, chargeback: Chargeback) -> str:
         """Freeze the sale; returns its state before (shown to moderators)."""
 
@@ -79,16 +83,29 @@ def refuse_if_charged_back(session: Session, charge_id: str | None) -> None:
 
 
 def _owner(session: Session, charge_id: str) -> tuple[str, int] | None:
-    payout = session.scalar(select(Payout).where(Payout.charge_id == charge_id).limit(1))
-    if payout is not None:
-        return payout.subject_type, payout.subject_id
+    """The sale a charge paid for: a kind that finds it by its charge first (a contest owns
+    its prize's charge before and after the award, whose payouts share it), else the sale
+    of the payout made from it."""
     for kind in settlement.kinds():
         finder = getattr(kind, "find_by_charge", None)
         if finder is not None:
             subject_id = finder(session, charge_id)
             if subject_id is not None:
                 return kind.subject_type, subject_id
+    payout = session.scalar(select(Payout).where(Payout.charge_id == charge_id).limit(1))
+    if payout is not None:
+        return payout.subject_type, payout.subject_id
     return None
+
+
+def _payouts(session: Session, kind: Any, subject: Any, chargeback: Chargeback) -> list[Payout]:
+    """The payouts made from the disputed sale: the kind's own list (a contest's awards) or
+    the sale's payout."""
+    listed = getattr(kind, "payouts", None)
+    if listed is not None:
+        return list(listed(session, subject))
+    payout = settlement.payout_for(session, chargeback.subject_type, chargeback.subject_id)
+    return [] if payout is None else [payout]
 
 
 def sync(session: Session, gateway: PaymentGateway, dispute_id: str) -> str:
@@ -157,7 +174,7 @@ def _close(
 ) -> None:
     kind, subject = _kind_and_subject(session, chargeback)
     chargeback = lock(session, Chargeback, chargeback.id)
-    payout = settlement.payout_for(session, chargeback.subject_type, chargeback.subject_id)
+    payouts = _payouts(session, kind, subject, chargeback)
     key = f"chargeback-{chargeback.stripe_dispute_id}"
     chargeback.status, chargeback.closed_at = outcome, clock.now()
     if outcome is C.WON:
@@ -175,22 +192,22 @@ def _close(
         won = getattr(kind, "chargeback_won", None)
         if won is not None:
             won(session, subject, chargeback)
-        if payout is not None:
+        for payout in payouts:
             settlement.make_due(session, payout)
     else:
         lines: list[tuple[str, int]] = []
-        if payout is not None and payout.state in (
-            PayoutState.SCHEDULED,
-            PayoutState.FAILED,
-            PayoutState.PAID,
-        ):
+        for payout in payouts:
+            if payout.state not in (PayoutState.SCHEDULED, PayoutState.FAILED, PayoutState.PAID):
+                continue
+            # One payout per sale keeps the key it always had; a contest's awards one each.
+            suffix = f"-{payout.id}" if len(payouts) > 1 else ""
             account, _reversal = settlement.take_back(
-                session, gateway, payout, key=f"{key}-reversal", reason="chargeback lost"
+                session, gateway, payout, key=f"{key}-reversal{suffix}", reason="chargeback lost"
             )
             lines += [(account, -payout.net_minor), (ledger.PLATFORM_FEES, -payout.fee_minor)]
         lost = getattr(kind, "chargeback_lost", None)
         if lost is not None:
-            lines += lost(session, subject, chargeback, payout)
+            lines += lost(session, subject, chargeback, payouts[0] if payouts else None)
         recovered = -sum(amount for _account, amount in lines)
         if recovered:
             ledger.post(
