@@ -319,3 +319,17 @@ def test_a_charge_outside_the_settlement_currencies_is_converted_and_transfers_f
     with pytest.raises(stripe.InvalidRequestError) as info:  # over the converted amount
         client.v1.transfers.create({**params, "currency": "eur", "amount": 5_001})
     assert info.value.code == "balance_insufficient"
+
+
+def test_latest_charge_is_an_id_unless_expanded(client: stripe.StripeClient) -> None:
+    """Stripe returns expandable fields as ids: code that reads ``latest_charge`` as an
+    object works against an emulator that embeds it and breaks on Stripe. The app's gateway
+    copes (app.payments.gateway._charge_id; every checkout test books the charge id)."""
+    intent = client.v1.payment_intents.create(_intent(1_000, "usd"))
+    assert isinstance(intent.latest_charge, str) and intent.latest_charge.startswith("ch_")
+    again = client.v1.payment_intents.retrieve(intent.id)
+    assert again.latest_charge == intent.latest_charge
+    expanded = client.v1.payment_intents.retrieve(intent.id, {"expand": ["latest_charge"]})
+    assert not isinstance(expanded.latest_charge, str)
+    assert expanded.latest_charge.id == intent.latest_charge
+    assert expanded.latest_charge.amount == 1_000

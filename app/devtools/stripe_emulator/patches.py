@@ -103,6 +103,19 @@ def patch_payment_intents() -> None:
 
     PaymentMethod._try_get_canonical_test_article = classmethod(_try_get_canonical_test_article)
     PaymentMethod._charging_is_declined = _charging_is_declined
+    original_export = PaymentIntent._export
+
+    def _export(self: PaymentIntent, expand: Any = None) -> Any:
+        # Stripe: ``latest_charge`` is an expandable field, the charge's id unless the request
+        # expands it (localstripe always embedded the whole charge).
+        obj = original_export(self, expand)
+        wanted = any(str(path).split(".")[0] == "latest_charge" for path in expand or [])
+        charge = obj.get("latest_charge")
+        if isinstance(charge, dict) and not wanted:
+            obj["latest_charge"] = charge["id"]
+        return obj
+
+    PaymentIntent._export = _export
     PaymentIntent._api_create = classmethod(_api_create)
     PaymentIntent._api_update = classmethod(_api_update)
     PaymentIntent._create_charge = _create_charge
