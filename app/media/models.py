@@ -199,6 +199,11 @@ class GalleryImage(IdMixin, Base):
         return f"{self.key_stem}-{width}.jpg"
 
     @property
+    def square(self) -> bool:
+        """Avatars are centre-cropped squares."""
+        return self.purpose is ImagePurpose.AVATAR
+
+    @property
     def aspect_height(self) -> int:
         """Height of the largest rendition (for the <img> width/height attributes)."""
         largest = max(self.widths) if self.widths else self.width
