@@ -23,7 +23,7 @@ from app import clock
 from app.accounts.models import CreatorProfile, User
 from app.db import MAX_ID
 from app.errors import NotFound, PermissionDenied, ValidationFailed
-from app.media import images, processing
+from app.media import images, timers
 from app.media.models import GalleryImage, ImagePurpose, MediaAsset, MediaKind
 from app.media.services import limits, listed_query, stored_files
 from app.media.storage import MediaStorage, new_key
@@ -130,7 +130,7 @@ def add_image(
                 _delete(session, storage, old)
         session.add(image)
         session.flush()
-    processing.GALLERY.set(session, image.id, clock.now())
+    timers.PROCESS_GALLERY.set(session, image.id, clock.now())
     return image
 
 

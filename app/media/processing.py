@@ -19,20 +19,17 @@ from sqlalchemy.orm import Session
 
 from app import clock, jobs
 from app.errors import ValidationFailed
-from app.media import images
+from app.media import images, timers
+from app.media.gallery import planned_widths, remove_files
 from app.media.models import GalleryImage, MediaAsset, MediaState
+from app.media.services import limits, nearest_listed
 from app.media.states import MEDIA, lock_asset
 from app.media.storage import storage_for
 
-ASSET = jobs.Timer(kind="media.process", subject_type="media_asset", key="media.process:{id}")
-GALLERY = jobs.Timer(
-    kind="gallery.process", subject_type="gallery_image", key="gallery.process:{id}"
-)
+ASSET, GALLERY = timers.PROCESS_ASSET, timers.PROCESS_GALLERY
 
 
 def run_asset_job(session: Session, job: jobs.Job, _context: jobs.JobContext) -> str:
-    from app.media.services import limits, nearest_listed
-
     asset = session.get(MediaAsset, job.subject_id)
     if asset is None:
         return "gone"
@@ -66,9 +63,6 @@ def run_asset_job(session: Session, job: jobs.Job, _context: jobs.JobContext) ->
 
 
 def run_gallery_job(session: Session, job: jobs.Job, _context: jobs.JobContext) -> str:
-    from app.media.gallery import planned_widths, remove_files
-    from app.media.services import limits
-
     image = session.get(GalleryImage, job.subject_id)
     if image is None:
         return "gone"

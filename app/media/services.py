@@ -20,7 +20,7 @@ from app import clock
 from app.accounts.models import User
 from app.db import MAX_ID
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.media import images, processing
+from app.media import images, timers
 from app.media.images import Inspected, Limits
 from app.media.models import MediaAsset, MediaKind, MediaState
 from app.media.states import MEDIA, lock_asset
@@ -265,7 +265,7 @@ def upload(
         )
         session.add(asset)
         session.flush()
-    processing.ASSET.set(session, asset.id, clock.now())
+    timers.PROCESS_ASSET.set(session, asset.id, clock.now())
     return asset
 
 
