@@ -24,18 +24,28 @@ from app.media.gallery import planned_widths, remove_files
 from app.media.models import GalleryImage, MediaAsset, MediaState
 from app.media.services import limits, nearest_listed
 from app.media.states import MEDIA, lock_asset
-from app.media.storage import storage_for
+from app.media.storage import MediaStorage, storage_for
 
 ASSET, GALLERY = timers.PROCESS_ASSET, timers.PROCESS_GALLERY
 
 
 def run_asset_job(session: Session, job: jobs.Job, _context: jobs.JobContext) -> str:
-    asset = session.get(MediaAsset, job.subject_id)
+    return process_asset(session, job.subject_id)
+
+
+def run_gallery_job(session: Session, job: jobs.Job, _context: jobs.JobContext) -> str:
+    return process_gallery_image(session, job.subject_id)
+
+
+def process_asset(session: Session, asset_id: int, storage: MediaStorage | None = None) -> str:
+    """Make the asset's thumbnail, preview and hash (the job; demo data calls it directly).
+    Returns the outcome; raises StorageError (the queue retries)."""
+    asset = session.get(MediaAsset, asset_id)
     if asset is None:
         return "gone"
     if asset.processed_at is not None:
         return "already processed"
-    storage = storage_for()
+    storage = storage or storage_for()
     data = storage.get(asset.original_key)  # StorageError: the queue retries
     try:
         found = images.inspect(data, limits())
@@ -62,13 +72,17 @@ def run_asset_job(session: Session, job: jobs.Job, _context: jobs.JobContext) ->
     return "processed"
 
 
-def run_gallery_job(session: Session, job: jobs.Job, _context: jobs.JobContext) -> str:
-    image = session.get(GalleryImage, job.subject_id)
+def process_gallery_image(
+    session: Session, image_id: int, storage: MediaStorage | None = None
+) -> str:
+    """Make the picture's renditions and delete the upload (the job; demo data calls it
+    directly). Returns the outcome; raises StorageError (the queue retries)."""
+    image = session.get(GalleryImage, image_id)
     if image is None:
         return "gone"
     if image.processed_at is not None or image.source_key is None:
         return "already processed"
-    storage = storage_for()
+    storage = storage or storage_for()
     source = image.source_key
     data = storage.get(source)
     try:
@@ -88,7 +102,7 @@ def run_gallery_job(session: Session, job: jobs.Job, _context: jobs.JobContext) 
     written = [image.key(w) for w in widths]
     for w, key in zip(widths, written, strict=True):
         storage.put(key, images.rendition(found.picture, w, square=square), "image/jpeg")
-    image = _lock_gallery(session, job.subject_id)
+    image = _lock_gallery(session, image_id)
     if image is None:  # removed by its owner meanwhile: drop what this run wrote
         remove_files(session, storage, [*written, source])
         return "gone"
