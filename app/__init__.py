@@ -106,6 +106,7 @@ def configure_kernel(app: Flask) -> None:
 
 def configure_blueprints(app: Flask) -> None:
     from app.accounts.reset_views import bp as password_reset_bp
+    from app.accounts.signup_views import bp as signup_bp
     from app.accounts.views import bp as accounts_bp
     from app.admin.views import bp as admin_bp
     from app.api import bp as api_bp
@@ -135,6 +136,7 @@ def configure_blueprints(app: Flask) -> None:
         pages_bp,
         accounts_bp,
         password_reset_bp,
+        signup_bp,
         offers_bp,
         briefs_bp,
         contracts_bp,

@@ -74,6 +74,7 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": None,
     "SMTP_STARTTLS": True,
     "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link works
+    "SIGNUP_CONFIRM_MAX_AGE": 2 * 24 * 3600,  # seconds a sign-up confirmation link works
     "JOBS_MAX_ATTEMPTS": 8,
     # The demo clock (`flask dev advance`): None -> on in local/emulator mode outside tests.
     "DEV_CLOCK": None,  # a failing job is retried with backoff this many times, then fails

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts import services as accounts
@@ -38,6 +39,7 @@ def make_user(
         # Staff accounts sign up like anyone else, then get their role (and lose this one).
         as_creator=creator or not business,
         as_business=business,
+        confirmed=True,
     )
     user.is_creator = creator
     user.is_moderator = moderator
@@ -60,6 +62,44 @@ def make_business(session: Session, **kwargs: Any) -> User:
 def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+def mailed_path(app: Any, to: str, prefix: str = "/confirm/") -> str:
+    """The path of the newest link starting with ``prefix`` mailed to ``to`` (the console mail
+    backend's outbox), e.g. the sign-up confirmation link."""
+    from app import mail
+
+    for message in reversed(mail.outbox(app)):
+        if message.to == to.strip().lower():
+            match = re.search(r"https?://[^/\s]+(" + re.escape(prefix) + r"\S+)", message.body)
+            if match:
+                return match.group(1)
+    raise AssertionError(f"no {prefix} link mailed to {to}")
+
+
+def sign_up(
+    client: FlaskClient,
+    email: str,
+    *,
+    creator: bool = True,
+    business: bool = False,
+    name: str = "New Person",
+    password: str = PASSWORD,
+) -> User:
+    """Sign up through the form and follow the emailed confirmation link (signed in after)."""
+    from app.extensions import db
+
+    data = {"email": email, "display_name": name, "password": password}
+    data |= {"as_creator": "y"} if creator else {}
+    data |= {"as_business": "y"} if business else {}
+    response = client.post("/register", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    path = mailed_path(client.application, email)
+    response = client.post(path)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    assert user is not None and user.email_confirmed_at is not None
+    return user
 
 
 def api_token(session: Session, user: User) -> dict[str, str]:

@@ -49,6 +49,10 @@ PUBLIC_ENDPOINTS = {
     "payments.onboarding_return",
     "password_reset.forgot",
     "password_reset.reset",
+    # Sign-up confirmation: the same pages for every address (tests/security/test_sign_up.py).
+    "signup.check_email",
+    "signup.confirm",
+    "signup.resend",
     "health.healthz",
     "health.readyz",
     # Served to localhost (as the test client is) or a token: tests/ops/test_metrics.py.

@@ -17,3 +17,7 @@ class LoginThrottled(DomainError):
 
 class AccountSuspended(PermissionDenied):
     code = "account_suspended"
+
+
+class EmailUnconfirmed(PermissionDenied):
+    code = "email_unconfirmed"

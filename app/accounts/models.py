@@ -39,6 +39,9 @@ class User(UserMixin, IdMixin, TimestampMixin, Base):
     is_moderator: Mapped[bool] = mapped_column(default=False)
     is_admin: Mapped[bool] = mapped_column(default=False)
     suspended_at: Mapped[datetime | None]
+    # Set when the owner followed the sign-up confirmation link (or a reset link); until then
+    # the account cannot sign in (app.accounts.signup).
+    email_confirmed_at: Mapped[datetime | None]
     # Bumped when the password changes so other sessions stop working.
     session_version: Mapped[int] = mapped_column(default=1)
 

@@ -1,72 +1,39 @@
-"""Password reset by emailed link: a signed, expiring, single-use token.
-
-The token signs the user id with a key made of the app secret *and the user's current
-password hash*: once the password changes (by this reset or otherwise) the key changes and
-every earlier token stops verifying, so a link works once. Its signed timestamp (from
-``app.clock``) makes it expire after PASSWORD_RESET_MAX_AGE seconds.
+"""Password reset by emailed link: a signed, expiring, single-use token (``app.accounts.links``,
+keyed with the password hash, so the link stops working once the password changed). It
+expires after PASSWORD_RESET_MAX_AGE seconds.
 
 Asking for a link answers the same whether or not the address has an account, so the form
-cannot be used to find out who is registered.
+cannot be used to find out who is registered. Following a reset link proves the mailbox is
+the user's, so it also confirms an address that was never confirmed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from app import audit, clock
-from app.accounts import passwords
+from app.accounts import links, passwords
 from app.accounts.models import User
 from app.accounts.services import find_user_by_email, revoke_credentials
-from app.errors import DomainError, ValidationFailed
+from app.errors import ValidationFailed
 from app.mail import send_after_commit
 
 SALT = "cobalt.password-reset.v1"
-
-
-class InvalidResetToken(DomainError):
-    status = 400
-    code = "invalid_reset_token"
-
-
-class _ClockSigner(TimestampSigner):
-    """Timestamps from app.clock, so tests can move time past the expiry."""
-
-    def get_timestamp(self) -> int:
-        return int(clock.now().timestamp())
-
-
-def _serializer(secret_key: str, user: User) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        f"{secret_key}:{user.password_hash}", salt=SALT, signer=_ClockSigner
-    )
+InvalidResetToken = links.InvalidLink
 
 
 def make_token(secret_key: str, user: User) -> str:
-    return _serializer(secret_key, user).dumps({"uid": user.id})
+    return links.make_token(secret_key, SALT, user)
 
 
 def user_for_token(session: Session, secret_key: str, token: str, *, max_age: int) -> User:
-    """The user a valid token was made for. Raises InvalidResetToken (forged, used, expired,
+    """The user a valid reset token was made for. Raises InvalidLink (forged, used, expired,
     or the account is gone or suspended)."""
-    # The payload is read unverified only to know whose key to verify with.
-    _valid, payload = URLSafeTimedSerializer(secret_key, salt=SALT).loads_unsafe(token)
-    uid = payload.get("uid") if isinstance(payload, dict) else None
-    user = session.get(User, uid) if isinstance(uid, int) and uid > 0 else None
-    if user is None or not user.is_active:
-        raise InvalidResetToken("This reset link is invalid or was already used.")
-    try:
-        data: Any = _serializer(secret_key, user).loads(token, max_age=max_age)
-    except SignatureExpired as exc:
-        raise InvalidResetToken("This reset link has expired. Ask for a new one.") from exc
-    except BadSignature as exc:
-        raise InvalidResetToken("This reset link is invalid or was already used.") from exc
-    if data.get("uid") != user.id:
-        raise InvalidResetToken("This reset link is invalid or was already used.")
-    return user
+    return links.user_for_token(
+        session, secret_key, SALT, token, max_age=max_age, what="reset link"
+    )
 
 
 def request_reset(
@@ -102,6 +69,8 @@ def reset_password(
     if problems := passwords.password_problems(new_password, email=user.email):
         raise ValidationFailed({"password": problems})
     user.password_hash = passwords.hash_password(new_password)
+    if user.email_confirmed_at is None:  # the link reached the mailbox: the address is theirs
+        user.email_confirmed_at = clock.now()
     revoke_credentials(session, user)
     audit.record(session, "account.password_reset", ("user", user.id), actor_id=user.id)
     session.flush()

@@ -66,7 +66,13 @@ def reset(token: str) -> str | Response | tuple[str, int]:
     try:
         reset_service.user_for_token(session, secret, token, max_age=_max_age())
     except reset_service.InvalidResetToken as error:
-        return render_template("accounts/reset_invalid.html", message=error.message), 400
+        page = render_template(
+            "accounts/link_invalid.html",
+            message=error.message,
+            again=url_for("password_reset.forgot"),
+            again_label="Ask for a new reset link",
+        )
+        return page, error.status
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:

@@ -18,7 +18,13 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app import clock
 from app.accounts import passwords
-from app.accounts.errors import AccountSuspended, EmailTaken, InvalidCredentials, LoginThrottled
+from app.accounts.errors import (
+    AccountSuspended,
+    EmailTaken,
+    EmailUnconfirmed,
+    InvalidCredentials,
+    LoginThrottled,
+)
 from app.accounts.models import (
     ApiToken,
     AuthSession,
@@ -45,6 +51,33 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
+@dataclass(frozen=True)
+class SignUpInput:
+    email: str
+    password: str
+    display_name: str
+    as_creator: bool
+    as_business: bool
+    company_name: str | None = None
+
+
+def check_sign_up(data: SignUpInput) -> tuple[str, str]:
+    """The normalized (email, display name) of a valid sign-up. Raises ValidationFailed (bad
+    email, weak password, name, no role); says nothing about whether the address is taken."""
+    address = normalize_email(data.email)
+    errors: dict[str, list[str]] = {}
+    if problems := passwords.password_problems(data.password, email=address):
+        errors["password"] = problems
+    name = (data.display_name or "").strip()
+    if not 2 <= len(name) <= 80:
+        errors["display_name"] = ["Enter a name between 2 and 80 characters."]
+    if not (data.as_creator or data.as_business):
+        errors["roles"] = ["Choose at least one: sell as a creator, or hire as a business."]
+    if errors:
+        raise ValidationFailed(errors)
+    return address, name
+
+
 def register(
     session: Session,
     *,
@@ -55,23 +88,17 @@ def register(
     as_business: bool,
     company_name: str | None = None,
     password_hash: str | None = None,
+    confirmed: bool = False,
 ) -> User:
     """Create an account. Raises ValidationFailed (bad email/password/roles), EmailTaken.
 
-    ``password_hash`` may pass an argon2 hash of ``password`` computed once for many accounts
-    (demo data); ordinary sign-ups leave it out.
+    The account cannot sign in until its address is confirmed (``confirmed``: already, as for
+    demo data and staff-made accounts; sign-ups go through ``app.accounts.signup``, which never
+    reveals a taken address). ``password_hash`` may pass an argon2 hash of ``password``
+    computed once (for many demo accounts, or by the sign-up that hashes in every case).
     """
-    address = normalize_email(email)
-    errors: dict[str, list[str]] = {}
-    if problems := passwords.password_problems(password, email=address):
-        errors["password"] = problems
-    name = (display_name or "").strip()
-    if not 2 <= len(name) <= 80:
-        errors["display_name"] = ["Enter a name between 2 and 80 characters."]
-    if not (as_creator or as_business):
-        errors["roles"] = ["Choose at least one: sell as a creator, or hire as a business."]
-    if errors:
-        raise ValidationFailed(errors)
+    data = SignUpInput(email, password, display_name, as_creator, as_business, company_name)
+    address, name = check_sign_up(data)
     if find_user_by_email(session, address) is not None:
         raise EmailTaken("An account with this email already exists.", field="email")
     user = User(
@@ -81,6 +108,7 @@ def register(
         company_name=(company_name or "").strip() or None,
         is_creator=as_creator,
         is_business=as_business,
+        email_confirmed_at=clock.now() if confirmed else None,
     )
     if as_creator:
         user.profile = CreatorProfile()
@@ -162,7 +190,8 @@ def authenticate(
 ) -> User:
     """Return the user for these credentials.
 
-    Raises LoginThrottled, InvalidCredentials, AccountSuspended. Writes nothing, except
+    Raises LoginThrottled, InvalidCredentials, AccountSuspended, EmailUnconfirmed (only after
+    the right password, so it tells nothing to someone who does not know it). Writes nothing, except
     upgrading an outdated password hash; failures are recorded with ``login_failure``.
     """
     check_throttle(session, email=email, remote_addr=remote_addr, policy=policy)
@@ -174,6 +203,11 @@ def authenticate(
         raise InvalidCredentials("Wrong email or password.")
     if user.suspended_at is not None:
         raise AccountSuspended("This account is suspended. Contact support.")
+    if user.email_confirmed_at is None:
+        raise EmailUnconfirmed(
+            "Confirm your email address first: open the link we emailed you when you signed "
+            "up. No email? Ask for a new confirmation link below."
+        )
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return user

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app import events
-from app.accounts import services
+from app.accounts import services, signup
 from app.accounts.auth import current
 from app.accounts.errors import InvalidCredentials
 from app.accounts.forms import (
@@ -23,6 +23,7 @@ from app.accounts.forms import (
     TokenForm,
 )
 from app.accounts.models import ApiToken, User
+from app.accounts.signup_views import mail_links
 from app.errors import DomainError, retry_after_headers
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors, split_list
@@ -52,24 +53,25 @@ def register() -> str | Response | tuple[str, int]:
     form = RegisterForm()
     if form.validate_on_submit():
         ratelimit.hit("signup.client")
+        ratelimit.hit("signup.email", (form.email.data or "").strip().lower())
+        data = services.SignUpInput(
+            email=form.email.data or "",
+            password=form.password.data or "",
+            display_name=form.display_name.data or "",
+            as_creator=form.as_creator.data,
+            as_business=form.as_business.data,
+            company_name=form.company_name.data,
+        )
         try:
             with attempt():
-                user = services.register(
-                    db.session(),
-                    email=form.email.data or "",
-                    password=form.password.data or "",
-                    display_name=form.display_name.data or "",
-                    as_creator=form.as_creator.data,
-                    as_business=form.as_business.data,
-                    company_name=form.company_name.data,
+                signup.sign_up(
+                    db.session(), current_app.config["SECRET_KEY"], data, urls=mail_links()
                 )
         except DomainError as error:
             apply_errors(form, error)
         else:
-            services.start_session(db.session(), user)
-            login_user(user)
-            flash("Welcome! Your account is ready.", "success")
-            return redirect(url_for("pages.dashboard"))
+            # The same answer whether or not the address has an account: the mail tells.
+            return redirect(url_for("signup.check_email"))
     status = FORM_ERROR_STATUS if form.is_submitted() else 200
     return render_template("accounts/register.html", form=form), status
 

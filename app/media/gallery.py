@@ -1,8 +1,10 @@
 """Pictures shown around the site: offer galleries, portfolio items and avatars.
 
-Uploads go through the stock media pipeline (``images.inspect``: sniffed type, byte and pixel
-limits, decompression bombs, damaged files) and only re-encoded renditions are stored
-(``images.rendition``: no EXIF/XMP/ICC survives), in a few widths for ``srcset``. Services take
+Uploads go through the stock media pipeline: the request runs the cheap checks
+(``images.check``: sniffed type, byte and pixel limits, decompression bombs) and keeps the
+file privately; a job (``app.media.processing``) makes the re-encoded renditions
+(``images.rendition``: no EXIF/XMP/ICC survives) in a few widths for ``srcset`` and deletes
+the upload. Only renditions are ever served. Services take
 a Session, flush and never commit; files written for a transaction that rolls back are
 deleted again, like stock media uploads.
 """
@@ -17,10 +19,11 @@ from flask import Flask, current_app
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.accounts.models import CreatorProfile, User
 from app.db import MAX_ID
 from app.errors import NotFound, PermissionDenied, ValidationFailed
-from app.media import images
+from app.media import images, timers
 from app.media.models import GalleryImage, ImagePurpose, MediaAsset, MediaKind
 from app.media.services import limits, listed_query, stored_files
 from app.media.storage import MediaStorage, new_key
@@ -98,17 +101,14 @@ def add_image(
     max_bytes = _max_bytes(app)
     if len(data) > max_bytes:
         raise images.refuse(f"Pictures are limited to {max_bytes // (1024 * 1024)} MB.")
-    found = images.inspect(data, limits(app))
-    if found.kind is not MediaKind.IMAGE or found.picture is None:
+    # The cheap checks only; the renditions are made by a job (app.media.processing).
+    found = images.check(data, limits(app))
+    if found.kind is not MediaKind.IMAGE:
         raise images.refuse("Upload a JPEG, PNG or WebP image.")
     square = purpose is ImagePurpose.AVATAR
-    widths: tuple[int, ...] = AVATAR_WIDTHS if square else GALLERY_WIDTHS
-    side = min(found.picture.size) if square else found.picture.width
-    # Never upscale: the widths below the picture's own, then the picture's (or the cap).
-    largest = min(side, widths[-1])
-    widths = (*[w for w in widths if w < largest], largest)
-    renditions = [(w, images.rendition(found.picture, w, square=square)) for w in widths]
+    widths, width, height = planned_widths((found.width, found.height), square=square)
     stem = new_key("gallery", "jpg").removesuffix(".jpg")
+    source = new_key("incoming", found.extension)
     image = GalleryImage(
         owner_id=owner.id,
         purpose=purpose,
@@ -118,19 +118,36 @@ def add_image(
         description=description,
         key_stem=stem,
         widths=list(widths),
-        width=min(found.width, found.height) if square else found.width,
-        height=min(found.width, found.height) if square else found.height,
+        width=width,
+        height=height,
         sha256=hashlib.sha256(data).hexdigest(),
+        source_key=source,
     )
     with stored_files(session, storage) as put:
-        for width, body in renditions:
-            put(image.key(width), body, "image/jpeg")
+        put(source, data, found.content_type)
         if square:
             for old in avatars_of(session, [owner.id]).values():
                 _delete(session, storage, old)
         session.add(image)
         session.flush()
+    timers.PROCESS_GALLERY.set(session, image.id, clock.now())
     return image
+
+
+def planned_widths(size: tuple[int, int], *, square: bool) -> tuple[tuple[int, ...], int, int]:
+    """(rendition widths, width, height) of a picture of ``size``: never upscaled (the widths
+    below the picture's own, then the picture's or the largest); avatars are squares."""
+    widths: tuple[int, ...] = AVATAR_WIDTHS if square else GALLERY_WIDTHS
+    side = min(size) if square else size[0]
+    largest = min(side, widths[-1])
+    widths = (*[w for w in widths if w < largest], largest)
+    width, height = (side, side) if square else size
+    return widths, width, height
+
+
+def remove_files(session: Session, storage: MediaStorage, keys: list[str]) -> None:
+    """Delete ``keys`` once ``session`` commits (a rollback keeps them)."""
+    session.info.setdefault(_DELETE_AFTER_COMMIT, []).append((storage, keys))
 
 
 def _next_position(
@@ -147,10 +164,11 @@ def _next_position(
 
 def _delete(session: Session, storage: MediaStorage, image: GalleryImage) -> None:
     keys = [image.key(width) for width in image.widths]
+    keys += [image.source_key] if image.source_key else []
     session.delete(image)
     session.flush()
     # Files go only once the row is gone for good (a rollback keeps both).
-    session.info.setdefault(_DELETE_AFTER_COMMIT, []).append((storage, keys))
+    remove_files(session, storage, keys)
 
 
 def remove_image(
@@ -166,6 +184,8 @@ def remove_image(
 
 @event.listens_for(Session, "after_commit")
 def _delete_files(session: Session) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT fires after_commit too; the outer may
+        return  # still roll back
     for storage, keys in session.info.pop(_DELETE_AFTER_COMMIT, []):
         for key in keys:
             storage.delete(key)

@@ -20,7 +20,7 @@ from app.forms import FORM_ERROR_STATUS, apply_errors
 from app.media import gallery
 from app.media.forms import ActionForm, PictureForm
 from app.media.models import ImagePurpose
-from app.media.storage import StorageError, storage_for
+from app.media.storage import StorageError, processing_card, storage_for
 from app.offers import services as offers
 from app.web import Page
 
@@ -36,6 +36,8 @@ def image(image_id: int, width: int) -> Response:
     picture, listed = gallery.visible_image(db.session(), image_id, _viewer())
     if width not in picture.widths:
         abort(404)
+    if picture.processed_at is None:  # the job has not made it yet
+        return processing_card(picture.width, picture.height)
     try:
         data = storage_for().get(picture.key(width))
     except StorageError:

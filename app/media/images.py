@@ -88,48 +88,114 @@ def _mb(limit: int) -> str:
     return f"{limit / (1024 * 1024):g} MB"
 
 
-def inspect(data: bytes, limits: Limits) -> Inspected:
-    """Check an upload completely; raises ValidationFailed (field ``file``) with a clear reason."""
+def _content_type(data: bytes, limits: Limits) -> str:
+    """The sniffed type of an upload within its size limit; raises ValidationFailed."""
     if not data:
         raise refuse("The file is empty.")
     content_type = sniff(data)
     if content_type is None:
         raise refuse(f"This file is not a supported type. {UNSUPPORTED}")
+    limit = limits.video_max_bytes if content_type == "video/mp4" else limits.image_max_bytes
+    if len(data) > limit:
+        noun = "Videos" if content_type == "video/mp4" else "Images"
+        raise refuse(f"{noun} are limited to {_mb(limit)}.")
+    return content_type
+
+
+def inspect(data: bytes, limits: Limits) -> Inspected:
+    """Check an upload completely and decode it (a working copy in ``picture``); raises
+    ValidationFailed (field ``file``) with a clear reason. Runs in the processing job."""
+    content_type = _content_type(data, limits)
     if content_type == "video/mp4":
-        if len(data) > limits.video_max_bytes:
-            raise refuse(f"Videos are limited to {_mb(limits.video_max_bytes)}.")
         return _inspect_video(data, limits)
-    if len(data) > limits.image_max_bytes:
-        raise refuse(f"Images are limited to {_mb(limits.image_max_bytes)}.")
     return _inspect_image(data, content_type, limits)
 
 
-def _inspect_image(data: bytes, content_type: str, limits: Limits) -> Inspected:
+def _open_checked(data: bytes, content_type: str, limits: Limits) -> Image.Image:
+    """The image opened from its header (no pixel decoded yet), after the cheap checks:
+    pixel count, contents matching the sniffed type, a still image. Raises ValidationFailed
+    and lets Pillow's own errors through (the callers map them)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        image = Image.open(io.BytesIO(data))
+    width, height = image.size
+    if width * height > limits.max_pixels:
+        raise refuse(
+            f"The image is {width}×{height} pixels; at most "
+            f"{limits.max_pixels / 1e6:g} megapixels are accepted."
+        )
+    if IMAGE_TYPES.get(image.format or "") != content_type:
+        raise refuse(f"The file's contents do not match its type. {UNSUPPORTED}")
+    if getattr(image, "n_frames", 1) > 1:
+        raise refuse("Animated images are not accepted; upload a still image or MP4.")
+    return image
+
+
+def _image_errors() -> tuple[type[BaseException], ...]:
+    return (OSError, SyntaxError, ValueError, EOFError)
+
+
+def check(data: bytes, limits: Limits) -> Inspected:
+    """The cheap checks an upload request runs before it stores anything: sniffed type, byte
+    size, pixel count from the header, contents matching the type, still image, and (PNG)
+    ``_check_complete``, so a truncated file is refused at once. No full-size decode
+    (``picture`` is None for images); ``inspect`` does that in the job.
+    Raises ValidationFailed (field ``file``). Videos are inspected fully (one frame)."""
+    content_type = _content_type(data, limits)
+    if content_type == "video/mp4":
+        return _inspect_video(data, limits)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            width, height = image.size
-            if width * height > limits.max_pixels:
-                raise refuse(
-                    f"The image is {width}×{height} pixels; at most "
-                    f"{limits.max_pixels / 1e6:g} megapixels are accepted."
-                )
-            if IMAGE_TYPES.get(image.format or "") != content_type:
-                raise refuse(f"The file's contents do not match its type. {UNSUPPORTED}")
-            if getattr(image, "n_frames", 1) > 1:
-                raise refuse("Animated images are not accepted; upload a still image or MP4.")
-            if image.format == "JPEG":
-                # Let libjpeg decode at 1/2, 1/4 or 1/8 scale straight away (DCT scaling).
-                image.draft(image.mode, (WORK_MAX_SIDE, WORK_MAX_SIDE))
-            image.load()  # decodes every byte: truncated or corrupt data fails here
-            picture = working_copy(image)
-            ImageOps.exif_transpose(picture, in_place=True)
+        image = _open_checked(data, content_type, limits)
+        width, height = image.size
+        _check_complete(image, data)
     except ValidationFailed:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise refuse("The image decompresses to too many pixels.") from exc
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except _image_errors() as exc:
+        raise refuse("The image is damaged or incomplete and cannot be read.") from exc
+    return Inspected(
+        kind=MediaKind.IMAGE,
+        content_type=content_type,
+        extension=EXTENSIONS[content_type],
+        width=width,
+        height=height,
+        duration_ms=None,
+        picture=None,
+    )
+
+
+def _check_complete(image: Image.Image, data: bytes) -> None:
+    """Refuse a truncated or corrupt file without a full-size decode: PNG chunk checksums up
+    to the end marker; JPEG decoded at 1/8 scale (libjpeg still reads every coded byte); WebP
+    by its RIFF length. Raises ValidationFailed or Pillow's errors."""
+    if image.format == "JPEG":
+        image.draft(image.mode, (1, 1))
+        image.load()
+        image.close()
+    elif image.format == "WEBP":
+        declared = int.from_bytes(data[4:8], "little") + 8
+        if len(data) < declared:
+            raise refuse("The image is damaged or incomplete and cannot be read.")
+    else:
+        image.verify()
+
+
+def _inspect_image(data: bytes, content_type: str, limits: Limits) -> Inspected:
+    try:
+        image = _open_checked(data, content_type, limits)
+        width, height = image.size
+        if image.format == "JPEG":
+            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale straight away (DCT scaling).
+            image.draft(image.mode, (WORK_MAX_SIDE, WORK_MAX_SIDE))
+        image.load()  # decodes every byte: truncated or corrupt data fails here
+        picture = working_copy(image)
+        ImageOps.exif_transpose(picture, in_place=True)
+    except ValidationFailed:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise refuse("The image decompresses to too many pixels.") from exc
+    except _image_errors() as exc:
         raise refuse("The image is damaged or incomplete and cannot be read.") from exc
     return Inspected(
         kind=MediaKind.IMAGE,
@@ -223,11 +289,13 @@ def _clean_rgb(picture: Image.Image) -> Image.Image:
     return Image.frombytes("RGB", rgb.size, rgb.tobytes())
 
 
-def placeholder(kind: MediaKind, size: tuple[int, int] = (PREVIEW_SIZE, 576)) -> Image.Image:
+def placeholder(
+    kind: MediaKind, size: tuple[int, int] = (PREVIEW_SIZE, 576), text: str | None = None
+) -> Image.Image:
     image = Image.new("RGB", size, (40, 44, 52))
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=max(16, size[1] // 10))
-    text = "VIDEO" if kind is MediaKind.VIDEO else "MEDIA"
+    font = ImageFont.load_default(size=max(12, min(size[1] // 10, size[0] // 12)))
+    text = text or ("VIDEO" if kind is MediaKind.VIDEO else "MEDIA")
     draw.text((size[0] // 2, size[1] // 2), text, fill=(220, 220, 220), font=font, anchor="mm")
     return image
 
@@ -236,6 +304,14 @@ def _encode_jpeg(image: Image.Image, quality: int) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=quality, optimize=True)
     return out.getvalue()
+
+
+def processing(width: int, height: int) -> bytes:
+    """A small JPEG "Processing…" card in the picture's aspect ratio, served in place of a
+    preview or rendition the job has not made yet."""
+    scale = min(1.0, 400 / max(1, width))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return _encode_jpeg(placeholder(MediaKind.IMAGE, size, "Processing…"), 70)
 
 
 def thumbnail(picture: Image.Image | None, kind: MediaKind) -> bytes:

@@ -81,6 +81,9 @@ class MediaAsset(IdMixin, TimestampMixin, Base):
     reviewed_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
+    # When the job made the preview, thumbnail and hash (app.media.processing); until then
+    # pages show a "processing" placeholder and the files at preview_key/thumb_key are absent.
+    processed_at: Mapped[datetime | None]
 
     creator: Mapped[User] = relationship(foreign_keys=[creator_id])
     offer: Mapped[Offer] = relationship()
@@ -185,11 +188,20 @@ class GalleryImage(IdMixin, Base):
     height: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # The upload, kept privately until the job made the renditions from it (then deleted);
+    # ``widths`` is empty and pages show a "processing" placeholder until ``processed_at``.
+    source_key: Mapped[str | None] = mapped_column(String(200))
+    processed_at: Mapped[datetime | None]
 
     owner: Mapped[User] = relationship()
 
     def key(self, width: int) -> str:
         return f"{self.key_stem}-{width}.jpg"
+
+    @property
+    def square(self) -> bool:
+        """Avatars are centre-cropped squares."""
+        return self.purpose is ImagePurpose.AVATAR
 
     @property
     def aspect_height(self) -> int:

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.accounts.models import User
 from app.db import MAX_ID
-from app.errors import NotFound, PermissionDenied, ValidationFailed
-from app.media import images
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.media import images, timers
 from app.media.images import Inspected, Limits
 from app.media.models import MediaAsset, MediaKind, MediaState
 from app.media.states import MEDIA, lock_asset
@@ -106,6 +106,10 @@ def stored_files(
 
 @event.listens_for(Session, "after_commit")
 def _keep_files(session: Session) -> None:
+    # SQLAlchemy fires after_commit for a SAVEPOINT too (jobs.schedule, web.attempt): only
+    # the outermost commit makes the files permanent.
+    if session.in_nested_transaction():
+        return
     session.info.pop(_PENDING_KEYS, None)
 
 
@@ -176,12 +180,14 @@ def _release_document(data: MediaInput, document: bytes | None, max_bytes: int) 
     raise ValidationFailed({"release_document": ["Attach the release as a PDF, JPEG or PNG."]})
 
 
-def _nearest_listed(session: Session, digest: str | None, sha256: str) -> tuple[int, int] | None:
+def nearest_listed(
+    session: Session, digest: str | None, sha256: str, *, exclude: int | None = None
+) -> tuple[int, int] | None:
     """(asset id, distance) of the closest published asset, if it is a near-duplicate."""
     best: tuple[int, int] | None = None
     rows = session.execute(
         select(MediaAsset.id, MediaAsset.dhash, MediaAsset.sha256).where(
-            MediaAsset.state == MediaState.PUBLISHED
+            MediaAsset.state == MediaState.PUBLISHED, MediaAsset.id != (exclude or 0)
         )
     )
     for asset_id, other_hash, other_sha in rows:
@@ -207,9 +213,10 @@ def upload(
     release_document: bytes | None = None,
     app: Flask | None = None,
 ) -> MediaAsset:
-    """Store a new asset, pending review. Raises PermissionDenied (not a creator) and
+    """Store a new asset, pending review, and set the job that makes its preview, thumbnail
+    and hash (until then it shows as processing). Raises PermissionDenied (not a creator) and
     ValidationFailed (bad metadata; file of the wrong type, too large, too many pixels,
-    damaged; missing release document) before anything is stored."""
+    truncated; missing release document) before anything is stored."""
     if not creator.is_creator or creator.suspended_at is not None:
         raise PermissionDenied("Only creators upload stock media.")
     offer, keywords = _clean_input(session, creator, meta)
@@ -219,18 +226,12 @@ def upload(
         )
     )
     release_type, release_ext = _release_document(meta, release_document, max_release)
-    found: Inspected = images.inspect(data, limits(app))
-    thumb = images.thumbnail(found.picture, found.kind)
-    preview = images.preview(found.picture, found.kind)
-    digest = images.dhash(found.picture) if found.picture is not None else None
+    # The cheap checks only; previews, thumbnail and hash are made by a job
+    # (app.media.processing) at the keys chosen here.
+    found: Inspected = images.check(data, limits(app))
     sha256 = hashlib.sha256(data).hexdigest()
-    duplicate = _nearest_listed(session, digest, sha256)
 
-    files = [
-        (new_key("originals", found.extension), data, found.content_type),
-        (new_key("previews", "jpg"), preview, "image/jpeg"),
-        (new_key("thumbs", "jpg"), thumb, "image/jpeg"),
-    ]
+    files = [(new_key("originals", found.extension), data, found.content_type)]
     if release_document:
         files.append((new_key("releases", release_ext), release_document, release_type))
     with stored_files(session, storage) as put:
@@ -251,9 +252,9 @@ def upload(
             generative_ai=meta.generative_ai,
             editorial=meta.editorial,
             original_key=files[0][0],
-            preview_key=files[1][0],
-            thumb_key=files[2][0],
-            release_key=files[3][0] if release_document else None,
+            preview_key=new_key("previews", "jpg"),
+            thumb_key=new_key("thumbs", "jpg"),
+            release_key=files[1][0] if release_document else None,
             content_type=found.content_type,
             original_name=filename[:200],
             byte_size=len(data),
@@ -261,12 +262,10 @@ def upload(
             height=found.height,
             duration_ms=found.duration_ms,
             sha256=sha256,
-            dhash=digest,
-            duplicate_of_id=duplicate[0] if duplicate else None,
-            duplicate_distance=duplicate[1] if duplicate else None,
         )
         session.add(asset)
         session.flush()
+    timers.PROCESS_ASSET.set(session, asset.id, clock.now())
     return asset
 
 
@@ -281,9 +280,12 @@ def _moderator(actor: User, asset: MediaAsset) -> None:
 
 
 def approve(session: Session, asset_id: int, *, moderator: User) -> MediaAsset:
-    """Publish a pending asset. Raises NotFound, PermissionDenied, InvalidTransition."""
+    """Publish a pending asset. Raises NotFound, PermissionDenied, InvalidTransition, Conflict
+    (still processing: nobody has seen its preview yet)."""
     asset = lock_asset(session, asset_id)
     _moderator(moderator, asset)
+    if asset.processed_at is None:
+        raise Conflict("This media is still being processed; review it once its preview shows.")
     MEDIA.move(session, asset, "approve", actor_id=moderator.id)
     asset.reviewed_by_id, asset.reviewed_at = moderator.id, clock.now()
     asset.published_at = clock.now()

@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Protocol
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app
 
 _KEY = re.compile(r"^[a-z0-9_-]+(/[A-Za-z0-9_-]+)*(\.[a-z0-9]{1,5})?$")
 
@@ -150,3 +150,13 @@ def storage_for(app: Flask | None = None) -> MediaStorage:
             raise StorageError(f"Unknown MEDIA_STORAGE {backend!r}: use local or s3.")
         app.extensions["media_storage"] = storage
     return storage
+
+
+def processing_card(width: int, height: int) -> Response:
+    """What a preview or rendition URL answers until the processing job has made it: a small
+    "Processing…" card of the picture's shape, never cached (the real file follows)."""
+    from app.media.images import processing
+
+    response = Response(processing(width, height), mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "no-store"
+    return response

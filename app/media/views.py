@@ -32,7 +32,7 @@ from app.forms import FORM_ERROR_STATUS, apply_errors
 from app.media import licensing, matching, royalties, services
 from app.media.forms import ActionForm, LicenseForm, RejectForm, UploadForm
 from app.media.models import LicenseStatus, MediaAsset
-from app.media.storage import StorageError, storage_for
+from app.media.storage import StorageError, processing_card, storage_for
 from app.offers.models import Offer, OfferKind, OfferStatus
 from app.payments.checkout import checkout_for
 from app.payments.gateway import gateway_for
@@ -93,6 +93,8 @@ def detail(asset_id: int) -> Page:
 def _image(asset_id: int, attribute: str) -> Response:
     viewer = _viewer()
     asset = services.visible_asset(db.session(), asset_id, viewer)
+    if asset.processed_at is None:  # the job has not made it yet
+        return processing_card(asset.width, asset.height)
     try:
         data = storage_for().get(getattr(asset, attribute))
     except StorageError:

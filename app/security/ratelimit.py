@@ -27,7 +27,8 @@ from app.errors import DomainError
 # Overridable one by one with RATELIMITS={"reset.email": "5/hour"} (tests, busy sites).
 DEFAULT_RULES: dict[str, str] = {
     "login.client": "30/5 minutes",  # login attempts from one client address, any accounts
-    "signup.client": "10/hour",
+    "signup.client": "10/hour",  # sign-ups and confirmation re-sends from one client address
+    "signup.email": "5/hour",  # confirmation or notice mails to one address
     "reset.email": "3/hour",  # reset mails to one address: no mail-bombing a victim
     "reset.client": "10/hour",
     "api.token": "600/minute",  # per API token (per client address without one)

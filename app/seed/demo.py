@@ -181,6 +181,7 @@ def _make_user(
         as_business=business,
         company_name=company,
         password_hash=_demo_hash(),
+        confirmed=True,
     )
 
 

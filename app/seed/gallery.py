@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.media import gallery
+from app.media import gallery, processing
 from app.media import services as media
 from app.media.models import ImagePurpose
 from app.media.storage import MediaStorage
@@ -47,8 +48,14 @@ def _stock_assets(
             ),
             filename=f"demo-{offer.id}-{n}.jpg",
         )
+        processing.process_asset(session, asset.id, storage)  # the worker's job, done now
         media.approve(session, asset.id, moderator=moderator)
     return count
+
+
+def _picture(session: Session, storage: MediaStorage, owner: User, data: bytes, **kw: Any) -> None:
+    image = gallery.add_image(session, storage, owner, data, **kw)
+    processing.process_gallery_image(session, image.id, storage)  # the worker's job, done now
 
 
 def add_demo_pictures(
@@ -75,7 +82,7 @@ def add_demo_pictures(
         showcase = offer.creator_id == creators[0].id  # the demo creator's offers get more
         for n in range(3 if showcase else 1):
             data = pictures.artwork(f"offer:{offer.id}:{n}", offer.category)
-            gallery.add_image(
+            _picture(
                 session,
                 storage,
                 offer.creator,
@@ -87,7 +94,7 @@ def add_demo_pictures(
             counts["offer pictures"] += 1
     for index, creator in enumerate(creators):
         if index == 0 or rng.random() < 0.85:
-            gallery.add_image(
+            _picture(
                 session,
                 storage,
                 creator,
@@ -107,7 +114,7 @@ def add_demo_pictures(
             data = pictures.artwork(
                 f"portfolio:{creator.id}:{n}", first.category, size=pictures.PORTFOLIO_SIZE
             )
-            gallery.add_image(
+            _picture(
                 session,
                 storage,
                 creator,

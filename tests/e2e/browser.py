@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.conftest import ARTIFACTS
+from tests.factories import mailed_path
 
 PASSWORD = "a long e2e password"
 
@@ -12,8 +13,9 @@ PASSWORD = "a long e2e password"
 class Page:
     """Thin helpers over a Selenium driver, in the user's vocabulary."""
 
-    def __init__(self, driver: Any, base_url: str) -> None:
-        self.driver, self.base_url = driver, base_url
+    def __init__(self, driver: Any, base_url: str, app: Any = None) -> None:
+        # ``app``: the live server's app, whose outbox holds the mails (sign-up confirmation).
+        self.driver, self.base_url, self.app = driver, base_url, app
 
     def open(self, path: str) -> None:
         self.driver.get(self.base_url + path)
@@ -162,6 +164,11 @@ class Page:
         if business:
             self.check("as_business")
         self.press("Create account")
+        assert "Check your email" in self.text, self.text[:300]
+        # The confirmation link from the mail, opened like the user would.
+        assert self.app is not None, "Page(..., app=...) to read the confirmation mail"
+        self.open(mailed_path(self.app, email))
+        self.press("Confirm and sign in")
         assert self.path.startswith("/dashboard"), self.text[:300]
 
     def sign_in(self, email: str, password: str = PASSWORD) -> None:

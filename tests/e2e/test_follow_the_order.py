@@ -42,7 +42,7 @@ def _review(page: Page, contract_path: str, text: str) -> None:
 def test_order_notify_deliver_accept_review_advance_payout_receipt(
     browser, browser_app, live_server, committed, gateway, emulator, demo_time
 ):
-    page = Page(browser, live_server.url)
+    page = Page(browser, live_server.url, browser_app)
 
     # A creator publishes a service offer and sets up payouts (the emulator's onboarding).
     page.sign_up("mara@example.com", "Mara Quinn", creator=True, business=False)

@@ -26,7 +26,7 @@ def test_hire_fund_deliver_accept_in_a_browser(
 ):
     # ``gateway`` gives this run its own Stripe idempotency namespace: ids restart after the
     # committed fixture empties the tables, while the emulator remembers earlier keys.
-    page = Page(browser, live_server.url)
+    page = Page(browser, live_server.url, browser_app)
 
     # A creator signs up and publishes a service offer.
     page.sign_up("lena@example.com", "Lena Park", creator=True, business=False)

@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import jobs
 from app.accounts.models import User
 from app.audit import AuditEvent
 from app.db import Base
@@ -115,6 +116,12 @@ def meta(offer_id: int, **overrides: Any) -> services.MediaInput:
     return services.MediaInput(**values)
 
 
+def process_uploads(session: Session) -> jobs.RunReport:
+    """Run the due jobs, as the worker does: the processing jobs of uploads make previews,
+    thumbnails, hashes and renditions (app.media.processing)."""
+    return jobs.run_due(session)
+
+
 def upload(
     session: Session,
     storage: MediaStorage,
@@ -123,12 +130,18 @@ def upload(
     *,
     offer: Any = None,
     seed: int = 1,
+    process: bool = True,
     **overrides: Any,
 ) -> MediaAsset:
+    """Upload through the service and (``process``) run the processing job, like the worker."""
     offer = offer or stock_offer(session, creator)
-    return services.upload(
+    asset = services.upload(
         session, storage, creator, data or encode(picture(seed)), meta(offer.id, **overrides)
     )
+    if process:
+        process_uploads(session)
+        session.refresh(asset)
+    return asset
 
 
 def published_asset(session: Session, storage: MediaStorage, **kwargs: Any) -> MediaAsset:

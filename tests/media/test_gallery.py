@@ -14,7 +14,7 @@ from app.media import gallery
 from app.media.models import GalleryImage, ImagePurpose
 from tests.factories import login, make_business, make_creator, make_offer
 from tests.media.conftest import stored_files
-from tests.media.helpers import encode, jpeg_with_exif, picture, png_bomb
+from tests.media.helpers import encode, jpeg_with_exif, picture, png_bomb, process_uploads
 
 
 def _count(session) -> int:
@@ -30,6 +30,8 @@ def test_an_offer_picture_is_stored_as_clean_renditions_and_served_with_srcset(
     image = gallery.add_image(
         session, storage, creator, data, purpose=ImagePurpose.OFFER, offer=offer, title="Desk"
     )
+    process_uploads(session)
+    session.refresh(image)
     assert image.widths == [320, 640]  # the source is 640 wide: never upscaled
     assert (image.width, image.height, image.aspect_height) == (640, 480, 480)
     for width in image.widths:
@@ -109,6 +111,8 @@ def test_a_new_avatar_replaces_the_old_one_and_is_square(session, storage):
     second = gallery.add_image(
         session, storage, creator, encode(picture(2)), purpose=ImagePurpose.AVATAR
     )
+    process_uploads(session)
+    session.refresh(second)
     assert gallery.avatars_of(session, [creator.id]) == {creator.id: second}
     assert _count(session) == 1 and first not in session
     assert second.widths == [64, 128, 256]

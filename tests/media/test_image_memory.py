@@ -43,7 +43,8 @@ limits = images.Limits(image_max_bytes=50 << 20, video_max_bytes=1 << 30,
                        max_pixels=50_000_000, video_max_seconds=60)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 started = time.perf_counter()
-found = images.inspect(data, limits)
+images.check(data, limits)  # the upload request
+found = images.inspect(data, limits)  # the processing job from here on
 thumb = images.thumbnail(found.picture, found.kind)
 preview = images.preview(found.picture, found.kind)
 digest = images.dhash(found.picture)

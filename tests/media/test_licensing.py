@@ -20,6 +20,7 @@ from tests.media.helpers import (
     counts,
     encode,
     picture,
+    process_uploads,
     published_asset,
     stock_offer,
 )
@@ -50,14 +51,19 @@ def test_upload_review_publish_license_download(app, session, storage, gateway):
     )
     assert response.status_code == 302
     asset = services.creator_assets(session, creator)[0]
+    # Still processing: the preview is a placeholder, and a moderator cannot approve it yet.
+    assert asset.processed_at is None
+    mod_client = _client(app)
+    login(mod_client, moderator)
+    assert mod_client.post(f"/moderation/media/{asset.id}/approve").status_code == 409
+    assert process_uploads(session).done == 1
+    session.refresh(asset)
     # Pending media is not listed: not in the grid, 404 to the public.
     anonymous = _client(app)
     assert anonymous.get(f"/media/{asset.id}").status_code == 404
     assert anonymous.get(f"/media/{asset.id}/preview.jpg").status_code == 404
     assert "Lighthouse" not in anonymous.get("/media?q=lighthouse").get_data(as_text=True)
 
-    mod_client = _client(app)
-    login(mod_client, moderator)
     queue = mod_client.get("/moderation/media").get_data(as_text=True)
     assert "Lighthouse in a storm" in queue
     assert mod_client.post(f"/moderation/media/{asset.id}/approve").status_code == 302

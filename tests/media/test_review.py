@@ -50,13 +50,13 @@ def test_transition_table(session, storage, action, source, legal):
 def test_only_moderators_review_and_not_their_own(session, storage):
     creator = make_creator(session)
     asset = upload(session, storage, creator)
+    staff_creator = make_creator(session)
+    staff_creator.is_moderator = True
+    own = upload(session, storage, staff_creator, seed=3)
     before = counts(session)
     for user in (make_creator(session), make_business(session), creator):
         with pytest.raises(PermissionDenied):
             services.approve(session, asset.id, moderator=user)
-    staff_creator = make_creator(session)
-    staff_creator.is_moderator = True
-    own = upload(session, storage, staff_creator, seed=3)
     with pytest.raises(PermissionDenied):
         services.approve(session, own.id, moderator=staff_creator)
     assert counts(session)["media_events"] == before["media_events"]

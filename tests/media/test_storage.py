@@ -13,7 +13,7 @@ import pytest
 from app.media import services
 from app.media.storage import LocalStorage, S3Storage, StorageError, new_key, storage_for
 from tests.factories import make_creator
-from tests.media.helpers import encode, meta, picture, stock_offer
+from tests.media.helpers import encode, meta, picture, process_uploads, stock_offer
 
 
 def _roundtrip(store) -> None:
@@ -116,6 +116,8 @@ def test_upload_to_s3_backend_chosen_by_config(app, session, s3_server, monkeypa
             session, store, creator, data, meta(stock_offer(session, creator).id)
         )
         assert store.get(asset.original_key) == data
+        assert not store.exists(asset.preview_key)  # made by the processing job
+        assert process_uploads(session).done == 1
         assert store.exists(asset.preview_key) and store.exists(asset.thumb_key)
     finally:
         app.extensions.pop("media_storage", None)

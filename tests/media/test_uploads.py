@@ -22,6 +22,7 @@ from tests.media.helpers import (
     mp4_video,
     picture,
     png_bomb,
+    process_uploads,
     published_asset,
     stock_offer,
     upload,
@@ -131,6 +132,8 @@ def test_release_document_is_required_when_a_release_is_claimed(session, storage
     )
     assert asset.release_key and storage.exists(asset.release_key)
     assert (asset.model_release, asset.editorial, asset.generative_ai) == (True, True, True)
+    assert stored_files(storage).__len__() == 2  # original and release; previews by the job
+    assert process_uploads(session).done == 1
     assert stored_files(storage).__len__() == 4
 
 
@@ -259,6 +262,8 @@ def test_upload_page_stores_pending_media(client, session, storage):
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     mine = client.get("/my/media").get_data(as_text=True)
     assert "Harbour at dawn" in mine and "Pending" in mine
+    assert len(stored_files(storage)) == 1  # the original; the job makes the rest
+    assert process_uploads(session).done == 1
     assert len(stored_files(storage)) == 3  # original, preview, thumbnail
     moderator = make_user(session, moderator=True)
     assert services.review_queue(session)[0].keywords == ["harbour", "boats", "dawn"]
@@ -270,9 +275,12 @@ def test_files_are_removed_when_the_transaction_rolls_back(session, storage):
     offer = stock_offer(session, creator)
     session.commit()
     services.upload(session, storage, creator, _jpeg(), meta(offer.id))
-    assert len(stored_files(storage)) == 3
+    assert len(stored_files(storage)) == 1  # the original (the job makes the previews)
     session.rollback()
     assert stored_files(storage) == []
+    assert process_uploads(session).done == 0  # the rolled-back upload's job went with it
     asset = services.upload(session, storage, creator, _jpeg(), meta(offer.id))
     session.commit()
-    assert len(stored_files(storage)) == 3 and storage.exists(asset.original_key)
+    assert len(stored_files(storage)) == 1 and storage.exists(asset.original_key)
+    assert process_uploads(session).done == 1
+    assert len(stored_files(storage)) == 3
