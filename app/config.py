@@ -33,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_THROTTLE_MAX_FAILURES": 5,
     "LOGIN_THROTTLE_WINDOW_SECONDS": 15 * 60,
     "CATALOG_PAGE_SIZE": 24,
+    # Signed-out catalogue pages rendered once per change (app.pagecache).
+    "PAGE_CACHE_ENABLED": True,
     "MEDIA_ROOT": None,  # None -> <instance>/media
     "MEDIA_STORAGE": "local",  # local (MEDIA_ROOT) or s3 (S3_* below; needs boto3)
     "S3_BUCKET": None,
@@ -106,6 +108,7 @@ ENV_SETTINGS: dict[str, type] = {
     "TRUSTED_HOSTS": list,
     "PROXY_COUNT": int,
     "RATELIMIT_ENABLED": bool,
+    "PAGE_CACHE_ENABLED": bool,
     "RATELIMIT_STORAGE_URI": str,
     "LOGIN_THROTTLE_MAX_DELAY_SECONDS": int,
     "LOGIN_THROTTLE_MAX_FAILURES": int,

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
+from app.pagecache import anonymous_page
 from app.contracts.services import create_from_package
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS
@@ -41,6 +42,7 @@ def _kind_or_404(kind: str) -> OfferKind:
 
 
 @bp.get("/offers")
+@anonymous_page()
 def catalog() -> tuple[str, int]:
     form = CatalogFilterForm(formdata=request.args)
     valid = form.validate()
@@ -83,6 +85,7 @@ def semantic_search(text: str, *, nearest: bool = False) -> list[int] | None:
 
 
 @bp.get("/offers/<int:offer_id>")
+@anonymous_page()
 def detail(offer_id: int) -> str:
     viewer = _viewer()
     offer = services.visible_offer(db.session(), offer_id, viewer)
