@@ -10,7 +10,6 @@ from werkzeug.wrappers import Response
 
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
-from app.pagecache import anonymous_page
 from app.contracts.services import create_from_package
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS
@@ -20,6 +19,7 @@ from app.offers import services
 from app.offers.catalog import creator_offers, search_catalog
 from app.offers.forms import FORMS, CatalogFilterForm, apply_offer_errors
 from app.offers.models import OfferKind
+from app.pagecache import anonymous_page
 from app.web import submit
 
 bp = Blueprint("offers", __name__)
