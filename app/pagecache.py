@@ -135,7 +135,8 @@ def _conditional(page: str, key: tuple[str, int]) -> Response:
     # Anyone may keep it, but must ask us again before reusing it (a 304 when unchanged).
     response.headers["Cache-Control"] = "no-cache"
     response.vary.add("Cookie")
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 # --- what changes the catalogue -------------------------------------------------------------
@@ -179,8 +180,8 @@ def _changes_catalogue(db_session: Session) -> bool:
         if isinstance(obj, watched) and db_session.is_modified(obj):
             return True
         if isinstance(obj, User):
-            state = inspect(obj)
-            if any(state.attrs[f].history.has_changes() for f in _USER_FIELDS):
+            attrs: Any = inspect(obj).attrs
+            if any(attrs[f].history.has_changes() for f in _USER_FIELDS):
                 return True
     return False
 
