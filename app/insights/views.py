@@ -27,6 +27,8 @@ def count_offer_view(response: Response) -> Response:
         return response
     if request.endpoint not in VIEW_ENDPOINTS or not request.view_args:
         return response
+    if services.is_bot(request.headers.get("User-Agent")):
+        return response  # before loading anything: a crawler's page view costs no query
     session = db.session()
     offer = session.get(Offer, request.view_args.get("offer_id"))
     if offer is None:
