@@ -45,6 +45,8 @@ DEFAULTS: dict[str, Any] = {
     "S3_PREFIX": "",
     "INDEX_DIR": None,  # None -> <instance>/index
     "MATCHING_ENABLED": True,
+    # Rankings running at once on this machine (app.matching.slots); None = cores - 1, 0 = no limit.
+    "MATCHING_SLOTS": None,
     "STRIPE_SECRET_KEY": "sk_test_local_emulator",
     "STRIPE_PUBLISHABLE_KEY": "pk_test_local_emulator",
     "STRIPE_API_BASE": None,  # None -> real Stripe; set to the local emulator in development
@@ -98,6 +100,7 @@ ENV_SETTINGS: dict[str, type] = {
     "S3_PREFIX": str,
     "INDEX_DIR": str,
     "MATCHING_ENABLED": bool,
+    "MATCHING_SLOTS": int,
     "STRIPE_SECRET_KEY": str,
     "STRIPE_PUBLISHABLE_KEY": str,
     "STRIPE_API_BASE": str,
