@@ -20,7 +20,9 @@ from sqlalchemy import event, select
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m app.devtools.browse_cpu")
     parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--user-agent", default="", help="e.g. a browser's, to count views")
+    parser.add_argument(
+        "--user-agent", default="", help="empty like the load client, or a browser's (views)"
+    )
     args = parser.parse_args()
     from app import create_app
     from app.extensions import db
@@ -42,7 +44,9 @@ def main() -> None:
         f"/offers?page={rng.randint(1, 5)}" if rng.random() < 0.5 else f"/offers/{rng.choice(ids)}"
         for _ in range(args.requests)
     ]
-    headers = {"User-Agent": args.user_agent} if args.user_agent else {}
+    # The load client (http.client) sends no User-Agent, so its views count as a crawler's;
+    # the test client would send its own ("Werkzeug/..."), which counts as a browser's.
+    headers = {"User-Agent": args.user_agent}
     client = app.test_client()
     for path in paths[:50]:  # warm-up: imports, template compilation, connections
         client.get(path, headers=headers)
