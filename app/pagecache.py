@@ -10,6 +10,9 @@ Jinja render, and it is correct across workers and machines because the version 
 database: a worker renders a page *after* reading the version, so a stored page is never older
 than its key.
 
+Writes that skip the unit of work's flush (``session.execute(update(Offer)...)``) are not
+seen: bump() explicitly after one (none exist today).
+
 The version is a random number, not a counter: a rolled-back transaction (a failed request,
 every test) returns the row to an earlier value, and a counter would then reuse a key whose
 page showed the rolled-back data.
