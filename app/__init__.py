@@ -83,7 +83,7 @@ def configure_templates(app: Flask) -> None:
 def configure_kernel(app: Flask) -> None:
     """Each domain registers its jobs, payable kinds, purchases and event subscribers with the
     kernel (app.jobs, app.settlement, app.events); registering twice is harmless."""
-    from app import settlement
+    from app import pagecache, settlement
     from app.campaigns import wiring as campaigns
     from app.contests import wiring as contests
     from app.devtools import demo_clock
@@ -97,6 +97,7 @@ def configure_kernel(app: Flask) -> None:
     from app.settlement import chargebacks
 
     demo_clock.configure(app)
+    pagecache.wire()
     settlement.wire()
     chargebacks.wire()
     domains = (payments, media, contests, campaigns, negotiation, disputes, reviews, matching)

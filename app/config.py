@@ -33,6 +33,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_THROTTLE_MAX_FAILURES": 5,
     "LOGIN_THROTTLE_WINDOW_SECONDS": 15 * 60,
     "CATALOG_PAGE_SIZE": 24,
+    # Signed-out catalogue pages rendered once per change (app.pagecache).
+    "PAGE_CACHE_ENABLED": True,
     "MEDIA_ROOT": None,  # None -> <instance>/media
     "MEDIA_STORAGE": "local",  # local (MEDIA_ROOT) or s3 (S3_* below; needs boto3)
     "S3_BUCKET": None,
@@ -43,6 +45,8 @@ DEFAULTS: dict[str, Any] = {
     "S3_PREFIX": "",
     "INDEX_DIR": None,  # None -> <instance>/index
     "MATCHING_ENABLED": True,
+    # Rankings running at once on this machine (app.matching.slots); None = cores - 1, 0 = no limit.
+    "MATCHING_SLOTS": None,
     "STRIPE_SECRET_KEY": "sk_test_local_emulator",
     "STRIPE_PUBLISHABLE_KEY": "pk_test_local_emulator",
     "STRIPE_API_BASE": None,  # None -> real Stripe; set to the local emulator in development
@@ -97,6 +101,7 @@ ENV_SETTINGS: dict[str, type] = {
     "S3_PREFIX": str,
     "INDEX_DIR": str,
     "MATCHING_ENABLED": bool,
+    "MATCHING_SLOTS": int,
     "STRIPE_SECRET_KEY": str,
     "STRIPE_PUBLISHABLE_KEY": str,
     "STRIPE_API_BASE": str,
@@ -107,6 +112,7 @@ ENV_SETTINGS: dict[str, type] = {
     "TRUSTED_HOSTS": list,
     "PROXY_COUNT": int,
     "RATELIMIT_ENABLED": bool,
+    "PAGE_CACHE_ENABLED": bool,
     "RATELIMIT_STORAGE_URI": str,
     "LOGIN_THROTTLE_MAX_DELAY_SECONDS": int,
     "LOGIN_THROTTLE_MAX_FAILURES": int,

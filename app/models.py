@@ -16,6 +16,7 @@ from app.moderation import models as moderation  # noqa: F401
 from app.negotiation import models as negotiation  # noqa: F401
 from app.notifications import models as notifications  # noqa: F401
 from app.offers import models as offers  # noqa: F401
+from app.pagecache import CacheVersion  # noqa: F401
 from app.payments import models as payments  # noqa: F401
 from app.reviews import models as reviews  # noqa: F401
 

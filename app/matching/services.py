@@ -17,6 +17,7 @@ from app.errors import DomainError
 from app.matching import outcomes, vectors
 from app.matching.documents import brief_constraints, brief_query, candidate_meta
 from app.matching.index import current_matcher
+from app.matching.slots import ranking
 from app.media import gallery
 from app.media.gallery import Cover
 from app.media.models import GalleryImage
@@ -89,6 +90,7 @@ def _card_pictures(session: Session, offers: list[Offer], limit: int = 3) -> dic
 
 
 @timed_match("recommend")
+@ranking
 def recommend_creators(session: Session, brief: Brief, *, limit: int = 10) -> list[Recommendation]:
     """Creators ranked for ``brief``, best first, each with the reasons why.
 
@@ -181,6 +183,7 @@ SEARCH_ABSOLUTE_FLOOR = 0.2
 
 
 @timed_match("search")
+@ranking
 def semantic_offer_ids(session: Session, text: str, *, limit: int = 200) -> list[int]:
     """Published offer ids ranked by meaning (dense + BM25) for a catalog search, best first."""
     matcher = current_matcher(session)
@@ -197,6 +200,7 @@ NEAREST_RELATIVE_CUTOFF = 0.75
 
 
 @timed_match("search")
+@ranking
 def nearest_offer_ids(session: Session, text: str, *, limit: int = 12) -> list[int]:
     """The offers closest in meaning to ``text`` however far they are, best first."""
     matcher = current_matcher(session)
@@ -219,6 +223,7 @@ class BriefSuggestion:
 
 
 @timed_match("briefs_for_creator")
+@ranking
 def briefs_for_creator(
     session: Session, creator: User, *, limit: int = 10
 ) -> list[BriefSuggestion]:

@@ -19,6 +19,7 @@ from app.offers import services
 from app.offers.catalog import creator_offers, search_catalog
 from app.offers.forms import FORMS, CatalogFilterForm, apply_offer_errors
 from app.offers.models import OfferKind
+from app.pagecache import anonymous_page
 from app.web import submit
 
 bp = Blueprint("offers", __name__)
@@ -41,6 +42,7 @@ def _kind_or_404(kind: str) -> OfferKind:
 
 
 @bp.get("/offers")
+@anonymous_page()
 def catalog() -> tuple[str, int]:
     form = CatalogFilterForm(formdata=request.args)
     valid = form.validate()
@@ -83,6 +85,7 @@ def semantic_search(text: str, *, nearest: bool = False) -> list[int] | None:
 
 
 @bp.get("/offers/<int:offer_id>")
+@anonymous_page()
 def detail(offer_id: int) -> str:
     viewer = _viewer()
     offer = services.visible_offer(db.session(), offer_id, viewer)
