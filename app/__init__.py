@@ -127,6 +127,7 @@ def configure_blueprints(app: Flask) -> None:
     from app.pages import bp as pages_bp
     from app.payments.views import bp as payments_bp
     from app.payments.webhooks import bp as stripe_webhooks_bp
+    from app.pools.views import bp as pools_bp
     from app.receipts.views import bp as receipts_bp
     from app.reviews.views import bp as reviews_bp
     from app.settlement.views import bp as settlement_bp
@@ -155,6 +156,7 @@ def configure_blueprints(app: Flask) -> None:
         receipts_bp,
         campaigns_bp,
         contests_bp,
+        pools_bp,
         api_bp,
         stripe_webhooks_bp,
     ):

@@ -17,6 +17,7 @@ from app.negotiation import models as negotiation  # noqa: F401
 from app.notifications import models as notifications  # noqa: F401
 from app.offers import models as offers  # noqa: F401
 from app.payments import models as payments  # noqa: F401
+from app.pools import models as pools  # noqa: F401
 from app.reviews import models as reviews  # noqa: F401
 
 metadata = Base.metadata
