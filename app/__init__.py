@@ -86,6 +86,7 @@ def configure_kernel(app: Flask) -> None:
     from app import settlement
     from app.campaigns import wiring as campaigns
     from app.contests import wiring as contests
+    from app.demand import wiring as demand
     from app.devtools import demo_clock
     from app.disputes import wiring as disputes
     from app.matching import wiring as matching
@@ -99,7 +100,17 @@ def configure_kernel(app: Flask) -> None:
     demo_clock.configure(app)
     settlement.wire()
     chargebacks.wire()
-    domains = (payments, media, contests, campaigns, negotiation, disputes, reviews, matching)
+    domains = (
+        payments,
+        media,
+        contests,
+        campaigns,
+        negotiation,
+        disputes,
+        reviews,
+        matching,
+        demand,
+    )
     for domain in (*domains, notifications):
         domain.register()
 
@@ -113,6 +124,7 @@ def configure_blueprints(app: Flask) -> None:
     from app.campaigns.views import bp as campaigns_bp
     from app.contests.views import bp as contests_bp
     from app.contracts.views import bp as contracts_bp
+    from app.demand.views import bp as demand_bp
     from app.disputes.views import bp as disputes_bp
     from app.insights.views import bp as insights_bp
     from app.matching.views import bp as matching_bp
@@ -139,6 +151,7 @@ def configure_blueprints(app: Flask) -> None:
         offers_bp,
         briefs_bp,
         contracts_bp,
+        demand_bp,
         matching_bp,
         payments_bp,
         insights_bp,

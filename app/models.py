@@ -7,6 +7,7 @@ from app.campaigns import models as campaigns  # noqa: F401
 from app.contests import models as contests  # noqa: F401
 from app.contracts import models as contracts  # noqa: F401
 from app.db import Base
+from app.demand import models as demand  # noqa: F401
 from app.disputes import models as disputes  # noqa: F401
 from app.insights import models as insights  # noqa: F401
 from app.matching import models as matching  # noqa: F401
