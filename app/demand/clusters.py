@@ -27,7 +27,7 @@ from app.demand.models import Interest
 from app.demand.services import current_vector
 from app.matching.vectors import stored_vectors
 
-THRESHOLD = 0.5  # mean cosine within a cluster (all-MiniLM-L6-v2; see tests/demand)
+THRESHOLD = 0.45  # mean cosine within a cluster (all-MiniLM-L6-v2; see tests/demand)
 MIN_MEMBERS = 2  # a single brief is not a cluster
 MAX_ITEMS = 400  # the newest briefs and interests considered (O(n^3) worst case)
 MAX_CLUSTERS = 12
