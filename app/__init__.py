@@ -93,13 +93,24 @@ def configure_kernel(app: Flask) -> None:
     from app.negotiation import wiring as negotiation
     from app.notifications import wiring as notifications
     from app.payments import wiring as payments
+    from app.pools import wiring as pools
     from app.reviews import wiring as reviews
     from app.settlement import chargebacks
 
     demo_clock.configure(app)
     settlement.wire()
     chargebacks.wire()
-    domains = (payments, media, contests, campaigns, negotiation, disputes, reviews, matching)
+    domains = (
+        payments,
+        media,
+        contests,
+        campaigns,
+        pools,
+        negotiation,
+        disputes,
+        reviews,
+        matching,
+    )
     for domain in (*domains, notifications):
         domain.register()
 
