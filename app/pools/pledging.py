@@ -86,14 +86,14 @@ def confirm_pledge(
     setup = gateway.retrieve_setup_intent(setup_intent_id)
     pool = lock_pool(session, found.pool_id)
     pledge = lock_pledge(session, found.id)
+    if pledge.state is L.VOID or (pledge.state is L.SAVING and pool.state is not PoolState.OPEN):
+        raise Conflict("The pool closed before your card was saved; nothing will be charged.")
     if pledge.state is not L.SAVING:
         return pledge
     if setup.status != "succeeded" or not setup.payment_method:
         raise Conflict(
             setup.last_error or "Your card was not saved (3-D Secure not completed); try again."
         )
-    if pool.state is not PoolState.OPEN:
-        raise Conflict("The pool closed before your card was saved; nothing will be charged.")
     PLEDGE.move(session, pledge, "save", actor_id=business.id)
     pledge.payment_method_id = setup.payment_method
     return pledge
