@@ -44,9 +44,9 @@ def test_pledges_arriving_while_the_pool_closes(app, committed, gateway) -> None
     tasks: list = [lambda s: closing.close(s, gateway, pool_id)]
     for business_id, setup_id in waiting:
         tasks.append(
-            lambda s, b=business_id, i=setup_id: pledging.confirm_pledge(
-                s, gateway, i, s.get(User, b)
-            ).state.value
+            lambda s, b=business_id, i=setup_id: (
+                pledging.confirm_pledge(s, gateway, i, s.get(User, b)).state.value
+            )
         )
     guard = threading.Lock()
 
