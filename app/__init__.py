@@ -94,6 +94,7 @@ def configure_kernel(app: Flask) -> None:
     from app.negotiation import wiring as negotiation
     from app.notifications import wiring as notifications
     from app.payments import wiring as payments
+    from app.pools import wiring as pools
     from app.reviews import wiring as reviews
     from app.settlement import chargebacks
 
@@ -105,6 +106,7 @@ def configure_kernel(app: Flask) -> None:
         media,
         contests,
         campaigns,
+        pools,
         negotiation,
         disputes,
         reviews,

@@ -6,7 +6,7 @@ funded -fall_short-> failed                 (dropouts in the grace period broke 
                                              everyone charged so far is refunded)
 open/funded/delivering -cancel-> cancelled  (the creator cancels: everyone charged is refunded)
 
-A pledge: saving -save-> active -withdraw-> withdrawn (before close);
+A pledge: saving -save-> active -withdraw-> withdrawn -rejoin-> active (before close);
 active -charge-> charged | -need_action-> action_required -complete-> charged | -lapse-> lapsed;
 charged -refund-> refunded | -release-> released; active/saving -void-> void (pool ended).
 """
@@ -41,6 +41,7 @@ PLEDGE = StateMachine(
     {
         "save": ({L.SAVING}, L.ACTIVE),
         "withdraw": ({L.SAVING, L.ACTIVE}, L.WITHDRAWN),
+        "rejoin": ({L.WITHDRAWN}, L.ACTIVE),
         "charge": ({L.ACTIVE}, L.CHARGED),
         "need_action": ({L.ACTIVE}, L.ACTION_REQUIRED),
         "complete": ({L.ACTION_REQUIRED}, L.CHARGED),
