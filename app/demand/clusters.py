@@ -141,13 +141,16 @@ def group(vectors: np.ndarray, threshold: float = THRESHOLD) -> list[list[int]]:
 
 def _cluster(items: list[Item], rows: list[int], vectors: np.ndarray) -> Cluster:
     part = vectors[rows]
-    medoid = rows[int(np.argmax((part @ part.T).sum(axis=1)))]
+    centrality = (part @ part.T).sum(axis=1)
+    medoid = rows[int(np.argmax(centrality))]
     members = [items[r] for r in rows]
+    # The title a creator sees (and the pool form gets) is the most central brief's, in a
+    # business's own words; a cluster of interests only is named by its central interest.
+    briefs = [i for i, item in enumerate(members) if item.kind == "brief"]
+    named = members[max(briefs, key=lambda i: centrality[i])] if briefs else items[medoid]
     categories = Counter(item.category for item in members if item.category)
     category = min(categories, key=lambda c: (-categories[c], c)) if categories else None
-    cluster = Cluster(
-        key=items[medoid].key, title=items[medoid].title, category=category, members=members
-    )
+    cluster = Cluster(key=items[medoid].key, title=named.title, category=category, members=members)
     cluster.briefs = sum(item.kind == "brief" for item in members)
     cluster.interests = len(members) - cluster.briefs
     cluster.businesses = len(cluster.business_ids)

@@ -158,6 +158,7 @@ def test_clusters_group_similar_briefs_and_interests_and_keep_others_apart(sessi
     assert pics.business_ids == market["photo_businesses"]
     assert pics.budgets == {"EUR": (10_000, 80_000), "USD": (30_000, 90_000)}
     assert pics.category == "Photography" and pics.key in photo
+    assert pics.title in {spec[0] for spec in PHOTO}  # named by its most central brief
     assert (logos.briefs, logos.interests, logos.businesses) == (2, 0, 2)
     assert logos.budgets == {"USD": (20_000, 50_000)}
     assert logos.category == "Design & Creative"
