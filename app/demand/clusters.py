@@ -122,11 +122,10 @@ def group(vectors: np.ndarray, threshold: float = THRESHOLD) -> list[list[int]]:
     sizes = np.ones(n)
     alive = np.ones(n, dtype=bool)
     members = [[i] for i in range(n)]
-    while alive.sum() > 1:
-        masked = np.where(np.outer(alive, alive), sim, -np.inf)
-        best = int(np.argmax(masked))  # first maximum: deterministic tie-break
+    while True:  # merged-away rows and columns are -inf, so argmax only sees live groups
+        best = int(np.argmax(sim))  # first maximum: deterministic tie-break
         a, b = divmod(best, n)
-        if masked[a, b] < threshold:
+        if sim[a, b] < threshold:
             break
         a, b = min(a, b), max(a, b)
         merged = (sizes[a] * sim[a] + sizes[b] * sim[b]) / (sizes[a] + sizes[b])
