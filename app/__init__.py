@@ -86,6 +86,7 @@ def configure_kernel(app: Flask) -> None:
     from app import pagecache, settlement
     from app.campaigns import wiring as campaigns
     from app.contests import wiring as contests
+    from app.demand import wiring as demand
     from app.devtools import demo_clock
     from app.disputes import wiring as disputes
     from app.matching import wiring as matching
@@ -93,6 +94,7 @@ def configure_kernel(app: Flask) -> None:
     from app.negotiation import wiring as negotiation
     from app.notifications import wiring as notifications
     from app.payments import wiring as payments
+    from app.pools import wiring as pools
     from app.reviews import wiring as reviews
     from app.settlement import chargebacks
 
@@ -100,7 +102,18 @@ def configure_kernel(app: Flask) -> None:
     pagecache.wire()
     settlement.wire()
     chargebacks.wire()
-    domains = (payments, media, contests, campaigns, negotiation, disputes, reviews, matching)
+    domains = (
+        payments,
+        media,
+        contests,
+        campaigns,
+        pools,
+        negotiation,
+        disputes,
+        reviews,
+        matching,
+        demand,
+    )
     for domain in (*domains, notifications):
         domain.register()
 
@@ -115,6 +128,7 @@ def configure_blueprints(app: Flask) -> None:
     from app.campaigns.views import bp as campaigns_bp
     from app.contests.views import bp as contests_bp
     from app.contracts.views import bp as contracts_bp
+    from app.demand.views import bp as demand_bp
     from app.disputes.views import bp as disputes_bp
     from app.insights.views import bp as insights_bp
     from app.matching.views import bp as matching_bp
@@ -129,6 +143,7 @@ def configure_blueprints(app: Flask) -> None:
     from app.pages import bp as pages_bp
     from app.payments.views import bp as payments_bp
     from app.payments.webhooks import bp as stripe_webhooks_bp
+    from app.pools.views import bp as pools_bp
     from app.receipts.views import bp as receipts_bp
     from app.reviews.views import bp as reviews_bp
     from app.settlement.views import bp as settlement_bp
@@ -141,6 +156,7 @@ def configure_blueprints(app: Flask) -> None:
         offers_bp,
         briefs_bp,
         contracts_bp,
+        demand_bp,
         matching_bp,
         payments_bp,
         insights_bp,
@@ -158,6 +174,7 @@ def configure_blueprints(app: Flask) -> None:
         receipts_bp,
         campaigns_bp,
         contests_bp,
+        pools_bp,
         api_bp,
         stripe_webhooks_bp,
     ):

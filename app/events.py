@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
@@ -69,3 +69,17 @@ def publish(
     for subscriber in subscribers(name):
         subscriber(session, event)
     return event
+
+
+# --- typed events other domains subscribe to by name ---------------------------------------
+
+
+@dataclass(frozen=True)
+class PoolOpened:
+    """A creator opened a demand pool (app.pools.services.open_pool), possibly from a
+    demand-signal cluster: ``publish(session, PoolOpened.NAME, PoolOpened(...))``; subscribers
+    (e.g. inviting the businesses of that cluster) read ``event.subject``."""
+
+    NAME: ClassVar[str] = "demand_pool.opened"
+    pool_id: int
+    source_cluster: str | None

@@ -53,6 +53,8 @@ LOCK_ORDER: tuple[str, ...] = (
     "milestones",
     "disputes",
     "contest_awards",
+    "demand_pools",  # a pool before its pledges (close, refunds), before their payouts
+    "pool_pledges",
     "media_assets",
     "media_licenses",
     "chargebacks",  # a chargeback, after the sale it belongs to, before its payout

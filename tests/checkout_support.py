@@ -28,6 +28,7 @@ VISA = "4242424242424242"
 THREE_D_SECURE = "4000002500003155"
 DECLINED = "4000000000009995"  # insufficient funds, declined when charged
 DECLINED_AT_CHARGE = "4000000000000341"
+ALWAYS_AUTHENTICATE = "4000002760003184"  # asks for 3-D Secure every time, off-session too
 
 
 def _emulator(
@@ -51,24 +52,31 @@ def stripe_js_confirm(
     publishable_key: str | None = None,
     three_d_secure: bool | None = True,
     api_base: str | None = None,
+    payment_method: str | None = None,
 ) -> dict[str, Any]:
-    """confirmCardPayment as Stripe.js does it; ``three_d_secure`` answers the challenge when
-    one is asked for (True passes, False fails, None abandons it). Returns the PaymentIntent,
-    or ``{"status": 4xx, "error": ...}``."""
+    """confirmCardPayment (a PaymentIntent's secret) or confirmCardSetup (a SetupIntent's,
+    ``seti_...``) as Stripe.js does it, with the typed ``card`` or a saved ``payment_method``;
+    ``three_d_secure`` answers the challenge when one is asked for (True passes, False fails,
+    None abandons it). Returns the intent, or ``{"status": 4xx, "error": ...}``."""
     key = publishable_key or current_app.config["STRIPE_PUBLISHABLE_KEY"]
     intent_id = client_secret.split("_secret_")[0]
-    card_params = {
-        "payment_method_data[type]": "card",
-        "payment_method_data[card][number]": card,
-        "payment_method_data[card][exp_month]": "12",
-        "payment_method_data[card][exp_year]": "34",
-        "payment_method_data[card][cvc]": "123",
-    }
-    params = {"key": key, "client_secret": client_secret, **card_params}
-    body = _emulator(f"/v1/payment_intents/{intent_id}/confirm", params, api_base=api_base)
+    kind = "setup_intents" if intent_id.startswith("seti_") else "payment_intents"
+    method_params = (
+        {"payment_method": payment_method}
+        if payment_method
+        else {
+            "payment_method_data[type]": "card",
+            "payment_method_data[card][number]": card,
+            "payment_method_data[card][exp_month]": "12",
+            "payment_method_data[card][exp_year]": "34",
+            "payment_method_data[card][cvc]": "123",
+        }
+    )
+    params = {"key": key, "client_secret": client_secret, **method_params}
+    body = _emulator(f"/v1/{kind}/{intent_id}/confirm", params, api_base=api_base)
     if body.get("status") == "requires_action" and three_d_secure is not None:
         body = _emulator(
-            f"/v1/payment_intents/{intent_id}/_authenticate",
+            f"/v1/{kind}/{intent_id}/_authenticate",
             {"key": key, "client_secret": client_secret, "success": str(three_d_secure).lower()},
             api_base=api_base,
         )

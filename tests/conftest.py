@@ -57,6 +57,7 @@ MONEY_PACKAGES = {
     "notifications",
     "orders",
     "receipts",
+    "pools",
 }
 UPLOAD_PACKAGES = {"disputes", "messaging"}
 

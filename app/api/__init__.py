@@ -109,6 +109,7 @@ from app.accounts import api as _accounts_api  # noqa: E402,F401
 from app.briefs import api as _briefs_api  # noqa: E402,F401
 from app.campaigns import api as _campaigns_api  # noqa: E402,F401
 from app.contests import api as _contests_api  # noqa: E402,F401
+from app.demand import api as _demand_api  # noqa: E402,F401
 from app.disputes import api as _disputes_api  # noqa: E402,F401
 from app.insights import api as _insights_api  # noqa: E402,F401
 from app.matching import api as _matching_api  # noqa: E402,F401

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role
+from app.demand import clusters
 from app.extensions import db
 from app.insights import charts, services
 from app.offers.models import Offer
@@ -48,11 +49,14 @@ def count_offer_view(response: Response) -> Response:
 @bp.get("/insights")
 @role_required(Role.CREATOR)
 def dashboard() -> str:
-    data = services.demand(db.session(), current())
+    session = db.session()
+    data = services.demand(session, current())
     week_labels = [week.strftime("%d %b") for week in data.weeks]
     return render_template(
         "insights/dashboard.html",
         data=data,
+        clusters=clusters.clusters(session),
+        start_pool_url=clusters.start_pool_url,
         demand_chart=charts.line_chart(data.briefs_by_category, week_labels),
         views_chart=charts.line_chart({"Views": data.views_by_week}, week_labels),
         budget_chart=charts.bar_chart(data.budget_ranges),

@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from tqdm import tqdm
 
+from app.demand import services as demand
 from app.extensions import db
 from app.matching import index, learning, vectors
 
@@ -25,8 +26,9 @@ def register(app: Flask) -> None:
 
             count = index.rebuild(session, progress=progress)
         stored = vectors.backfill(session)  # briefs saved while no worker ran
+        interests = demand.backfill(session)  # and interests (demand clusters read both)
         session.commit()
-        click.echo(f"Stored {stored} brief vectors.")
+        click.echo(f"Stored {stored} brief vectors and {interests} interest vectors.")
         click.echo(f"Indexed {count} offers.")
 
     @app.cli.command("index-snapshot")

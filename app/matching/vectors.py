@@ -35,7 +35,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def _decode(raw: bytes) -> np.ndarray:
+def decode_vector(raw: bytes) -> np.ndarray:
     vec = np.frombuffer(raw, dtype="<f4")
     if vec.shape != (DIM,):
         raise ValueError(f"stored brief vector has {vec.size} values, expected {DIM}")
@@ -52,7 +52,7 @@ def stored_vectors(session: Session, briefs: Sequence[Brief]) -> dict[int, np.nd
             BriefVector.brief_id.in_(list(wanted))
         )
     ).all()
-    return {bid: _decode(raw) for bid, digest, raw in rows if wanted.get(bid) == digest}
+    return {bid: decode_vector(raw) for bid, digest, raw in rows if wanted.get(bid) == digest}
 
 
 def brief_vector(session: Session, brief: Brief) -> np.ndarray:

@@ -29,4 +29,5 @@ KINDS: dict[str, str] = {
     "media_rejected": "Your media was rejected",
     "campaign_draft": "A campaign draft waits for your approval",
     "campaign_approved": "Your campaign draft was approved",
+    "pool_invitation": "A demand pool matches a brief or interest of yours",
 }

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.errors import NotFound
 from app.payments import purchases
-from app.payments.gateway import PaymentGateway, PaymentIntentInfo
+from app.payments.gateway import PaymentGateway, PaymentIntentInfo, SetupIntentInfo
 
 _INTENT_ID = re.compile(r"^pi_[A-Za-z0-9]{1,250}$")
 
@@ -47,6 +47,20 @@ def checkout_for(intent: PaymentIntentInfo, gateway: PaymentGateway) -> Checkout
         currency=intent.currency,
         status=intent.status,
         last_error=intent.last_error,
+    )
+
+
+def checkout_for_setup(setup: SetupIntentInfo, gateway: PaymentGateway) -> Checkout:
+    """Saving a card for later (a SetupIntent) through the same checkout form: nothing is
+    charged now, so no amount."""
+    return Checkout(
+        payment_intent_id=setup.id,
+        client_secret=setup.client_secret or "",
+        publishable_key=gateway.publishable_key,
+        amount_minor=0,
+        currency="",
+        status=setup.status,
+        last_error=setup.last_error,
     )
 
 

@@ -32,6 +32,30 @@ class CardDeclined(GatewayError):
     code = "card_declined"
 
 
+class OffSessionDeclined(CardDeclined):
+    """An off-session charge Stripe declined: ``decline_code`` ``authentication_required``
+    (the bank wants the customer present) or another decline. The PaymentIntent exists (left
+    in requires_payment_method) and can be confirmed on-session with its client secret."""
+
+    code = "off_session_declined"
+
+    def __init__(self, message: str, *, decline_code: str, payment_intent_id: str | None) -> None:
+        super().__init__(message, decline_code=decline_code)
+        self.decline_code = decline_code
+        self.payment_intent_id = payment_intent_id
+
+
+@dataclass(frozen=True)
+class SetupIntentInfo:
+    id: str
+    status: str
+    client_secret: str | None
+    customer: str | None
+    payment_method: str | None
+    metadata: dict[str, str]
+    last_error: str | None = None
+
+
 @dataclass(frozen=True)
 class PaymentIntentInfo:
     id: str
@@ -115,6 +139,29 @@ class PaymentGateway(Protocol):
     ) -> PaymentIntentInfo: ...
 
     def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo: ...
+
+    def create_customer(
+        self, *, email: str, metadata: dict[str, str], idempotency_key: str
+    ) -> str: ...
+
+    def create_setup_intent(
+        self, *, customer: str, metadata: dict[str, str], idempotency_key: str
+    ) -> SetupIntentInfo: ...
+
+    def retrieve_setup_intent(self, setup_intent_id: str) -> SetupIntentInfo: ...
+
+    def charge_off_session(
+        self,
+        *,
+        amount: int,
+        currency: str,
+        customer: str,
+        payment_method: str,
+        transfer_group: str,
+        metadata: dict[str, str],
+        description: str,
+        idempotency_key: str,
+    ) -> PaymentIntentInfo: ...
 
     def cancel_payment_intent(
         self, payment_intent_id: str, *, idempotency_key: str
@@ -282,6 +329,100 @@ class StripeGateway:
 
     def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo:
         return self._intent(self._call(self.client.v1.payment_intents.retrieve, payment_intent_id))
+
+    # -- saved cards: SetupIntent now, off-session PaymentIntent later ----------------------
+    def create_customer(self, *, email: str, metadata: dict[str, str], idempotency_key: str) -> str:
+        customer = self._call(
+            self.client.v1.customers.create,
+            {"email": email, "metadata": metadata},
+            options={"idempotency_key": idempotency_key},
+        )
+        return str(customer.id)
+
+    @staticmethod
+    def _setup(intent: Any) -> SetupIntentInfo:
+        method = getattr(intent, "payment_method", None)
+        return SetupIntentInfo(
+            id=intent.id,
+            status=intent.status,
+            client_secret=getattr(intent, "client_secret", None),
+            customer=getattr(intent, "customer", None),
+            payment_method=method if method is None or isinstance(method, str) else method.id,
+            metadata={
+                k: str(v) for k, v in (intent.metadata.to_dict() if intent.metadata else {}).items()
+            },
+            last_error=_error_message(getattr(intent, "last_setup_error", None)),
+        )
+
+    def create_setup_intent(
+        self, *, customer: str, metadata: dict[str, str], idempotency_key: str
+    ) -> SetupIntentInfo:
+        """A SetupIntent that saves a card of ``customer`` for off-session charges later
+        (``usage=off_session``: Stripe.js runs 3-D Secure now, while the customer is here)."""
+        intent = self._call(
+            self.client.v1.setup_intents.create,
+            {
+                "customer": customer,
+                "usage": "off_session",
+                "payment_method_types": ["card"],
+                "metadata": metadata,
+            },
+            options={"idempotency_key": idempotency_key},
+        )
+        return self._setup(intent)
+
+    def retrieve_setup_intent(self, setup_intent_id: str) -> SetupIntentInfo:
+        return self._setup(self._call(self.client.v1.setup_intents.retrieve, setup_intent_id))
+
+    def charge_off_session(
+        self,
+        *,
+        amount: int,
+        currency: str,
+        customer: str,
+        payment_method: str,
+        transfer_group: str,
+        metadata: dict[str, str],
+        description: str,
+        idempotency_key: str,
+    ) -> PaymentIntentInfo:
+        """Charge a saved card with nobody present (``off_session=true, confirm=true``).
+
+        Raises OffSessionDeclined (with the PaymentIntent id, to complete it on-session) when
+        Stripe declines, ``authentication_required`` included; GatewayError otherwise.
+        """
+        params = {
+            "amount": amount,
+            "currency": currency.lower(),
+            "customer": customer,
+            "payment_method": payment_method,
+            "off_session": True,
+            "confirm": True,
+            "transfer_group": transfer_group,
+            "metadata": metadata,
+            "description": description,
+            "payment_method_types": ["card"],
+        }
+        try:
+            pi = self._call(
+                self.client.v1.payment_intents.create,
+                params,
+                options={"idempotency_key": idempotency_key},
+            )
+        except CardDeclined as exc:
+            cause = exc.__cause__
+            error = getattr(cause, "error", None)
+            intent = getattr(error, "payment_intent", None)
+            intent_id = (
+                intent.get("id") if isinstance(intent, dict) else getattr(intent, "id", None)
+            )
+            decline = getattr(error, "decline_code", None) or getattr(error, "code", None)
+            raise OffSessionDeclined(
+                exc.message,
+                decline_code=str(decline or "card_declined"),
+                payment_intent_id=intent_id,
+            ) from exc
+        return self._intent(pi)
 
     def cancel_payment_intent(
         self, payment_intent_id: str, *, idempotency_key: str

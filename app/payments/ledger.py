@@ -6,6 +6,7 @@ sum to zero per currency:
     customer_payments        money in from businesses' cards (the only account that goes < 0)
     escrow:milestone:<id>    funded, not yet released or refunded
     escrow:contest:<id>      a contest prize paid up front, not yet awarded or refunded
+    escrow:pool_pledge:<id>  a demand-pool pledge charged at close, not yet released or refunded
     creator_pending:<uid>    released to a creator, waiting for the clearance hold
     creator_paid:<uid>       transferred to the creator's connected account (net of reversals)
     platform_fees            the platform's fee revenue
@@ -63,6 +64,11 @@ def escrow(milestone_id: int) -> str:
 
 def escrow_contest(contest_id: int) -> str:
     return f"escrow:contest:{contest_id}"
+
+
+def escrow_pool_pledge(pledge_id: int) -> str:
+    """A demand-pool pledge charged off-session, until its delivery is accepted or refunded."""
+    return f"escrow:pool_pledge:{pledge_id}"
 
 
 def creator_pending(user_id: int) -> str:

@@ -22,7 +22,9 @@ from app.accounts import services as accounts
 from app.accounts.models import Availability, User
 from app.briefs import services as briefs
 from app.briefs.models import Brief, BriefStatus
+from app.demand import services as demand
 from app.extensions import db
+from app.matching import vectors
 from app.media.storage import MediaStorage, storage_for
 from app.offers import services as offers
 from app.offers import validation as offer_input
@@ -350,9 +352,26 @@ def seed(
         "proposals": proposal_count,
         **picture_counts,
     }
+    counts["interests"] = _interests(session, businesses)
     if outcomes:
         counts |= seed_outcomes(session, random.Random(seed_value + 2), businesses, brief_list)
+        # What the worker would store: the vectors demand clusters (creator insights) read.
+        counts["vectors"] = vectors.backfill(session) + demand.backfill(session)
     return counts
+
+
+def _interests(session: Session, businesses: list[User]) -> int:
+    """Each business expresses interest in the work of one brief template (demand signals)."""
+    for n, business in enumerate(businesses):
+        category, title, description, wanted, _kinds, _budget = catalog.BRIEFS[
+            (2 * n) % len(catalog.BRIEFS)
+        ]
+        demand.express_interest(
+            session,
+            business,
+            demand.InterestInput(category=category, skill=wanted[0], text=description[:500]),
+        )
+    return len(businesses)
 
 
 def database_is_empty(session: Session) -> bool:

@@ -18,8 +18,15 @@
     return;
   }
   const stripe = window.Stripe(form.dataset.publishableKey);
-  const card = stripe.elements().create('card');
-  card.mount('#card-element');
+  // A SetupIntent (seti_...) saves the card for later; a saved PaymentMethod pays without
+  // the card field (completing a charge the bank wants authenticated).
+  const setup = form.dataset.clientSecret.startsWith('seti_');
+  const saved = form.dataset.paymentMethod;
+  let card = null;
+  if (!saved) {
+    card = stripe.elements().create('card');
+    card.mount('#card-element');
+  }
   button.disabled = false;
 
   let paying = false;
@@ -33,12 +40,15 @@
     show('');
     let result;
     try {
-      result = await stripe.confirmCardPayment(form.dataset.clientSecret, { payment_method: { card } });
+      const method = { payment_method: saved || { card } };
+      result = setup
+        ? await stripe.confirmCardSetup(form.dataset.clientSecret, method)
+        : await stripe.confirmCardPayment(form.dataset.clientSecret, method);
     } catch (err) {
       result = { error: { message: 'The payment could not be started. Reload the page and try again.' } };
     }
     if (result.error) {
-      if (result.error.code === 'payment_intent_unexpected_state') {
+      if (['payment_intent_unexpected_state', 'setup_intent_unexpected_state'].includes(result.error.code)) {
         // Paid meanwhile (another tab, an earlier click): the return page says what happened.
         window.location.assign(form.dataset.returnUrl);
         return;

@@ -21,6 +21,7 @@ from .context import RequestInfo, current_request, new_request_id
 from .events import patch_localstripe_events
 from .idempotency import idempotency_middleware
 from .patches import patch_payment_intents
+from .setup_intents import patch_setup_intents
 from .strict import patch_strictness
 
 _PUBLIC_PREFIXES = ("/_onboarding/", "/_express/")
@@ -65,6 +66,7 @@ def build_app() -> web.Application:
     patch_localstripe_events()
     webhooks.patch_delivery()
     patch_payment_intents()
+    patch_setup_intents()
     patch_strictness()
     settlement.patch_settlement()
     app = web.Application(

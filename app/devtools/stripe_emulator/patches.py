@@ -13,7 +13,7 @@ from typing import Any
 
 from localstripe.resources import Charge, PaymentIntent, PaymentMethod, try_convert_to_bool
 
-from . import disputes
+from . import disputes, setup_intents
 from .errors import invalid_param
 from .strict import check_charge
 
@@ -46,6 +46,7 @@ def patch_payment_intents() -> None:
         if off_session is not None and confirm is not True:
             raise invalid_param("off_session", "off_session requires confirm=true")
         check_charge(data.get("amount"), data.get("currency"))
+        setup_intents.check_method_owner(data.get("customer"), data.get("payment_method"))
         # Create unconfirmed, set our fields, then confirm: the charge created on
         # confirmation must already see transfer_group.
         obj = original_create(cls, **data)
@@ -54,7 +55,9 @@ def patch_payment_intents() -> None:
         if automatic_payment_methods is not None:
             enabled = try_convert_to_bool(automatic_payment_methods.get("enabled"))
             obj.automatic_payment_methods = {"enabled": bool(enabled)}
-        if confirm:
+        if confirm and off_session:
+            setup_intents.confirm_off_session(obj)
+        elif confirm:
             obj._confirm(on_failure_now=obj._report_failure)
         return obj
 

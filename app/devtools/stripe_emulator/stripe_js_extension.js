@@ -141,6 +141,39 @@
       return {paymentIntent: intent};
     };
 
+    // confirmCardSetup(clientSecret, {payment_method: {card: element}}): saves the card for
+    // later (SetupIntent), 3-D Secure included; resolves to {setupIntent} or {error}.
+    stripe.confirmCardSetup = async (clientSecret, data) => {
+      const match = typeof clientSecret === 'string' && clientSecret.match(/^(seti_\w+?)_secret_/);
+      if (!match) throw new Error('IntegrationError: Invalid value for clientSecret.');
+      const id = match[1];
+      const method = methodParams(data);
+      if (method === null) {
+        return {error: {type: 'validation_error', code: 'incomplete_number',
+                        message: 'Your card number is incomplete.'}};
+      }
+      const confirmed = await call('POST', `/v1/setup_intents/${id}/confirm`,
+                                   {key, client_secret: clientSecret, ...method});
+      if (confirmed.error) return {error: confirmed.error};
+      let intent = confirmed.body;
+      if (intent.status === 'requires_action') {
+        const passed = await openModal(
+          '3D Secure\nDo you want to confirm or cancel?',
+          'Complete authentication', 'Fail authentication');
+        const authenticated = await call(
+          'POST', `/v1/setup_intents/${id}/_authenticate`,
+          {key, client_secret: clientSecret, success: passed ? 'true' : 'false'});
+        if (authenticated.error) return {error: authenticated.error};
+        intent = authenticated.body;
+        if (intent.status !== 'succeeded') {
+          return {error: {type: 'invalid_request_error',
+                          code: 'setup_intent_authentication_failure',
+                          message: AUTH_FAILED, setup_intent: intent}};
+        }
+      }
+      return {setupIntent: intent};
+    };
+
     stripe.retrievePaymentIntent = async (clientSecret) => {
       const id = intentId(clientSecret);
       const found = await call('GET', `/v1/payment_intents/${id}`,

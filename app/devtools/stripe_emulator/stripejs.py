@@ -19,6 +19,7 @@ Stripe behaviour followed (docs.stripe.com/api/payment_intents/confirm, /testing
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from localstripe.errors import UserError
 from localstripe.resources import PaymentIntent, PaymentMethod
 from localstripe.server import get_post_data, unflatten_data
 
+from . import setup_intents
 from .errors import StripeApiError, invalid_param, missing_param, unknown_params
 from .responses import json_response
 
@@ -45,6 +47,9 @@ _CONFIRM_PARAMS = {
     "payment_user_agent",
     "expected_payment_method_type",
 }
+# What Stripe.js may do to a SetupIntent with the publishable key: retrieve, confirm, and the
+# emulator's 3-D Secure page; never cancel or update it.
+_SETUP_BROWSER_PATH = re.compile(r"^/v1/setup_intents/seti_\w+(/confirm|/_authenticate)?$")
 _CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 
 
@@ -59,7 +64,9 @@ def is_publishable_request(request: web.Request, data: dict[str, Any] | None = N
     """A browser call on a PaymentIntent made with a publishable key (no secret key sent)."""
     if request.headers.get("Authorization"):
         return False
-    if not request.path.startswith("/v1/payment_intents/"):
+    if not request.path.startswith("/v1/payment_intents/") and not _SETUP_BROWSER_PATH.match(
+        request.path
+    ):
         return False
     key = (data or {}).get("key") or request.query.get("key")
     return isinstance(key, str) and key.startswith("pk_")
@@ -157,6 +164,7 @@ def confirm_with_publishable_key(payment_intent_id: str, params: dict[str, Any])
         if not isinstance(method_id, str) or not method_id.startswith("pm_"):
             raise invalid_param("payment_method", f"No such PaymentMethod: '{method_id}'")
         method = PaymentMethod._api_retrieve(method_id)
+        setup_intents.check_method_owner(intent.customer, method.id)
     elif params.get("payment_method_data") is not None:
         method = PaymentMethod._api_create(type="card", card=_card(params["payment_method_data"]))
     elif intent.payment_method is None:
@@ -167,6 +175,7 @@ def confirm_with_publishable_key(payment_intent_id: str, params: dict[str, Any])
     intent.payment_method = method.id
     intent.next_action = None
     intent._authentication_failed = False
+    intent._auth_required = False  # an off-session authentication_required decline, now retried
     if intent.latest_charge is not None and intent.latest_charge.status == "failed":
         intent.latest_charge = None
     try:
@@ -201,6 +210,29 @@ def add_routes(router: web.UrlDispatcher, delegate: dict[tuple[str, str], Handle
         params = dict(unflatten_data(request.query) or {})
         return json_response(retrieve_with_publishable_key(request.match_info["id"], params))
 
+    async def confirm_setup(request: web.Request) -> web.StreamResponse:
+        data = await get_post_data(request, remove_auth=False) or {}
+        if not is_publishable_request(request, data):
+            return await delegate[("POST", "/v1/setup_intents/{id}/confirm")](request)
+        found = setup_intents.confirm_setup_with_publishable_key(
+            request.match_info["id"], dict(data)
+        )
+        return json_response(found)
+
+    async def authenticate_setup(request: web.Request) -> web.StreamResponse:
+        data = await get_post_data(request, remove_auth=False) or {}
+        return json_response(setup_intents.authenticate_setup(request.match_info["id"], dict(data)))
+
+    async def retrieve_setup(request: web.Request) -> web.StreamResponse:
+        if not is_publishable_request(request):
+            return await delegate[("GET", "/v1/setup_intents/{id}")](request)
+        params = dict(unflatten_data(request.query) or {})
+        found = setup_intents.retrieve_setup_with_publishable_key(request.match_info["id"], params)
+        return json_response(found)
+
+    router.add_post("/v1/setup_intents/{id}/confirm", confirm_setup)
+    router.add_post("/v1/setup_intents/{id}/_authenticate", authenticate_setup)
+    router.add_get("/v1/setup_intents/{id}", retrieve_setup)
     router.add_get("/js.stripe.com/v3/", stripe_js)
     router.add_post("/v1/payment_intents/{id}/confirm", confirm)
     router.add_get("/v1/payment_intents/{id}", retrieve)

@@ -1,0 +1,123 @@
+"""Pool money in the ledger: one escrow account per charged pledge, and its invariants.
+
+charge    customer_payments -A, escrow:pool_pledge:<id> +A      (off-session charge at close)
+release   escrow:pool_pledge:<id> -A, creator_pending +net, platform_fees +fee (app.settlement)
+refund    escrow:pool_pledge:<id> -A, refunds +A                 (pool failed or cancelled)
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock, settlement
+from app.payments import ledger
+from app.payments.gateway import PaymentGateway, PaymentIntentInfo
+from app.payments.ledger import CheckReport
+from app.pools.models import DemandPool, PledgeState, PoolPledge
+from app.pools.states import PLEDGE
+from app.settlement.models import Payout
+from app.workflow import lock
+
+
+def book_charge(
+    session: Session, pool: DemandPool, pledge: PoolPledge, intent: PaymentIntentInfo, action: str
+) -> None:
+    """A succeeded off-session (``charge``) or on-session (``complete``) payment of a locked
+    pledge: into its escrow."""
+    PLEDGE.move(session, pledge, action, actor_id=None, payment_intent=intent.id)
+    pledge.payment_intent_id, pledge.charge_id = intent.id, intent.charge_id
+    pledge.amount_minor, pledge.charged_at, pledge.last_error = intent.amount, clock.now(), ""
+    ledger.post(
+        session,
+        key=f"pool-pledge-{pledge.id}-charge",
+        kind="fund",
+        currency=pool.currency,
+        lines=[
+            (ledger.CUSTOMER_PAYMENTS, -intent.amount),
+            (ledger.escrow_pool_pledge(pledge.id), intent.amount),
+        ],
+        memo=intent.id,
+    )
+
+
+def refund(session: Session, gateway: PaymentGateway, pool: DemandPool, pledge: PoolPledge) -> None:
+    """Give a charged, locked pledge's whole amount back (Stripe Refund + ledger)."""
+    amount = pledge.amount_minor - pledge.refunded_minor
+    assert pledge.payment_intent_id and amount > 0
+    pledge.stripe_refund_id = gateway.create_refund(
+        payment_intent=pledge.payment_intent_id,
+        amount=amount,
+        metadata={"pool_pledge_id": str(pledge.id)},
+        idempotency_key=f"pool-pledge-{pledge.id}-refund",
+    )
+    pledge.refunded_minor += amount
+    PLEDGE.move(session, pledge, "refund", actor_id=None, refund=pledge.stripe_refund_id)
+    ledger.post(
+        session,
+        key=f"pool-pledge-{pledge.id}-refund",
+        kind="refund",
+        currency=pool.currency,
+        lines=[(ledger.escrow_pool_pledge(pledge.id), -amount), (ledger.REFUNDS, amount)],
+        memo=pledge.stripe_refund_id,
+    )
+
+
+def release(
+    session: Session, pool: DemandPool, pledge: PoolPledge, *, actor_id: int | None
+) -> None:
+    """Delivery accepted for a charged, locked pledge: its escrow goes to the creator through
+    the one settlement path (reputation fee and clearance hold fixed now, transfer later)."""
+    PLEDGE.move(session, pledge, "release", actor_id=actor_id)
+    pledge.accepted_at = clock.now()
+    settlement.settle(
+        session,
+        settlement.Release(
+            subject_type="pool_pledge",
+            subject_id=pledge.id,
+            creator_id=pool.creator_id,
+            gross_minor=pledge.amount_minor,
+            currency=pool.currency,
+            charge_id=pledge.charge_id,
+            source_account=ledger.escrow_pool_pledge(pledge.id),
+            transfer_group=f"pool-{pool.id}",
+            title=f"Demand pool: {pool.title}",
+        ),
+        memo=f"pool {pool.id} pledge {pledge.id}",
+    )
+
+
+class PledgePayouts:
+    """Pool pledges as a payable kind of the one settlement path (app.settlement)."""
+
+    subject_type = "pool_pledge"
+
+    def lock(self, session: Session, subject_id: int) -> PoolPledge:
+        return lock(session, PoolPledge, subject_id, missing="No such pledge.")
+
+    def hold_reason(self, session: Session, pledge: PoolPledge) -> str | None:
+        return None
+
+    def paid(self, session: Session, pledge: PoolPledge, payout: Payout) -> None:
+        """Nothing of the pledge changes; the payout row records the transfer."""
+
+
+def check_escrow(
+    session: Session, balances: dict[tuple[str, str], int], report: CheckReport
+) -> None:
+    """Ledger invariants of pools (``flask ledger-check``): a charged pledge's escrow holds its
+    amount; every other pledge's escrow holds nothing (released or refunded)."""
+    rows = session.execute(
+        select(PoolPledge, DemandPool.currency)
+        .join(DemandPool, DemandPool.id == PoolPledge.pool_id)
+        .execution_options(populate_existing=True)
+    )
+    for pledge, currency in rows:
+        held = balances.get((ledger.escrow_pool_pledge(pledge.id), currency), 0)
+        wanted = pledge.amount_minor if pledge.state is PledgeState.CHARGED else 0
+        if held != wanted:
+            report.problems.append(
+                f"pool pledge {pledge.id} is {pledge.state} but its escrow holds {held}"
+            )
+        if pledge.state is PledgeState.REFUNDED and pledge.refunded_minor != pledge.amount_minor:
+            report.problems.append(f"pool pledge {pledge.id}: refunded part of its charge")

@@ -1,0 +1,16 @@
+"""Start-up registration of demand pools with the kernel (called by create_app)."""
+
+from __future__ import annotations
+
+from app import jobs, settlement
+from app.payments import ledger, purchases
+from app.pools import ACCEPT_JOB, CLOSE_JOB, GRACE_JOB, closing, delivery, escrow
+
+
+def register() -> None:
+    jobs.register(CLOSE_JOB, closing.run_close_job)
+    jobs.register(GRACE_JOB, closing.run_grace_job)
+    jobs.register(ACCEPT_JOB, delivery.run_auto_accept_job)
+    settlement.register(escrow.PledgePayouts())
+    purchases.register("pool_pledge", delivery.confirm_from_webhook, delivery.landing)
+    ledger.register_check(escrow.check_escrow)
