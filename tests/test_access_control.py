@@ -53,6 +53,9 @@ PUBLIC_ENDPOINTS = {
     "signup.check_email",
     "signup.confirm",
     "signup.resend",
+    # Demand pools: the board and a pool are public like briefs (pledging needs a business).
+    "pools.board",
+    "pools.detail",
     "health.healthz",
     "health.readyz",
     # Served to localhost (as the test client is) or a token: tests/ops/test_metrics.py.

@@ -1,7 +1,7 @@
 """page cache versions: the version of the signed-out catalogue pages (app.pagecache)
 
 Revision ID: 0019_page_cache
-Revises: 0016_money_as_stripe_behaves
+Revises: 0018_confirm_and_media_jobs
 Create Date: 2026-12-01 10:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_page_cache"
-down_revision = "0016_money_as_stripe_behaves"
+down_revision = "0018_confirm_and_media_jobs"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 charged off-session at close; escrow per pledge until accepted)
 
 Revision ID: 0020_demand_pools
-Revises: 0016_money_as_stripe_behaves
+Revises: 0019_page_cache
 Create Date: 2026-12-01 09:45:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import app.db
 
 revision = "0020_demand_pools"
-down_revision = "0016_money_as_stripe_behaves"
+down_revision = "0019_page_cache"
 branch_labels = None
 depends_on = None
 

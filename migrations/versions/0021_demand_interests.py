@@ -51,12 +51,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_demand_interests")),
     )
-    op.create_index(
-        op.f("ix_demand_interests_business_id"), "demand_interests", ["business_id"]
-    )
-    op.create_index(
-        op.f("ix_demand_interests_withdrawn_at"), "demand_interests", ["withdrawn_at"]
-    )
+    op.create_index(op.f("ix_demand_interests_business_id"), "demand_interests", ["business_id"])
+    op.create_index(op.f("ix_demand_interests_withdrawn_at"), "demand_interests", ["withdrawn_at"])
 
 
 def downgrade() -> None:
