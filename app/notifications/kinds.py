@@ -29,4 +29,7 @@ KINDS: dict[str, str] = {
     "media_rejected": "Your media was rejected",
     "campaign_draft": "A campaign draft waits for your approval",
     "campaign_approved": "Your campaign draft was approved",
+    "pool_pledge": "A business pledged to (or left) your demand pool",
+    "pool_update": "A demand pool you are in moved on",
+    "pool_action_needed": "A demand-pool payment needs you",
 }
