@@ -119,4 +119,5 @@ from app.negotiation import api as _negotiation_api  # noqa: E402,F401
 from app.offers import api as _offers_api  # noqa: E402,F401
 from app.payments import api as _payments_api  # noqa: E402,F401
 from app.payments import api_actions as _payments_actions  # noqa: E402,F401
+from app.pools import api as _pools_api  # noqa: E402,F401
 from app.reviews import api as _reviews_api  # noqa: E402,F401

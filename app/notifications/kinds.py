@@ -30,4 +30,7 @@ KINDS: dict[str, str] = {
     "campaign_draft": "A campaign draft waits for your approval",
     "campaign_approved": "Your campaign draft was approved",
     "pool_invitation": "A demand pool matches a brief or interest of yours",
+    "pool_pledge": "A business pledged to (or left) your demand pool",
+    "pool_update": "A demand pool you are in moved on",
+    "pool_action_needed": "A demand-pool payment needs you",
 }

@@ -17,7 +17,7 @@ from app import clock, events, jobs
 from app.contests.models import ContestEntry
 from app.contracts.models import Contract
 from app.money import format_minor
-from app.notifications import services
+from app.notifications import pool_notices, services
 from app.notifications.services import notify, path_for
 from app.payments.models import Milestone, MilestoneState
 from app.payments.settings import review_window
@@ -484,4 +484,5 @@ SUBSCRIPTIONS: dict[str, Handler] = {
     "campaign.submit_draft": on_campaign,
     "campaign.approve": on_campaign,
     "campaign.request_changes": on_campaign,
+    **pool_notices.SUBSCRIPTIONS,
 }

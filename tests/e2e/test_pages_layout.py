@@ -12,17 +12,20 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from app import clock
 from app.accounts.models import User
 from app.briefs.models import Brief, BriefStatus
 from app.media.models import MediaAsset, MediaState
 from app.media.storage import storage_for
 from app.offers.models import Offer, OfferKind, OfferStatus
+from app.pools.services import PoolInput, open_pool
 from app.seed.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, SeedSize, seed
 from tests.e2e.browser import Page
 from tests.e2e.conftest import ARTIFACTS
@@ -131,12 +134,27 @@ def marketplace(browser_app, committed) -> dict[str, Any]:
         .order_by(Offer.id)
     )
     assert offer and asset and brief and stock_offer, "the demo seed made too little"
+    pool = open_pool(
+        committed,
+        demo_creator,
+        PoolInput(
+            title="Stock photo pack: coffee shops",
+            description="Forty photos of independent coffee shops, web and print sizes.",
+            category=offer.category,
+            currency="EUR",
+            deadline=clock.now() + timedelta(days=7),
+            min_pledges=2,
+            tiers=[(2, 8000), (3, 6000), (5, 4500)],
+            delivery_promise="A zip of 40 photos with a commercial licence",
+        ),
+    )
     ids = {
         "creator": demo_creator.id,
         "offer": offer.id,
         "asset": asset.id,
         "brief": brief.id,
         "stock_offer": stock_offer.id,
+        "pool": pool.id,
     }
     committed.commit()  # hold no read transaction while the browser works
     return ids
@@ -156,6 +174,8 @@ def _pages(ids: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
             ("profile", f"/creators/{ids['creator']}"),
             ("briefs", "/briefs"),
             ("contests", "/contests"),
+            ("pools", "/pools"),
+            ("pool", f"/pools/{ids['pool']}"),
             ("login", "/login"),
             ("register", "/register"),
         ],
@@ -169,6 +189,8 @@ def _pages(ids: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
             ("payments", "/payments"),
             ("orders-business", "/orders?show=all"),
             ("notifications-business", "/notifications"),
+            ("pool-business", f"/pools/{ids['pool']}"),
+            ("pool-pledge", f"/pools/{ids['pool']}/pledge"),
         ],
         "creator": [
             ("my-offers", "/my/offers"),
@@ -182,6 +204,8 @@ def _pages(ids: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
             ("orders-creator", "/orders?show=all"),
             ("notifications", "/notifications"),
             ("notification-settings", "/notifications/settings"),
+            ("pool-form", "/pools/new"),
+            ("pool-creator", f"/pools/{ids['pool']}"),
         ],
         "admin": [
             ("admin", "/admin"),

@@ -110,6 +110,8 @@ EXPECTED_MACHINES = {
     "negotiation_round",
     "report",
     "payout",
+    "demand_pool",
+    "pool_pledge",
 }
 
 

@@ -168,3 +168,30 @@ def test_business_withdraws_before_close_only(session, gateway, frozen) -> None:
     assert pool.pledges[0].payment_intent_id is None
     with pytest.raises(Conflict):
         pledging.withdraw(session, pool.id, staying[0].business)
+
+
+def test_every_transition_is_told_to_the_people_it_concerns(session, gateway, frozen) -> None:
+    from app.notifications.models import Notification
+
+    pool = make_pool(session)
+    ok = pledge(session, gateway, pool, VISA)
+    needs = pledge(session, gateway, pool, ALWAYS_AUTHENTICATE)
+    clock.advance(DEADLINE - T0 + timedelta(minutes=1))
+    run_due(session, gateway)
+
+    def kinds(user_id: int) -> list[tuple[str, str]]:
+        return [
+            (n.kind, n.link)
+            for n in session.scalars(select(Notification).where(Notification.user_id == user_id))
+        ]
+
+    creator = kinds(pool.creator_id)
+    assert sum(k == "pool_pledge" for k, _ in creator) == 2
+    assert any(k == "pool_update" for k, _ in creator)
+    assert ("pool_action_needed", f"/pools/pledges/{needs.id}/complete") in kinds(needs.business_id)
+    assert not any(k == "pool_action_needed" for k, _ in kinds(ok.business_id))
+    assert any(k == "pool_update" for k, _ in kinds(ok.business_id))
+    clock.advance(timedelta(hours=49))
+    run_due(session, gateway)
+    # One business lapsed: two pledges are still the minimum; the lapse is told to its owner.
+    assert sum(k == "pool_update" for k, _ in kinds(needs.business_id)) >= 2
