@@ -263,3 +263,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_cache(request: pytest.FixtureRequest) -> None:
+    """Signed-out pages are cached per app (app.pagecache), keyed by the catalogue version
+    row; each test's rows roll back (the version with them), so a page one test cached must
+    not answer the next test's request for the same path."""
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").extensions.pop("page_cache", None)
