@@ -45,7 +45,7 @@ def _advance(app: Flask, days: int) -> str:
 def test_pool_three_tiers_three_pledges_charged_delivered_accepted_paid(
     browser, browser_app, live_server, committed, gateway, emulator, demo_time
 ):
-    page = Page(browser, live_server.url)
+    page = Page(browser, live_server.url, browser_app)
     page.sign_up("lena@example.com", "Lena Ortiz", creator=True, business=False)
     page.open("/pools")
     page.press("Open a pool")
