@@ -91,7 +91,12 @@ def _pledge_by_setup(session: Session, setup_intent_id: str) -> PoolPledge | Non
 
 
 def _save(
-    session: Session, gateway: PaymentGateway, found: PoolPledge, *, actor_id: int, **data: str
+    session: Session,
+    gateway: PaymentGateway,
+    found: PoolPledge,
+    *,
+    actor_id: int,
+    via: str = "return page",
 ) -> PoolPledge:
     """The one rule that turns a saved card into a counting pledge, whoever reports it (the
     return page or Stripe's webhook): re-fetch the SetupIntent, lock pool then pledge, save
@@ -108,7 +113,7 @@ def _save(
         raise Conflict(
             setup.last_error or "Your card was not saved (3-D Secure not completed); try again."
         )
-    PLEDGE.move(session, pledge, "save", actor_id=actor_id, **data)
+    PLEDGE.move(session, pledge, "save", actor_id=actor_id, via=via)
     pledge.payment_method_id = setup.payment_method
     pledge.last_error = ""
     return pledge
