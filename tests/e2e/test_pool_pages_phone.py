@@ -13,13 +13,32 @@ import pytest
 from app import clock
 from app.pools import pledging
 from tests.e2e.browser import Page
-from tests.e2e.test_pages_layout import PHONE, _overflow, _viewport
+from tests.e2e.test_pages_layout import PHONE, _viewport
 from tests.factories import PASSWORD, make_business, make_creator
 from tests.pools.support import make_pool, pledge
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 LONG = "Stockphotographypackforindependentcoffeeshopsandroasteries"
+
+
+def _too_wide(driver) -> dict:  # noqa: ANN001
+    """The page's width against the phone's 390 px, and the widest offenders. Measured
+    against PHONE, not ``innerWidth``: Chrome's mobile emulation widens the layout viewport
+    to fit a page that overflows, so ``innerWidth`` grows with the overflow."""
+    return dict(
+        driver.execute_script(
+            """
+            const limit = arguments[0];
+            const wide = [...document.querySelectorAll('body *')]
+              .filter(el => el.getBoundingClientRect().right > limit + 1)
+              .slice(0, 5)
+              .map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''));
+            return {scroll: document.documentElement.scrollWidth, wide: wide};
+            """,
+            PHONE,
+        )
+    )
 
 
 def test_pool_pages_and_orders_fit_a_phone(browser, live_server, committed, gateway, emulator):
@@ -61,7 +80,7 @@ def test_pool_pages_and_orders_fit_a_phone(browser, live_server, committed, gate
             assert "Page not found" not in page.text and "Server error" not in page.text, path
             if path.startswith("/orders"):
                 assert LONG in page.text, f"{email}: no pool row on {path}"
-            size = _overflow(browser)
-            if size["scroll"] > size["viewport"]:
+            size = _too_wide(browser)
+            if size["scroll"] > PHONE:
                 problems.append(f"{email} {path}: {size['scroll']} px: {size['wide']}")
     assert not problems, json.dumps(problems, indent=1)
