@@ -272,3 +272,4 @@ def _fresh_page_cache(request: pytest.FixtureRequest) -> None:
     not answer the next test's request for the same path."""
     if "app" in request.fixturenames:
         request.getfixturevalue("app").extensions.pop("page_cache", None)
+        request.getfixturevalue("app").extensions.pop("demand_clusters", None)

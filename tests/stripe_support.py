@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 import threading
 import time
 from typing import Any
@@ -19,6 +20,7 @@ from app.models import metadata
 
 WEBHOOK_SECRET = "whsec_payments_tests"
 CONNECT_WEBHOOK_SECRET = "whsec_payments_tests_connect"
+CACHE_VERSIONS = ("catalog", "demand")  # rows of page_cache_versions seeded by migrations
 
 
 def truncate_all() -> None:
@@ -30,6 +32,12 @@ def truncate_all() -> None:
         else:
             for name in reversed(tables):
                 conn.execute(text(f"DELETE FROM {name}"))  # noqa: S608 - our own table names
+        # The cache-version rows are made by the migrations, not by any test: put them back,
+        # or every later test in this process would run with the caches switched off.
+        conn.execute(
+            text("INSERT INTO page_cache_versions (name, version) VALUES (:name, :version)"),
+            [{"name": name, "version": secrets.randbits(62)} for name in CACHE_VERSIONS],
+        )
 
 
 class LiveServer:

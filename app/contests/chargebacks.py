@@ -25,11 +25,12 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.contests import CLOSE_AGAIN_TIMER, SETTLE_AGAIN_TIMER
-from app.contests.models import Contest, ContestAward, ContestState
+from app.contests.models import AwardState, Contest, ContestAward, ContestState
 from app.contests.states import CONTEST, lock_contest
 from app.contests.timers import judging_ends
+from app.money import format_minor
 from app.payments import ledger
-from app.settlement.models import Chargeback, Payout
+from app.settlement.models import Chargeback, ChargebackStatus, Payout
 
 C = ContestState
 
@@ -113,3 +114,76 @@ class ContestChargebacks:
             stripe_dispute=chargeback.stripe_dispute_id,
         )
         return lines
+
+
+# --- what the business and the creators read about it ------------------------------------------
+
+RESUMED = {f"resume_{state.value}" for state in (C.OPEN, C.JUDGING, C.AWARDED, C.SPLIT)}
+
+
+def latest(session: Session, contest_id: int) -> Chargeback | None:
+    """The contest's newest chargeback, if its prize payment was ever disputed."""
+    return session.scalar(
+        select(Chargeback)
+        .where(Chargeback.subject_type == "contest", Chargeback.subject_id == contest_id)
+        .order_by(Chargeback.id.desc())
+        .limit(1)
+    )
+
+
+def state_label(contest: Contest, chargeback: Chargeback | None) -> str:
+    """The contest's state in words, naming a chargeback when there is one."""
+    if contest.state is C.DISPUTED:
+        return "Disputed: chargeback open"
+    if chargeback is not None and chargeback.status is ChargebackStatus.LOST:
+        return "Charged back"
+    return contest.state.value.replace("_", " ").capitalize()
+
+
+def notice(session: Session, contest: Contest, *, owner: bool, viewer_id: int | None) -> str | None:
+    """What the business (``owner``) or a creator reads on the contest page about a
+    chargeback on the prize payment, or None when there was none."""
+    chargeback = latest(session, contest.id)
+    if chargeback is None:
+        return None
+    amount = format_minor(chargeback.amount_minor, chargeback.currency)
+    if chargeback.status is ChargebackStatus.OPEN:
+        if owner:
+            return (
+                f"Your bank opened a chargeback on this prize payment ({amount}). The contest "
+                "is frozen until the bank decides: no entries, finalists or winner, and no "
+                "prize is paid out."
+            )
+        return (
+            "The business's bank opened a chargeback on the prize payment. The contest is "
+            "frozen until the bank decides; any prize payout is on hold."
+        )
+    if chargeback.status is ChargebackStatus.WON:
+        if owner:
+            return (
+                "Your bank rejected the chargeback on this prize payment: the prize stays in "
+                "the contest, which goes on."
+            )
+        return (
+            "The chargeback on the prize payment was rejected by the bank: the contest goes "
+            "on, and any prize payout goes ahead."
+        )
+    taken = [
+        a
+        for a in contest.awards
+        if a.state is AwardState.TAKEN_BACK and (owner or a.creator_id == viewer_id)
+    ]
+    if owner:
+        text = (
+            f"Charged back: your bank returned the prize ({amount}) to you and the contest "
+            "has ended."
+        )
+        return text + (" The prize awarded to the creators was taken back." if taken else "")
+    text = (
+        "Charged back: the business's bank returned the prize to the business; the contest "
+        "has ended without a prize."
+    )
+    if taken:
+        shares = ", ".join(format_minor(a.amount_minor, a.currency) for a in taken)
+        text += f" Your prize ({shares}) was taken back."
+    return text

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from app import clock, uploads
 from app.accounts.auth import current, role_required
 from app.accounts.models import Role, User
-from app.contests import services
+from app.contests import chargebacks, services
 from app.contests.forms import ContestForm, EntryForm, FinalistsForm, WinnerForm
 from app.contests.models import Contest, ContestState
 from app.contests.timers import judging_ends
@@ -92,9 +92,14 @@ def render_contest(
         (str(e.id), f"#{e.id}") for e in contest.entries if e.is_finalist
     )
     now = clock.now()
+    session = db.session()
     context = {
         "contest": contest,
         "owner": owner,
+        "state_text": chargebacks.state_label(contest, chargebacks.latest(session, contest.id)),
+        "chargeback_notice": chargebacks.notice(
+            session, contest, owner=owner, viewer_id=viewer.id if viewer else None
+        ),
         "entries": entries,
         "entry_count": len(contest.entries),
         "judging_ends": judging_ends(contest),

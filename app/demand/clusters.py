@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.briefs.models import Brief, BriefStatus, Visibility
+from app.demand import cache
 from app.demand.models import Interest
 from app.demand.services import current_vector
 from app.matching.vectors import stored_vectors
@@ -165,11 +166,17 @@ def _cluster(items: list[Item], rows: list[int], vectors: np.ndarray) -> Cluster
     return cluster
 
 
-def all_clusters(session: Session, *, minimum: int = MIN_MEMBERS) -> list[Cluster]:
-    """Every cluster of at least ``minimum`` members, largest first (then by key)."""
+def _compute(session: Session, minimum: int) -> list[Cluster]:
     items, vectors = _items(session)
     clusters = [_cluster(items, rows, vectors) for rows in group(vectors) if len(rows) >= minimum]
     return sorted(clusters, key=lambda c: (-len(c.members), -c.businesses, c.key))
+
+
+def all_clusters(session: Session, *, minimum: int = MIN_MEMBERS) -> list[Cluster]:
+    """Every cluster of at least ``minimum`` members, largest first (then by key); computed
+    once per change of the demand (app.demand.cache), not per view."""
+    found = cache.cached(session, f"clusters-{minimum}", lambda: _compute(session, minimum))
+    return list(found)
 
 
 def clusters(session: Session, limit: int = MAX_CLUSTERS) -> list[Cluster]:

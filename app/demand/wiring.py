@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from app import events, jobs
-from app.demand import invitations, services
+from app.demand import cache, invitations, services
 
 
 def register() -> None:
     jobs.register(services.JOB, services.run_encode_job)
     events.subscribe(events.PoolOpened.NAME, invitations.on_pool_opened)
+    cache.wire()

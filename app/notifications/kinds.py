@@ -24,6 +24,7 @@ KINDS: dict[str, str] = {
     "contest_entry": "A creator entered your contest",
     "contest_finalist": "Your contest entry is a finalist",
     "contest_winner": "Your contest entry won",
+    "contest_chargeback": "A contest's prize payment was charged back (opened or decided)",
     "licence_sold": "A licence of your media was sold",
     "media_approved": "Your media was approved",
     "media_rejected": "Your media was rejected",

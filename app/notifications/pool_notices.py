@@ -56,6 +56,29 @@ def on_pledge(session: Session, event: events.Event) -> None:
             link=link,
             subject=subject,
         )
+        if event.data.get("via") == "webhook":
+            # Saved while the business was away (tab closed after 3-D Secure): tell it too.
+            notify(
+                session,
+                pledge.business_id,
+                "pool_update",
+                title=f"Your pledge to {pool.title} counts: your card is saved",
+                body="You are charged only if the pool reaches its minimum at the deadline.",
+                link=link,
+                subject=subject,
+            )
+        return
+    if event.action == "setup_failed":
+        notify(
+            session,
+            pledge.business_id,
+            "pool_action_needed",
+            title=f"Your card was not saved for {pool.title}",
+            body=f"{event.data.get('reason', '')} Your pledge does not count until a card is "
+            "saved; try again before the deadline.",
+            link=path_for("pools.pledge", pool_id=pool.id),
+            subject=subject,
+        )
         return
     if event.action == "need_action":
         notify(
@@ -93,6 +116,7 @@ SUBSCRIPTIONS = {
             "refund",
             "charge",
             "complete",
+            "setup_failed",
         )
     },
 }

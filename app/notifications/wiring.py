@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from app import clock, events, jobs
+from app.contests import chargebacks as contest_chargebacks
 from app.contests.models import ContestEntry
 from app.contracts.models import Contract
 from app.money import format_minor
@@ -410,6 +411,44 @@ def on_contest(session: Session, event: events.Event) -> None:
         )
 
 
+def on_contest_chargeback(session: Session, event: events.Event) -> None:
+    """A chargeback on the prize payment opened, lost or won: the business and every creator
+    who entered hear what it means for them (an awarded creator: its prize)."""
+    contest = event.subject
+    link = path_for("contests.detail", contest_id=contest.id)
+    title = contest.title
+    if event.action == "dispute":
+        business = f"Chargeback opened on {title}: the contest is frozen"
+        creator = f"{title} is frozen: the prize payment is disputed by the business's bank"
+    elif event.action == "charge_back":
+        business = f"Chargeback on {title} decided: the prize went back to you"
+        creator = f"{title} ended: the prize was charged back to the business"
+    else:
+        business = f"Chargeback on {title} rejected by your bank: the contest goes on"
+        creator = f"{title} goes on: the chargeback on its prize was rejected"
+    notify(
+        session,
+        contest.business_id,
+        "contest_chargeback",
+        title=business,
+        link=link,
+        subject=("contest", contest.id),
+    )
+    awarded = {a.creator_id for a in contest.awards}
+    for creator_id in dict.fromkeys(e.creator_id for e in contest.entries):
+        text = creator
+        if event.action == "charge_back" and creator_id in awarded:
+            text = f"Your prize for {title} was taken back (chargeback)"
+        notify(
+            session,
+            creator_id,
+            "contest_chargeback",
+            title=text,
+            link=link,
+            subject=("contest", contest.id),
+        )
+
+
 # --- media, licences, campaigns --------------------------------------------------------------
 
 
@@ -477,6 +516,9 @@ SUBSCRIPTIONS: dict[str, Handler] = {
     "contest.finalists": on_contest,
     "contest.award": on_contest,
     "contest.split": on_contest,
+    "contest.dispute": on_contest_chargeback,
+    "contest.charge_back": on_contest_chargeback,
+    **{f"contest.{action}": on_contest_chargeback for action in contest_chargebacks.RESUMED},
     "media.approve": on_media,
     "media.reject": on_media,
     "media_license.sell": on_licence_sold,

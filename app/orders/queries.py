@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.campaigns.models import Campaign, CampaignState
+from app.contests import chargebacks as contest_chargebacks
 from app.contests.models import Contest, ContestEntry, ContestState
 from app.contracts import lifecycle
 from app.contracts.models import Contract
 from app.media.models import LicenseStatus, MediaLicense
 from app.payments.models import Milestone
+from app.pools.models import DemandPool, PledgeState, PoolPledge, PoolState
 from app.reviews.services import contract_reviews
 
 KINDS = {
@@ -24,6 +26,7 @@ KINDS = {
     "campaign": "Campaign orders",
     "licence": "Licences",
     "contest": "Contests",
+    "pool": "Demand pools",
 }
 FILTERS = {"open": "Open", "action": "Needs you", "done": "Finished", "all": "All"}
 LIMIT = 200
@@ -188,6 +191,8 @@ def _contests(session: Session, user: User) -> list[Row]:
         judging = contest.state is ContestState.JUDGING
         draft = contest.state is ContestState.DRAFT
         action = "Pick the winner" if judging else "Fund the prize" if draft else "Open"
+        if contest.state is ContestState.DISPUTED:
+            action = "Frozen until your bank decides the chargeback"
         rows.append(
             Row(
                 kind="contest",
@@ -196,7 +201,9 @@ def _contests(session: Session, user: User) -> list[Row]:
                 other=f"{len(contest.entries)} entries",
                 amount_minor=contest.prize_minor,
                 currency=contest.currency,
-                state=str(contest.state).capitalize(),
+                state=contest_chargebacks.state_label(
+                    contest, contest_chargebacks.latest(session, contest.id)
+                ),
                 action=action,
                 action_url=url,
                 needs_me=judging or draft,
@@ -211,6 +218,12 @@ def _contests(session: Session, user: User) -> list[Row]:
         state = "Your entry is a finalist" if entry.is_finalist else "Entered"
         if contest.state in (ContestState.AWARDED, ContestState.SPLIT):
             state = f"Contest {contest.state.value}"
+        chargeback = contest_chargebacks.latest(session, contest.id)
+        if chargeback is not None and contest.state in (
+            ContestState.DISPUTED,
+            ContestState.REFUNDED,
+        ):
+            state = "Contest " + contest_chargebacks.state_label(contest, chargeback).lower()
         rows.append(
             Row(
                 kind="contest",
@@ -230,6 +243,124 @@ def _contests(session: Session, user: User) -> list[Row]:
     return rows
 
 
+_POOL_DONE = (PoolState.FAILED, PoolState.SETTLED, PoolState.CANCELLED)
+# The creator's next step per pool state: (it is the creator's turn, what comes next).
+_POOL_NEXT = {
+    PoolState.OPEN: (False, "Waiting for pledges until the deadline"),
+    PoolState.FUNDED: (False, "Waiting: businesses complete their payments"),
+    PoolState.DELIVERING: (True, "Deliver"),
+    PoolState.DELIVERED: (False, "Waiting: businesses accept the delivery"),
+    PoolState.FAILED: (False, "Did not reach its minimum: nobody was charged"),
+    PoolState.SETTLED: (False, "Settled: see it in your earnings"),
+    PoolState.CANCELLED: (False, "Cancelled: everyone charged was refunded"),
+}
+
+
+def _pool_state(pool: DemandPool) -> str:
+    return f"Pool {pool.state.value}"
+
+
+def _creator_pools(session: Session, user: User) -> list[Row]:
+    rows = []
+    for pool in session.scalars(
+        select(DemandPool)
+        .where(DemandPool.creator_id == user.id)
+        .order_by(DemandPool.id.desc())
+        .limit(LIMIT)
+    ):
+        counted = [p for p in pool.pledges if p.state in (PledgeState.ACTIVE, PledgeState.CHARGED)]
+        mine, what = _POOL_NEXT[pool.state]
+        url = url_for("pools.detail", pool_id=pool.id)
+        charged = sum(p.amount_minor for p in pool.pledges if p.state is not PledgeState.REFUNDED)
+        rows.append(
+            Row(
+                kind="pool",
+                title=f"Pool: {pool.title}",
+                url=url,
+                other=f"{len(counted)} pledge{'' if len(counted) == 1 else 's'}",
+                amount_minor=charged or (pool.tiers[0].price_minor if pool.tiers else 0),
+                currency=pool.currency,
+                state=_pool_state(pool),
+                action=what,
+                action_url=url_for("payments.earnings") if pool.state is PoolState.SETTLED else url,
+                needs_me=mine,
+                finished=pool.state in _POOL_DONE,
+                at=pool.created_at,
+            )
+        )
+    return rows
+
+
+def _pledge_next(pledge: PoolPledge) -> tuple[bool, str, str]:
+    """(the business's turn, what comes next, where) for a pledge."""
+    pool, L = pledge.pool, PledgeState
+    detail = url_for("pools.detail", pool_id=pool.id)
+    if pledge.state is L.SAVING and pool.state is PoolState.OPEN:
+        return True, "Save your card to count", url_for("pools.pledge", pool_id=pool.id)
+    if pledge.state is L.ACTION_REQUIRED:
+        return True, "Complete your payment", url_for("pools.complete", pledge_id=pledge.id)
+    if pledge.state is L.CHARGED and pool.state is PoolState.DELIVERED:
+        return True, "Accept the delivery", detail
+    text = {
+        L.ACTIVE: "Pledged: charged only if the pool succeeds",
+        L.WITHDRAWN: "Withdrawn: nothing charged",
+        L.CHARGED: "Paid, in escrow: waiting for the delivery",
+        L.LAPSED: "Dropped out: payment not completed",
+        L.REFUNDED: "Refunded",
+        L.RELEASED: "Delivery accepted: paid to the creator",
+        L.VOID: "Pool ended: nothing charged",
+    }.get(pledge.state, "Card not saved: nothing charged")
+    return False, text, detail
+
+
+def _business_pledges(session: Session, user: User) -> list[Row]:
+    rows = []
+    for pledge in session.scalars(
+        select(PoolPledge)
+        .where(PoolPledge.business_id == user.id)
+        .order_by(PoolPledge.id.desc())
+        .limit(LIMIT)
+    ):
+        pool = pledge.pool
+        mine, what, where = _pledge_next(pledge)
+        ended = pool.state in _POOL_DONE or pool.state is PoolState.DELIVERED
+        open_pledge = pledge.state in (PledgeState.ACTIVE, PledgeState.CHARGED)
+        rows.append(
+            Row(
+                kind="pool",
+                title=f"Pledge: {pool.title}",
+                url=url_for("pools.detail", pool_id=pool.id),
+                other=_name(pool.creator),
+                amount_minor=pledge.amount_minor
+                or pool.price_minor
+                or (pool.tiers[0].price_minor if pool.tiers else 0),
+                currency=pool.currency,
+                state=f"Pledge {pledge.state.value.replace('_', ' ')}",
+                action=what,
+                action_url=where,
+                needs_me=mine,
+                finished=not mine
+                and (
+                    pledge.state
+                    in (
+                        PledgeState.LAPSED,
+                        PledgeState.REFUNDED,
+                        PledgeState.RELEASED,
+                        PledgeState.VOID,
+                    )
+                    or (pledge.state is PledgeState.WITHDRAWN and pool.state is not PoolState.OPEN)
+                    or (ended and not open_pledge)
+                ),
+                at=pledge.created_at,
+            )
+        )
+    return rows
+
+
+def _pools(session: Session, user: User) -> list[Row]:
+    return _creator_pools(session, user) + _business_pledges(session, user)
+
+
 def orders_for(session: Session, user: User, *, kind: str = "", show: str = "open") -> list[Row]:
     """The user's orders of ``kind`` (every kind when empty), filtered by ``show``
     (open, action, done, all), newest first."""
@@ -238,6 +369,7 @@ def orders_for(session: Session, user: User, *, kind: str = "", show: str = "ope
         "campaign": _campaigns,
         "licence": _licences,
         "contest": _contests,
+        "pool": _pools,
     }
     rows = [
         row for name, read in readers.items() if kind in ("", name) for row in read(session, user)

@@ -11,6 +11,7 @@ Stripe could not be reached while handling (nothing stored, Stripe retries later
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import stripe
@@ -152,6 +153,30 @@ def _dispute(session: Session, gateway: PaymentGateway, event: dict[str, Any]) -
     return chargebacks.sync(session, gateway, str(_obj_id(event)))
 
 
+# SetupIntent outcomes (a card saved for later, e.g. a demand-pool pledge): the domain that
+# made the SetupIntent registers what to do (app.pools.wiring), so payments imports no domain.
+SetupHandler = Callable[[Session, PaymentGateway, str], str]
+_setup_handlers: dict[str, list[SetupHandler]] = {}
+
+
+def register_setup_intent_handler(event_type: str, handler: SetupHandler) -> None:
+    """Act on ``setup_intent.succeeded`` / ``setup_intent.setup_failed`` (idempotent)."""
+    handlers = _setup_handlers.setdefault(event_type, [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def _setup_intent(session: Session, gateway: PaymentGateway, event: dict[str, Any]) -> str:
+    setup_intent_id = str(_obj_id(event))
+    # Re-fetch first: an unknown or forged SetupIntent is refused (GatewayError -> 400).
+    gateway.retrieve_setup_intent(setup_intent_id)
+    outcomes = [
+        h(session, gateway, setup_intent_id) for h in _setup_handlers.get(event["type"], [])
+    ]
+    mine = [o for o in outcomes if o != "not ours"]
+    return "; ".join(mine) or "not ours"
+
+
 def _account_updated(session: Session, gateway: PaymentGateway, event: dict[str, Any]) -> str:
     if not event.get("account"):
         return "the platform's own account: nothing to do"
@@ -171,4 +196,6 @@ HANDLERS = {
     "charge.dispute.funds_reinstated": _dispute,
     "charge.dispute.closed": _dispute,
     "account.updated": _account_updated,
+    "setup_intent.succeeded": _setup_intent,
+    "setup_intent.setup_failed": _setup_intent,
 }

@@ -78,12 +78,31 @@ def confirm_pledge(
 
     Re-fetches the SetupIntent (the browser's word is not trusted). Raises NotFound (not this
     business's pledge), Conflict (not saved, or the pool closed meanwhile), GatewayError.
-    Idempotent.
+    Idempotent, and the same rule as the ``setup_intent.succeeded`` webhook (``_save``).
     """
-    found = session.scalar(select(PoolPledge).where(PoolPledge.setup_intent_id == setup_intent_id))
+    found = _pledge_by_setup(session, setup_intent_id)
     if found is None or found.business_id != business.id:
         raise NotFound("No such pledge.")
-    setup = gateway.retrieve_setup_intent(setup_intent_id)
+    return _save(session, gateway, found, actor_id=business.id)
+
+
+def _pledge_by_setup(session: Session, setup_intent_id: str) -> PoolPledge | None:
+    return session.scalar(select(PoolPledge).where(PoolPledge.setup_intent_id == setup_intent_id))
+
+
+def _save(
+    session: Session,
+    gateway: PaymentGateway,
+    found: PoolPledge,
+    *,
+    actor_id: int,
+    via: str = "return page",
+) -> PoolPledge:
+    """The one rule that turns a saved card into a counting pledge, whoever reports it (the
+    return page or Stripe's webhook): re-fetch the SetupIntent, lock pool then pledge, save
+    once. Raises Conflict (not saved, or the pool closed first), GatewayError."""
+    assert found.setup_intent_id is not None
+    setup = gateway.retrieve_setup_intent(found.setup_intent_id)
     pool = lock_pool(session, found.pool_id)
     pledge = lock_pledge(session, found.id)
     if pledge.state is L.VOID or (pledge.state is L.SAVING and pool.state is not PoolState.OPEN):
@@ -94,9 +113,50 @@ def confirm_pledge(
         raise Conflict(
             setup.last_error or "Your card was not saved (3-D Secure not completed); try again."
         )
-    PLEDGE.move(session, pledge, "save", actor_id=business.id)
+    PLEDGE.move(session, pledge, "save", actor_id=actor_id, via=via)
     pledge.payment_method_id = setup.payment_method
+    pledge.last_error = ""
     return pledge
+
+
+def save_from_webhook(session: Session, gateway: PaymentGateway, setup_intent_id: str) -> str:
+    """``setup_intent.succeeded``: the card was saved even if the browser never came back to
+    the return page (tab closed after 3-D Secure). Same rule as ``confirm_pledge``; the
+    business is told its pledge counts. Idempotent; returns the outcome for the event log.
+    Raises GatewayError (unknown SetupIntent)."""
+    found = _pledge_by_setup(session, setup_intent_id)
+    if found is None:
+        return "not ours"
+    before = found.state
+    try:
+        pledge = _save(session, gateway, found, actor_id=found.business_id, via="webhook")
+    except Conflict as error:
+        return f"pool pledge {found.id} not saved: {error.message}"[:200]
+    if before is L.SAVING and pledge.state is L.ACTIVE:
+        return f"pool pledge {pledge.id} saved"
+    return f"pool pledge {pledge.id} already {pledge.state.value}"
+
+
+def setup_failed_from_webhook(
+    session: Session, gateway: PaymentGateway, setup_intent_id: str
+) -> str:
+    """``setup_intent.setup_failed``: the card was not saved (declined, 3-D Secure failed).
+    The pledge stays unsaved (it does not count; the same SetupIntent can be retried); the
+    reason is kept and the business is told, with a link back to the pledge page."""
+    found = _pledge_by_setup(session, setup_intent_id)
+    if found is None:
+        return "not ours"
+    setup = gateway.retrieve_setup_intent(setup_intent_id)
+    lock_pool(session, found.pool_id)
+    pledge = lock_pledge(session, found.id)
+    if pledge.state is not L.SAVING or setup.status == "succeeded":
+        return f"pool pledge {pledge.id} already {pledge.state.value}"
+    reason = (setup.last_error or "Your card was not saved.")[:300]
+    if pledge.last_error == reason:
+        return f"pool pledge {pledge.id} card not saved (already told)"
+    pledge.last_error = reason
+    PLEDGE.record(session, pledge, "setup_failed", actor_id=None, reason=reason)
+    return f"pool pledge {pledge.id} card not saved"
 
 
 def withdraw(session: Session, pool_id: int, business: User) -> PoolPledge:

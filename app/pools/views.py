@@ -138,6 +138,7 @@ def pledge(pool_id: int) -> str | Response:
     return render_template(
         "pools/pledge.html",
         pool=row.pool,
+        pledge=row,
         checkout=checkout_for_setup(setup, gateway),
         return_url=url_for("pools.pledge_return", setup_intent=setup.id),
     )

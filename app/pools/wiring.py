@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app import jobs, settlement
-from app.payments import ledger, purchases
-from app.pools import ACCEPT_JOB, CLOSE_JOB, GRACE_JOB, closing, delivery, escrow
+from app.payments import ledger, purchases, webhooks
+from app.pools import ACCEPT_JOB, CLOSE_JOB, GRACE_JOB, closing, delivery, escrow, pledging
 
 
 def register() -> None:
@@ -14,3 +14,7 @@ def register() -> None:
     settlement.register(escrow.PledgePayouts())
     purchases.register("pool_pledge", delivery.confirm_from_webhook, delivery.landing)
     ledger.register_check(escrow.check_escrow)
+    webhooks.register_setup_intent_handler("setup_intent.succeeded", pledging.save_from_webhook)
+    webhooks.register_setup_intent_handler(
+        "setup_intent.setup_failed", pledging.setup_failed_from_webhook
+    )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,11 +17,14 @@ from app import clock
 from app.contests.models import Contest, ContestAward
 from app.devtools.stripe_emulator import EmulatorProcess
 from app.jobs import run_due
+from app.notifications.models import Notification
+from app.orders import queries
 from app.payments import ledger
 from app.payments.gateway import PaymentGateway
 from app.settlement.models import Chargeback, ChargebackStatus, Payout, PayoutState
 from app.settlement.reconcile import reconcile
 from tests.contests.test_contest_flow import _contest, _enter
+from tests.factories import login
 from tests.payments.helpers import assert_ledger_ok, onboard, stripe_client
 from tests.payments.test_chargebacks import _dispute_event
 
@@ -177,3 +181,93 @@ def test_chargeback_after_award_lost_takes_the_paid_prize_back(
     assert ledger.balance(session, ledger.CHARGEBACKS, "USD") == PRIZE
     assert_ledger_ok(session)
     assert reconcile(session, gateway) == []
+
+
+def _page(client: FlaskClient, user: Any, cid: int) -> str:
+    browser = client.application.test_client()  # a browser of its own per person
+    login(browser, user)
+    page = browser.get(f"/contests/{cid}")
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
+def _told(session: Session, user_id: int) -> list[str]:
+    session.expire_all()
+    return [
+        n.title
+        for n in session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user_id, Notification.kind == "contest_chargeback")
+            .order_by(Notification.id)
+        )
+    ]
+
+
+def test_business_and_creator_read_the_chargeback_on_pages_orders_and_notifications(
+    app: Flask,
+    session: Session,
+    client: FlaskClient,
+    gateway: PaymentGateway,
+    emulator: EmulatorProcess,
+) -> None:
+    cid, biz, winner, entry, charge_id = _judging_with_finalist(session, client, gateway)
+    assert _pick(client, cid, biz, entry).status_code == 200
+    business = session.get(Contest, cid).business
+    stripe_dispute = _open_chargeback(client, emulator, charge_id)
+
+    html = _page(client, business, cid)
+    assert "Disputed: chargeback open" in html
+    assert "Your bank opened a chargeback on this prize payment ($300.00)" in html
+    html = _page(client, winner, cid)
+    assert "The business&#39;s bank opened a chargeback on the prize payment" in html
+    assert "any prize payout is on hold" in html
+    assert _told(session, business.id) == [
+        "Chargeback opened on Logo for a roastery: the contest is frozen"
+    ]
+    assert _told(session, winner.id) == [
+        "Logo for a roastery is frozen: the prize payment is disputed by the business's bank"
+    ]
+    with app.test_request_context():
+        (owned,) = [r for r in queries.orders_for(session, business, kind="contest")]
+        assert owned.state == "Disputed: chargeback open"
+        assert owned.action == "Frozen until your bank decides the chargeback"
+        (entered,) = queries.orders_for(session, winner, kind="contest", show="all")
+        assert entered.state == "Contest disputed: chargeback open"
+
+    emulator.close_dispute(stripe_dispute["id"], "lost")
+    _dispute_event(client, "closed", stripe_dispute)
+    html = _page(client, business, cid)
+    assert "Charged back" in html and "your bank returned the prize ($300.00) to you" in html
+    assert "The prize awarded to the creators was taken back." in html
+    html = _page(client, winner, cid)
+    assert "the contest has ended without a prize. Your prize ($300.00) was taken back." in html
+    assert "Taken back (chargeback)" in html
+    assert (
+        _told(session, winner.id)[-1]
+        == "Your prize for Logo for a roastery was taken back (chargeback)"
+    )
+    assert _told(session, business.id)[-1] == (
+        "Chargeback on Logo for a roastery decided: the prize went back to you"
+    )
+    with app.test_request_context():
+        (entered,) = queries.orders_for(session, winner, kind="contest", show="all")
+        assert entered.state == "Contest charged back"
+        (owned,) = queries.orders_for(session, business, kind="contest", show="done")
+        assert owned.state == "Charged back"
+
+
+def test_a_won_chargeback_is_announced_and_the_contest_goes_on(
+    session: Session, client: FlaskClient, gateway: PaymentGateway, emulator: EmulatorProcess
+) -> None:
+    cid, _biz, winner, _entry, charge_id = _judging_with_finalist(session, client, gateway)
+    business = session.get(Contest, cid).business
+    stripe_dispute = _open_chargeback(client, emulator, charge_id)
+    emulator.close_dispute(stripe_dispute["id"], "won")
+    _dispute_event(client, "closed", stripe_dispute)
+    html = _page(client, business, cid)
+    assert "Your bank rejected the chargeback on this prize payment" in html
+    assert 'id="contest-state">Judging<' in html
+    assert "the contest goes on" in _page(client, winner, cid)
+    assert _told(session, winner.id)[-1] == (
+        "Logo for a roastery goes on: the chargeback on its prize was rejected"
+    )

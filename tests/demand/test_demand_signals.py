@@ -17,7 +17,7 @@ from app import jobs
 from app.demand import clusters
 from app.demand.invitations import KIND, invite_cluster_businesses
 from app.demand.models import Interest
-from app.demand.services import InterestInput, express_interest
+from app.demand.services import InterestInput, express_interest, withdraw_interest
 from app.errors import NotFound
 from app.notifications.models import Notification
 from app.pools.models import DemandPool
@@ -447,3 +447,60 @@ def _soon() -> Any:
     from app import clock
 
     return clock.now() + timedelta(days=7)
+
+
+class _Statements:
+    """The SQL the app sends while in the block (observed on the engine, nothing replaced)."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def __call__(self, _conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        self.seen.append(statement)
+
+    def __enter__(self) -> _Statements:
+        from sqlalchemy import event
+
+        from app.extensions import db
+
+        event.listen(db.engine, "before_cursor_execute", self)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        from sqlalchemy import event
+
+        from app.extensions import db
+
+        event.remove(db.engine, "before_cursor_execute", self)
+
+    def touching(self, table: str) -> list[str]:
+        return [s for s in self.seen if table in s and s.lstrip().upper().startswith("SELECT")]
+
+
+def test_a_second_insights_view_reuses_the_clusters_until_demand_changes(
+    session, client, market
+) -> None:
+    from app.demand import cache
+
+    _encode(session)
+    creator = make_creator(session)
+    login(client, creator)
+    first = client.get("/insights").text
+    computed = cache.computed_count()
+    with _Statements() as sql:
+        second = client.get("/insights").text
+        api = client.get("/api/v1/insights/clusters", headers=api_token(session, creator))
+    # Served from the cache: no vector read, no regrouping, the same clusters.
+    assert sql.touching("brief_vectors") == [] and sql.touching("demand_interests") == []
+    assert cache.computed_count() == computed and api.status_code == 200
+    assert len(api.json["items"]) == 2
+    assert second.count('class="demand-cluster"') == first.count('class="demand-cluster"') == 2
+    assert "4 open briefs · 1 interest · 4 businesses" in second
+    # The interest is withdrawn: the demand changed, the next view regroups (once).
+    withdraw_interest(session, market["fan"], market["interest"].id)
+    with _Statements() as sql:
+        third = client.get("/insights").text
+    assert sql.touching("brief_vectors") and cache.computed_count() == computed + 1
+    assert "4 open briefs · 0 interests · 3 businesses" in third
+    assert clusters.all_clusters(session)[0].interests == 0
+    assert cache.computed_count() == computed + 1  # the service call above hit the cache too

@@ -238,7 +238,7 @@ def test_checkout_page_fits_a_phone_and_passes_axe(shop: Page, committed: Sessio
     shop.type_card(DECLINED)
     shop.start_paying()
     shop.card_error()  # the page with its card field, hint and an inline error
-    size = _overflow(shop.driver)
+    size = _overflow(shop.driver, PHONE)
     assert size["scroll"] <= size["viewport"], size
     violations = _axe(shop.driver)
     shop.screenshot("checkout-05-phone")

@@ -32,7 +32,7 @@ def staff_page(browser: Any, browser_app: Any, live_server: Any, gateway: Any) -
 
 
 def _fits(page: Page, width: int) -> None:
-    size = _overflow(page.driver)
+    size = _overflow(page.driver, width)
     assert size["scroll"] <= size["viewport"], f"{size['scroll']} px wide at {width}: {size}"
 
 

@@ -55,18 +55,21 @@ def _screenshot(driver: Any, name: str) -> None:
     (ARTIFACTS / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
 
 
-def _overflow(driver: Any) -> dict[str, Any]:
-    """The document's width against the viewport's, and the widest offenders if any."""
+def _overflow(driver: Any, width: int | None = None) -> dict[str, Any]:
+    """The document's width against ``width`` (the emulated screen), and the widest offenders
+    if any. Not against ``innerWidth``: Chrome's mobile emulation widens the layout viewport
+    to fit a page that overflows, so ``innerWidth`` grows with the overflow."""
     return dict(
         driver.execute_script(
             """
-            const limit = window.innerWidth;
+            const limit = arguments[0] || window.innerWidth;
             const wide = [...document.querySelectorAll('body *')]
               .filter(el => el.getBoundingClientRect().right > limit + 1)
               .slice(0, 5)
               .map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''));
             return {scroll: document.documentElement.scrollWidth, viewport: limit, wide: wide};
-            """
+            """,
+            width,
         )
     )
 
@@ -244,7 +247,7 @@ def test_main_pages_fit_a_phone_show_pictures_pass_axe_and_the_menu_collapses(
                 problems.append(f"{name}: no picture shown")
             _viewport(browser, PHONE)
             page.open(path)
-            size = _overflow(browser)
+            size = _overflow(browser, PHONE)
             if size["scroll"] > size["viewport"]:
                 problems.append(f"{name}: {size['scroll']} px wide at {PHONE} px: {size['wide']}")
             _screenshot(browser, f"layout-{name}-{PHONE}")

@@ -7,6 +7,10 @@ Saving a card for later (docs.stripe.com/payments/save-and-reuse, /testing#regul
   ``requires_payment_method`` with ``last_setup_error`` (localstripe cancelled it instead).
 - A succeeded SetupIntent with a customer attaches its PaymentMethod to that customer
   (localstripe did not), set up for ``usage`` (off_session by default).
+- Events, as Stripe sends them (docs.stripe.com/api/events/types): ``setup_intent.succeeded``
+  when the card is saved (also after 3-D Secure, whether or not the browser ever returns to
+  the site), ``setup_intent.setup_failed`` when an attempt fails (declined card, failed
+  authentication); the SetupIntent is the event's ``data.object`` (localstripe sent none).
 
 Charging it later with ``off_session=true, confirm=true``:
 - the PaymentMethod must be attached to the PaymentIntent's customer (Stripe refuses a
@@ -26,6 +30,7 @@ from typing import Any
 from localstripe.errors import UserError
 from localstripe.resources import Customer, PaymentIntent, PaymentMethod, SetupIntent
 
+from . import events
 from .errors import StripeApiError, invalid_param, missing_param, unknown_params
 
 # Authenticates once when set up; after that Stripe lets off-session payments through.
@@ -77,6 +82,16 @@ def _succeed(intent: SetupIntent) -> None:
     if intent.customer:
         method.customer = intent.customer
     method._set_up_for = intent.usage
+    events.emit("setup_intent.succeeded", intent._export())
+
+
+def _fail(intent: SetupIntent, error: dict[str, Any]) -> None:
+    intent.status, intent.next_action, intent.last_setup_error = (
+        "requires_payment_method",
+        None,
+        error,
+    )
+    events.emit("setup_intent.setup_failed", intent._export())
 
 
 def confirm_setup_with_publishable_key(setup_id: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -99,8 +114,7 @@ def confirm_setup_with_publishable_key(setup_id: str, params: dict[str, Any]) ->
         raise missing_param("payment_method")
     intent.payment_method = method.id
     if method._attaching_is_declined():
-        intent.status, intent.next_action = "requires_payment_method", None
-        intent.last_setup_error = {"code": "card_declined", "message": "Your card was declined."}
+        _fail(intent, {"code": "card_declined", "message": "Your card was declined."})
         raise _card_error(
             "Your card was declined.",
             "card_declined",
@@ -133,12 +147,14 @@ def authenticate_setup(setup_id: str, params: dict[str, Any]) -> dict[str, Any]:
     if str(params.get("success")).lower() == "true":
         _succeed(intent)
     else:
-        intent.status, intent.next_action = "requires_payment_method", None
-        intent.last_setup_error = {
-            "code": "setup_intent_authentication_failure",
-            "message": "The latest attempt to set up the payment method has failed because "
-            "authentication failed.",
-        }
+        _fail(
+            intent,
+            {
+                "code": "setup_intent_authentication_failure",
+                "message": "The latest attempt to set up the payment method has failed "
+                "because authentication failed.",
+            },
+        )
     exported: dict[str, Any] = intent._export()
     return exported
 
