@@ -30,7 +30,7 @@ from flask import (
     render_template,
     request,
 )
-from flask_login import login_required
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -176,6 +176,18 @@ def post_actions(
             methods=["POST"],
             view_func=login_required(partial(handler, action=service, done=done)),
         )
+
+
+def unread_counter(count: Callable[[Session, int], int]) -> Callable[[], int]:
+    """A template function: ``count(session, user id)`` for the signed-in user (0 for a
+    visitor), run only when a page calls it (the header's unread badges)."""
+
+    def unread() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        return count(db.session(), current_user.id)
+
+    return unread
 
 
 def load_or_404(model: type[T], ident: int, allowed: Callable[[T], bool] | None = None) -> T:

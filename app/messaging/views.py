@@ -24,7 +24,7 @@ from app.forms import FORM_ERROR_STATUS
 from app.messaging import services
 from app.messaging.forms import MessageForm
 from app.messaging.models import MessageThread
-from app.web import Page, attempt, submit
+from app.web import Page, attempt, submit, unread_counter
 
 bp = Blueprint("messaging", __name__)
 
@@ -37,12 +37,10 @@ def upload_limits() -> tuple[int, int]:
 
 @bp.app_context_processor
 def _unread() -> dict[str, Any]:
-    def unread_messages() -> int:
-        if not current_user.is_authenticated:
-            return 0
-        return services.unread_total(db.session(), current_user.id)
-
-    return {"unread_messages": unread_messages, "thread_unread": _thread_unread}
+    return {
+        "unread_messages": unread_counter(services.unread_total),
+        "thread_unread": _thread_unread,
+    }
 
 
 def _thread_unread(*, contract_id: int | None = None, proposal_id: int | None = None) -> int:

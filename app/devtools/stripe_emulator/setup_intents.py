@@ -26,6 +26,7 @@ from typing import Any
 from localstripe.errors import UserError
 from localstripe.resources import Customer, PaymentIntent, PaymentMethod, SetupIntent
 
+from .client_secret import intent_for_client
 from .errors import StripeApiError, invalid_param, missing_param, unknown_params
 
 # Authenticates once when set up; after that Stripe lets off-session payments through.
@@ -52,23 +53,7 @@ def _card_error(message: str, code: str, **extra: Any) -> StripeApiError:
 
 
 def _setup_for_client(setup_intent_id: str, params: dict[str, Any]) -> SetupIntent:
-    secret = params.get("client_secret")
-    if not isinstance(secret, str) or not secret:
-        raise missing_param("client_secret")
-    try:
-        intent = SetupIntent._api_retrieve(setup_intent_id)
-    except UserError as exc:
-        raise StripeApiError(
-            404, f"No such setupintent: '{setup_intent_id}'", code="resource_missing"
-        ) from exc
-    if secret != intent.client_secret:
-        raise invalid_param(
-            "client_secret",
-            "The client_secret provided does not match the client_secret associated with the "
-            "SetupIntent.",
-            "setup_intent_invalid_parameter",
-        )
-    return intent
+    return intent_for_client(SetupIntent, setup_intent_id, params, kind="setup_intent")
 
 
 def _succeed(intent: SetupIntent) -> None:

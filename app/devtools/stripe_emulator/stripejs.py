@@ -32,6 +32,7 @@ from localstripe.resources import PaymentIntent, PaymentMethod
 from localstripe.server import get_post_data, unflatten_data
 
 from . import setup_intents
+from .client_secret import intent_for_client
 from .errors import StripeApiError, invalid_param, missing_param, unknown_params
 from .responses import json_response
 
@@ -73,23 +74,7 @@ def is_publishable_request(request: web.Request, data: dict[str, Any] | None = N
 
 
 def _intent_for_client(payment_intent_id: str, params: dict[str, Any]) -> PaymentIntent:
-    secret = params.get("client_secret")
-    if not isinstance(secret, str) or not secret:
-        raise missing_param("client_secret")
-    try:
-        intent = PaymentIntent._api_retrieve(payment_intent_id)
-    except UserError as exc:
-        raise StripeApiError(
-            404, f"No such payment_intent: '{payment_intent_id}'", code="resource_missing"
-        ) from exc
-    if secret != intent.client_secret:
-        raise invalid_param(
-            "client_secret",
-            "The client_secret provided does not match the client_secret associated with the "
-            "PaymentIntent.",
-            "payment_intent_invalid_parameter",
-        )
-    return intent
+    return intent_for_client(PaymentIntent, payment_intent_id, params, kind="payment_intent")
 
 
 def _card_error(message: str, code: str, *, param: str | None = None) -> StripeApiError:
@@ -198,41 +183,33 @@ def add_routes(router: web.UrlDispatcher, delegate: dict[tuple[str, str], Handle
     """Our Stripe.js routes; ``delegate`` holds localstripe's secret-key handlers for the same
     URLs, which still answer calls made with the secret key."""
 
-    async def confirm(request: web.Request) -> web.StreamResponse:
-        data = await get_post_data(request, remove_auth=False) or {}
-        if not is_publishable_request(request, data):
-            return await delegate[("POST", "/v1/payment_intents/{id}/confirm")](request)
-        return json_response(confirm_with_publishable_key(request.match_info["id"], dict(data)))
+    def publishable(method: str, path: str, answer: Any) -> None:
+        """``path`` answered by ``answer(id, params)`` for a publishable-key call (POST body
+        or GET query), by localstripe's handler for a secret-key one."""
 
-    async def retrieve(request: web.Request) -> web.StreamResponse:
-        if not is_publishable_request(request):
-            return await delegate[("GET", "/v1/payment_intents/{id}")](request)
-        params = dict(unflatten_data(request.query) or {})
-        return json_response(retrieve_with_publishable_key(request.match_info["id"], params))
+        async def handler(request: web.Request) -> web.StreamResponse:
+            if method == "POST":
+                data = await get_post_data(request, remove_auth=False) or {}
+                if not is_publishable_request(request, data):
+                    return await delegate[(method, path)](request)
+                params = dict(data)
+            else:
+                if not is_publishable_request(request):
+                    return await delegate[(method, path)](request)
+                params = dict(unflatten_data(request.query) or {})
+            return json_response(answer(request.match_info["id"], params))
 
-    async def confirm_setup(request: web.Request) -> web.StreamResponse:
-        data = await get_post_data(request, remove_auth=False) or {}
-        if not is_publishable_request(request, data):
-            return await delegate[("POST", "/v1/setup_intents/{id}/confirm")](request)
-        found = setup_intents.confirm_setup_with_publishable_key(
-            request.match_info["id"], dict(data)
-        )
-        return json_response(found)
+        (router.add_post if method == "POST" else router.add_get)(path, handler)
 
     async def authenticate_setup(request: web.Request) -> web.StreamResponse:
         data = await get_post_data(request, remove_auth=False) or {}
         return json_response(setup_intents.authenticate_setup(request.match_info["id"], dict(data)))
 
-    async def retrieve_setup(request: web.Request) -> web.StreamResponse:
-        if not is_publishable_request(request):
-            return await delegate[("GET", "/v1/setup_intents/{id}")](request)
-        params = dict(unflatten_data(request.query) or {})
-        found = setup_intents.retrieve_setup_with_publishable_key(request.match_info["id"], params)
-        return json_response(found)
-
-    router.add_post("/v1/setup_intents/{id}/confirm", confirm_setup)
+    publishable(
+        "POST", "/v1/setup_intents/{id}/confirm", setup_intents.confirm_setup_with_publishable_key
+    )
     router.add_post("/v1/setup_intents/{id}/_authenticate", authenticate_setup)
-    router.add_get("/v1/setup_intents/{id}", retrieve_setup)
+    publishable("GET", "/v1/setup_intents/{id}", setup_intents.retrieve_setup_with_publishable_key)
     router.add_get("/js.stripe.com/v3/", stripe_js)
-    router.add_post("/v1/payment_intents/{id}/confirm", confirm)
-    router.add_get("/v1/payment_intents/{id}", retrieve)
+    publishable("POST", "/v1/payment_intents/{id}/confirm", confirm_with_publishable_key)
+    publishable("GET", "/v1/payment_intents/{id}", retrieve_with_publishable_key)
