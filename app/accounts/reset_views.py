@@ -9,10 +9,11 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.accounts import reset as reset_service
+from app.accounts.mail_request import mail_request_page
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors
-from app.security import external_url, ratelimit
+from app.security import external_url
 from app.web import attempt
 
 bp = Blueprint("password_reset", __name__)
@@ -41,11 +42,7 @@ def _max_age() -> int:
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 def forgot() -> str | Response | tuple[str, int]:
-    form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        email = (form.email.data or "").strip().lower()
-        ratelimit.hit("reset.client")
-        ratelimit.hit("reset.email", email)
+    def send(email: str) -> Response:
         reset_service.request_reset(
             db.session(),
             current_app.config["SECRET_KEY"],
@@ -56,8 +53,10 @@ def forgot() -> str | Response | tuple[str, int]:
         # The same answer for every address: the form must not reveal who has an account.
         flash(SENT_MESSAGE, "info")
         return redirect(url_for("accounts.login"))
-    status = FORM_ERROR_STATUS if form.is_submitted() else 200
-    return render_template("accounts/forgot_password.html", form=form), status
+
+    return mail_request_page(
+        ForgotPasswordForm(), limits="reset", template="accounts/forgot_password.html", send=send
+    )
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])

@@ -12,9 +12,9 @@ from wtforms.validators import DataRequired, Length
 
 from app.accounts import services, signup
 from app.accounts.links import InvalidLink
+from app.accounts.mail_request import mail_request_page
 from app.extensions import db
-from app.forms import FORM_ERROR_STATUS
-from app.security import external_url, ratelimit
+from app.security import external_url
 from app.web import attempt
 
 bp = Blueprint("signup", __name__)
@@ -73,12 +73,10 @@ def confirm(token: str) -> str | Response | tuple[str, int]:
 
 @bp.route("/confirm/resend", methods=["GET", "POST"])
 def resend() -> str | Response | tuple[str, int]:
-    form = ResendForm()
-    if form.validate_on_submit():
-        email = (form.email.data or "").strip().lower()
-        ratelimit.hit("signup.client")
-        ratelimit.hit("signup.email", email)
+    def send(email: str) -> Response:
         signup.resend(db.session(), current_app.config["SECRET_KEY"], email, urls=mail_links())
         return redirect(url_for("signup.check_email"))
-    status = FORM_ERROR_STATUS if form.is_submitted() else 200
-    return render_template("accounts/resend_confirmation.html", form=form), status
+
+    return mail_request_page(
+        ResendForm(), limits="signup", template="accounts/resend_confirmation.html", send=send
+    )

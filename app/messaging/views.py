@@ -134,22 +134,25 @@ def _post(thread: MessageThread, subject: Any, kind: str) -> Page | Response:
     )
 
 
+def _thread_page(thread: MessageThread, subject: Any, kind: str) -> Page | Response:
+    """A conversation's page: POST sends a message, GET shows it with an empty form."""
+    if request.method == "POST":
+        return _post(thread, subject, kind)
+    return _page(thread, subject, kind, MessageForm(formdata=None), 200)
+
+
 @bp.route("/contracts/<int:contract_id>/messages", methods=["GET", "POST"])
 @login_required
 def contract_thread(contract_id: int) -> Page | Response:
     thread, contract = _contract_thread(contract_id, current())
-    if request.method == "POST":
-        return _post(thread, contract, "contract")
-    return _page(thread, contract, "contract", MessageForm(formdata=None), 200)
+    return _thread_page(thread, contract, "contract")
 
 
 @bp.route("/proposals/<int:proposal_id>/messages", methods=["GET", "POST"])
 @login_required
 def proposal_thread(proposal_id: int) -> Page | Response:
     thread, proposal = _proposal_thread(proposal_id, current())
-    if request.method == "POST":
-        return _post(thread, proposal, "proposal")
-    return _page(thread, proposal, "proposal", MessageForm(formdata=None), 200)
+    return _thread_page(thread, proposal, "proposal")
 
 
 @bp.route("/messages/<int:thread_id>", methods=["GET", "POST"])
@@ -170,9 +173,7 @@ def direct_thread(thread_id: int) -> Page | Response:
     other = session.get(
         User, thread.creator_id if user.id == thread.business_id else thread.business_id
     )
-    if request.method == "POST":
-        return _post(thread, other, "direct")
-    return _page(thread, other, "direct", MessageForm(formdata=None), 200)
+    return _thread_page(thread, other, "direct")
 
 
 @bp.route("/creators/<int:user_id>/contact", methods=["GET", "POST"])

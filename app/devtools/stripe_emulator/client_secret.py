@@ -8,9 +8,11 @@ from typing import Any, TypeVar
 
 from localstripe.errors import UserError
 
-from .errors import StripeApiError, invalid_param, missing_param
+from .errors import StripeApiError, invalid_param, missing_param, unknown_params
 
 T = TypeVar("T")
+# The states in which Stripe lets either kind of intent be confirmed.
+CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 
 
 def intent_for_client(resource: type[T], ident: str, params: dict[str, Any], *, kind: str) -> T:
@@ -27,12 +29,29 @@ def intent_for_client(resource: type[T], ident: str, params: dict[str, Any], *, 
     except UserError as exc:
         raise StripeApiError(404, f"No such {missing}: '{ident}'", code="resource_missing") from exc
     if secret != intent.client_secret:
-        label = "SetupIntent" if kind == "setup_intent" else "PaymentIntent"
         raise invalid_param(
             "client_secret",
             "The client_secret provided does not match the client_secret associated with the "
-            f"{label}.",
+            f"{resource.__name__}.",
             f"{kind}_invalid_parameter",
+        )
+    found: T = intent
+    return found
+
+
+def intent_to_confirm(
+    resource: type[T], ident: str, params: dict[str, Any], *, kind: str, allowed: set[str]
+) -> T:
+    """The intent a publishable-key confirm call names (only ``allowed`` parameters), if it
+    may be confirmed now; 400 ``<kind>_unexpected_state`` otherwise."""
+    unknown_params(params, allowed)
+    intent: Any = intent_for_client(resource, ident, params, kind=kind)
+    if intent.status not in CONFIRMABLE:
+        raise StripeApiError(
+            400,
+            f"You cannot confirm this {resource.__name__} because it has a status of "
+            f"{intent.status}.",
+            code=f"{kind}_unexpected_state",
         )
     found: T = intent
     return found

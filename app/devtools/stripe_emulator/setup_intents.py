@@ -26,7 +26,7 @@ from typing import Any
 from localstripe.errors import UserError
 from localstripe.resources import Customer, PaymentIntent, PaymentMethod, SetupIntent
 
-from .client_secret import intent_for_client
+from .client_secret import intent_for_client, intent_to_confirm
 from .errors import StripeApiError, invalid_param, missing_param, unknown_params
 
 # Authenticates once when set up; after that Stripe lets off-session payments through.
@@ -40,7 +40,6 @@ _SETUP_CONFIRM_PARAMS = {
     "use_stripe_sdk",
     "_stripe_version",
 }
-_SETUP_CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 
 
 def _card_error(message: str, code: str, **extra: Any) -> StripeApiError:
@@ -68,14 +67,9 @@ def confirm_setup_with_publishable_key(setup_id: str, params: dict[str, Any]) ->
     """What Stripe.js's confirmCardSetup asks of Stripe; returns the SetupIntent."""
     from .stripejs import _card  # the typed card is checked once, for both intents
 
-    unknown_params(params, _SETUP_CONFIRM_PARAMS)
-    intent = _setup_for_client(setup_id, params)
-    if intent.status not in _SETUP_CONFIRMABLE:
-        raise StripeApiError(
-            400,
-            f"You cannot confirm this SetupIntent because it has a status of {intent.status}.",
-            code="setup_intent_unexpected_state",
-        )
+    intent = intent_to_confirm(
+        SetupIntent, setup_id, params, kind="setup_intent", allowed=_SETUP_CONFIRM_PARAMS
+    )
     if params.get("payment_method_data") is not None:
         method = PaymentMethod._api_create(type="card", card=_card(params["payment_method_data"]))
     elif isinstance(params.get("payment_method"), str):

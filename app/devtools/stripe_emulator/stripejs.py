@@ -32,7 +32,7 @@ from localstripe.resources import PaymentIntent, PaymentMethod
 from localstripe.server import get_post_data, unflatten_data
 
 from . import setup_intents
-from .client_secret import intent_for_client
+from .client_secret import intent_for_client, intent_to_confirm
 from .errors import StripeApiError, invalid_param, missing_param, unknown_params
 from .responses import json_response
 
@@ -51,7 +51,6 @@ _CONFIRM_PARAMS = {
 # What Stripe.js may do to a SetupIntent with the publishable key: retrieve, confirm, and the
 # emulator's 3-D Secure page; never cancel or update it.
 _SETUP_BROWSER_PATH = re.compile(r"^/v1/setup_intents/seti_\w+(/confirm|/_authenticate)?$")
-_CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 
 
 async def stripe_js(request: web.Request) -> web.Response:
@@ -136,14 +135,9 @@ def _declined(intent: PaymentIntent, exc: UserError) -> StripeApiError:
 
 def confirm_with_publishable_key(payment_intent_id: str, params: dict[str, Any]) -> dict[str, Any]:
     """What Stripe.js's confirmCardPayment asks of Stripe; returns the PaymentIntent."""
-    unknown_params(params, _CONFIRM_PARAMS)
-    intent = _intent_for_client(payment_intent_id, params)
-    if intent.status not in _CONFIRMABLE:
-        raise StripeApiError(
-            400,
-            f"You cannot confirm this PaymentIntent because it has a status of {intent.status}.",
-            code="payment_intent_unexpected_state",
-        )
+    intent = intent_to_confirm(
+        PaymentIntent, payment_intent_id, params, kind="payment_intent", allowed=_CONFIRM_PARAMS
+    )
     method_id = params.get("payment_method")
     if method_id is not None:
         if not isinstance(method_id, str) or not method_id.startswith("pm_"):
