@@ -9,7 +9,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.accounts import reset as reset_service
-from app.accounts.mail_request import mail_request_page
+from app.accounts.mail_request import link_invalid_page, mail_request_page
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS, apply_errors
@@ -65,13 +65,9 @@ def reset(token: str) -> str | Response | tuple[str, int]:
     try:
         reset_service.user_for_token(session, secret, token, max_age=_max_age())
     except reset_service.InvalidResetToken as error:
-        page = render_template(
-            "accounts/link_invalid.html",
-            message=error.message,
-            again=url_for("password_reset.forgot"),
-            again_label="Ask for a new reset link",
+        return link_invalid_page(
+            error, again="password_reset.forgot", again_label="Ask for a new reset link"
         )
-        return page, error.status
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:

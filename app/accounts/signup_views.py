@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from app.accounts import services, signup
 from app.accounts.links import InvalidLink
-from app.accounts.mail_request import mail_request_page
+from app.accounts.mail_request import link_invalid_page, mail_request_page
 from app.extensions import db
 from app.security import external_url
 from app.web import attempt
@@ -58,13 +58,9 @@ def confirm(token: str) -> str | Response | tuple[str, int]:
         with attempt():
             user = signup.confirm(session, secret, token, max_age=_max_age())
     except InvalidLink as error:
-        page = render_template(
-            "accounts/link_invalid.html",
-            message=error.message,
-            again=url_for("signup.resend"),
-            again_label="Ask for a new confirmation link",
+        return link_invalid_page(
+            error, again="signup.resend", again_label="Ask for a new confirmation link"
         )
-        return page, error.status
     services.start_session(session, user)
     login_user(user)
     flash("Your email address is confirmed. Welcome!", "success")

@@ -4,6 +4,7 @@ secret, an unknown id and a wrong secret the same way for both kinds."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from localstripe.errors import UserError
@@ -11,6 +12,15 @@ from localstripe.errors import UserError
 from .errors import StripeApiError, invalid_param, missing_param, unknown_params
 
 T = TypeVar("T")
+# What Stripe.js sends when it confirms either kind of intent.
+CONFIRM_PARAMS = {
+    "key",
+    "client_secret",
+    "payment_method",
+    "payment_method_data",
+    "return_url",
+    "use_stripe_sdk",
+}
 # The states in which Stripe lets either kind of intent be confirmed.
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 
@@ -40,11 +50,11 @@ def intent_for_client(resource: type[T], ident: str, params: dict[str, Any], *, 
 
 
 def intent_to_confirm(
-    resource: type[T], ident: str, params: dict[str, Any], *, kind: str, allowed: set[str]
+    resource: type[T], ident: str, params: dict[str, Any], *, kind: str, allowed: Iterable[str]
 ) -> T:
-    """The intent a publishable-key confirm call names (only ``allowed`` parameters), if it
+    """The intent a publishable-key confirm call names (CONFIRM_PARAMS and ``allowed``), if it
     may be confirmed now; 400 ``<kind>_unexpected_state`` otherwise."""
-    unknown_params(params, allowed)
+    unknown_params(params, {*CONFIRM_PARAMS, *allowed})
     intent: Any = intent_for_client(resource, ident, params, kind=kind)
     if intent.status not in CONFIRMABLE:
         raise StripeApiError(

@@ -31,15 +31,6 @@ from .errors import StripeApiError, invalid_param, missing_param, unknown_params
 
 # Authenticates once when set up; after that Stripe lets off-session payments through.
 SET_UP_ONCE = "4000002500003155"
-_SETUP_CONFIRM_PARAMS = {
-    "key",
-    "client_secret",
-    "payment_method",
-    "payment_method_data",
-    "return_url",
-    "use_stripe_sdk",
-    "_stripe_version",
-}
 
 
 def _card_error(message: str, code: str, **extra: Any) -> StripeApiError:
@@ -68,7 +59,7 @@ def confirm_setup_with_publishable_key(setup_id: str, params: dict[str, Any]) ->
     from .stripejs import _card  # the typed card is checked once, for both intents
 
     intent = intent_to_confirm(
-        SetupIntent, setup_id, params, kind="setup_intent", allowed=_SETUP_CONFIRM_PARAMS
+        SetupIntent, setup_id, params, kind="setup_intent", allowed={"_stripe_version"}
     )
     if params.get("payment_method_data") is not None:
         method = PaymentMethod._api_create(type="card", card=_card(params["payment_method_data"]))

@@ -36,18 +36,10 @@ from .client_secret import intent_for_client, intent_to_confirm
 from .errors import StripeApiError, invalid_param, missing_param, unknown_params
 from .responses import json_response
 
+# Stripe.js also says which client it is when it confirms a PaymentIntent.
+_CONFIRM_EXTRA = {"payment_user_agent", "expected_payment_method_type"}
 _LOCALSTRIPE_JS = Path(localstripe.__file__).with_name("localstripe-v3.js")
 _EXTENSION_JS = Path(__file__).with_name("stripe_js_extension.js")
-_CONFIRM_PARAMS = {
-    "key",
-    "client_secret",
-    "payment_method",
-    "payment_method_data",
-    "return_url",
-    "use_stripe_sdk",
-    "payment_user_agent",
-    "expected_payment_method_type",
-}
 # What Stripe.js may do to a SetupIntent with the publishable key: retrieve, confirm, and the
 # emulator's 3-D Secure page; never cancel or update it.
 _SETUP_BROWSER_PATH = re.compile(r"^/v1/setup_intents/seti_\w+(/confirm|/_authenticate)?$")
@@ -136,7 +128,7 @@ def _declined(intent: PaymentIntent, exc: UserError) -> StripeApiError:
 def confirm_with_publishable_key(payment_intent_id: str, params: dict[str, Any]) -> dict[str, Any]:
     """What Stripe.js's confirmCardPayment asks of Stripe; returns the PaymentIntent."""
     intent = intent_to_confirm(
-        PaymentIntent, payment_intent_id, params, kind="payment_intent", allowed=_CONFIRM_PARAMS
+        PaymentIntent, payment_intent_id, params, kind="payment_intent", allowed=_CONFIRM_EXTRA
     )
     method_id = params.get("payment_method")
     if method_id is not None:
