@@ -86,9 +86,7 @@ def open_dispute(milestone_id: int) -> Page | Response:
             services.add_evidence(session, dispute.id, user=user, body="", files=files)
         return dispute
 
-    if request.method == "GET":
-        return render(200)
-    return submit(
+    return submit(  # a GET (form not submitted) renders the page with 200
         form,
         open_with_files,
         done="Dispute opened. The payment is frozen until it is resolved.",

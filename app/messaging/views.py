@@ -189,9 +189,7 @@ def contact(user_id: int) -> Page | Response:
     def render(status: int) -> Page:
         return render_template("messaging/contact.html", creator=creator, form=form), status
 
-    if request.method == "GET":
-        return render(200)
-    return submit(
+    return submit(  # a GET (form not submitted) renders the page with 200
         form,
         lambda: services.contact(session, current(), creator, form.body.data or ""),
         done="Message sent. You will find the conversation in Messages.",
