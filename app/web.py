@@ -158,6 +158,19 @@ def submit(
     return redirect(then(result) if callable(then) else then, code)
 
 
+def list_page(
+    blueprint: Blueprint,
+    rule: str,
+    endpoint: str,
+    render: Callable[[], Any],
+    guard: Callable[[Any], Any] = login_required,
+) -> None:
+    """The GET half of a list page with action buttons: ``rule`` shows ``render()`` (200) to
+    whoever ``guard`` lets through; each button's ``submit`` re-renders the same function with
+    its error status."""
+    blueprint.add_url_rule(rule, endpoint, guard(lambda: render()), methods=["GET"])
+
+
 def post_actions(
     blueprint: Blueprint,
     rule: str,

@@ -10,11 +10,9 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.accounts import reset as reset_service
 from app.accounts.mail_request import link_invalid_page, mail_request_page
-from app.errors import DomainError
 from app.extensions import db
-from app.forms import FORM_ERROR_STATUS, apply_errors
 from app.security import external_url
-from app.web import attempt
+from app.web import submit
 
 bp = Blueprint("password_reset", __name__)
 
@@ -69,16 +67,13 @@ def reset(token: str) -> str | Response | tuple[str, int]:
             error, again="password_reset.forgot", again_label="Ask for a new reset link"
         )
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            with attempt():
-                reset_service.reset_password(
-                    session, secret, token, form.password.data or "", max_age=_max_age()
-                )
-        except DomainError as error:
-            apply_errors(form, error)
-        else:
-            flash("Your password was changed. Sign in with the new one.", "success")
-            return redirect(url_for("accounts.login"))
-    status = FORM_ERROR_STATUS if form.is_submitted() else 200
-    return render_template("accounts/reset_password.html", form=form), status
+    return submit(
+        form,
+        lambda: reset_service.reset_password(
+            session, secret, token, form.password.data or "", max_age=_max_age()
+        ),
+        done="Your password was changed. Sign in with the new one.",
+        then=url_for("accounts.login"),
+        render=lambda status: (render_template("accounts/reset_password.html", form=form), status),
+        code=302,
+    )

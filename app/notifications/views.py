@@ -13,7 +13,7 @@ from app.accounts.auth import current
 from app.extensions import db
 from app.notifications import services
 from app.notifications.kinds import KINDS
-from app.web import submit, unread_counter
+from app.web import list_page, submit, unread_counter
 
 bp = Blueprint("notifications", __name__)
 bp.record_once(lambda state: services.remember_urls(state.app.url_map))
@@ -39,10 +39,7 @@ def _list(status: int = 200) -> tuple[str, int]:
     )
 
 
-@bp.get("/notifications")
-@login_required
-def index() -> tuple[str, int]:
-    return _list()
+list_page(bp, "/notifications", "index", _list)
 
 
 @bp.post("/notifications/<int:notification_id>/open")
