@@ -161,19 +161,27 @@ def _settlement_refund(form: Any) -> int:
     return int(getattr(form.refund, "minor", -1))
 
 
+def _statement(
+    service: Callable[..., object], field: str
+) -> Callable[[Dispute, User, Any], object]:
+    """A party's statement with files: the form's ``field`` goes to the service under the
+    same name, the uploaded files are stored in the dispute's folder."""
+
+    def call(dispute: Dispute, user: User, form: Any) -> object:
+        text = getattr(form, field).data or ""
+        files = _store(dispute.id, form.files.data)
+        return service(db.session(), dispute.id, user=user, files=files, **{field: text})
+
+    return call
+
+
 ACTIONS: dict[str, tuple[str, DisputeAction]] = {
     "respond": (
         "respond",
         DisputeAction(
             RespondForm,
             "respond_form",
-            lambda d, u, f: services.respond(
-                db.session(),
-                d.id,
-                user=u,
-                response=f.response.data or "",
-                files=_store(d.id, f.files.data),
-            ),
+            _statement(services.respond, "response"),
             "Response sent. A moderator will review the dispute.",
         ),
     ),
@@ -182,13 +190,7 @@ ACTIONS: dict[str, tuple[str, DisputeAction]] = {
         DisputeAction(
             EvidenceForm,
             "evidence_form",
-            lambda d, u, f: services.add_evidence(
-                db.session(),
-                d.id,
-                user=u,
-                body=f.body.data or "",
-                files=_store(d.id, f.files.data),
-            ),
+            _statement(services.add_evidence, "body"),
             "Evidence added.",
         ),
     ),
