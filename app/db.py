@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -114,6 +114,22 @@ class TimestampMixin:
 # --- after-commit hooks -------------------------------------------------------------------
 
 _AFTER_COMMIT_KEY = "after_commit_callbacks"
+
+
+_Row = TypeVar("_Row")
+
+
+def get_owned(
+    session: Session, model: type[_Row], ident: int, owner_id: int, *, owner: str, missing: str
+) -> _Row:
+    """Row ``ident`` of ``model`` whose ``owner`` column is ``owner_id``; raises NotFound
+    (``missing``) otherwise: someone else's row is reported missing, so ids cannot be probed."""
+    from app.errors import NotFound
+
+    row = session.get(model, ident)
+    if row is None or getattr(row, owner) != owner_id:
+        raise NotFound(missing)
+    return row
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

@@ -35,6 +35,15 @@ class StoredFile:
     def stored_name(self) -> str:
         return self.path.name
 
+    def row_fields(self) -> dict[str, Any]:
+        """The columns every table of attached files keeps about one (evidence, message
+        attachments)."""
+        return {
+            "stored_name": self.stored_name,
+            "original_name": self.original_name,
+            "size_bytes": self.size_bytes,
+        }
+
 
 def directory(area: str, owner_id: int) -> Path:
     return Path(current_app.config["MEDIA_ROOT"]) / area / str(int(owner_id))

@@ -30,7 +30,7 @@ from flask import (
     render_template,
     request,
 )
-from flask_login import login_required
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -158,6 +158,19 @@ def submit(
     return redirect(then(result) if callable(then) else then, code)
 
 
+def list_page(
+    blueprint: Blueprint,
+    rule: str,
+    endpoint: str,
+    render: Callable[[], Any],
+    guard: Callable[[Any], Any] = login_required,
+) -> None:
+    """The GET half of a list page with action buttons: ``rule`` shows ``render()`` (200) to
+    whoever ``guard`` lets through; each button's ``submit`` re-renders the same function with
+    its error status."""
+    blueprint.add_url_rule(rule, endpoint, guard(lambda: render()), methods=["GET"])
+
+
 def post_actions(
     blueprint: Blueprint,
     rule: str,
@@ -176,6 +189,18 @@ def post_actions(
             methods=["POST"],
             view_func=login_required(partial(handler, action=service, done=done)),
         )
+
+
+def unread_counter(count: Callable[[Session, int], int]) -> Callable[[], int]:
+    """A template function: ``count(session, user id)`` for the signed-in user (0 for a
+    visitor), run only when a page calls it (the header's unread badges)."""
+
+    def unread() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        return count(db.session(), current_user.id)
+
+    return unread
 
 
 def load_or_404(model: type[T], ident: int, allowed: Callable[[T], bool] | None = None) -> T:

@@ -30,7 +30,7 @@ from typing import Any, Generic, TypeVar
 
 from flask import current_app, has_app_context
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app import audit, events
 from app.db import Base
@@ -156,10 +156,36 @@ def _strict() -> bool:
     return has_app_context() and bool(current_app.config.get("LOCK_ORDER_STRICT"))
 
 
+# Locks are held until the outermost transaction ends. SQLAlchemy's after_commit and
+# after_rollback also fire for SAVEPOINTs (``attempt()``, begin_nested()): releasing one keeps
+# its locks in the enclosing transaction, and rolling back to one releases only the row locks
+# taken since it began (PostgreSQL), i.e. the end of the held list from its mark on.
+_MARKS = "workflow_savepoint_marks"
+_COMMITTED = "workflow_transaction_committed"
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        marks = session.info.setdefault(_MARKS, {})
+        marks[transaction] = len(session.info.get(_HELD, []))
+
+
 @event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _release(session: Session) -> None:
-    session.info.pop(_HELD, None)
+def _committed(session: Session) -> None:
+    session.info[_COMMITTED] = True  # read by _release, which follows for the same transaction
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _release(session: Session, transaction: SessionTransaction) -> None:
+    committed = session.info.pop(_COMMITTED, False)
+    if transaction.parent is None:
+        session.info.pop(_HELD, None)
+        session.info.pop(_MARKS, None)
+        return
+    mark = session.info.get(_MARKS, {}).pop(transaction, None)
+    if transaction.nested and not committed and mark is not None:
+        del session.info.get(_HELD, [])[mark:]
 
 
 # --- state machines ---------------------------------------------------------------------------

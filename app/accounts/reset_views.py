@@ -9,11 +9,10 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.accounts import reset as reset_service
-from app.errors import DomainError
+from app.accounts.mail_request import link_invalid_page, mail_request_page
 from app.extensions import db
-from app.forms import FORM_ERROR_STATUS, apply_errors
-from app.security import external_url, ratelimit
-from app.web import attempt
+from app.security import external_url
+from app.web import submit
 
 bp = Blueprint("password_reset", __name__)
 
@@ -41,11 +40,7 @@ def _max_age() -> int:
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 def forgot() -> str | Response | tuple[str, int]:
-    form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        email = (form.email.data or "").strip().lower()
-        ratelimit.hit("reset.client")
-        ratelimit.hit("reset.email", email)
+    def send(email: str) -> Response:
         reset_service.request_reset(
             db.session(),
             current_app.config["SECRET_KEY"],
@@ -56,8 +51,10 @@ def forgot() -> str | Response | tuple[str, int]:
         # The same answer for every address: the form must not reveal who has an account.
         flash(SENT_MESSAGE, "info")
         return redirect(url_for("accounts.login"))
-    status = FORM_ERROR_STATUS if form.is_submitted() else 200
-    return render_template("accounts/forgot_password.html", form=form), status
+
+    return mail_request_page(
+        ForgotPasswordForm(), limits="reset", template="accounts/forgot_password.html", send=send
+    )
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
@@ -66,24 +63,17 @@ def reset(token: str) -> str | Response | tuple[str, int]:
     try:
         reset_service.user_for_token(session, secret, token, max_age=_max_age())
     except reset_service.InvalidResetToken as error:
-        page = render_template(
-            "accounts/link_invalid.html",
-            message=error.message,
-            again=url_for("password_reset.forgot"),
-            again_label="Ask for a new reset link",
+        return link_invalid_page(
+            error, again="password_reset.forgot", again_label="Ask for a new reset link"
         )
-        return page, error.status
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            with attempt():
-                reset_service.reset_password(
-                    session, secret, token, form.password.data or "", max_age=_max_age()
-                )
-        except DomainError as error:
-            apply_errors(form, error)
-        else:
-            flash("Your password was changed. Sign in with the new one.", "success")
-            return redirect(url_for("accounts.login"))
-    status = FORM_ERROR_STATUS if form.is_submitted() else 200
-    return render_template("accounts/reset_password.html", form=form), status
+    return submit(
+        form,
+        lambda: reset_service.reset_password(
+            session, secret, token, form.password.data or "", max_age=_max_age()
+        ),
+        done="Your password was changed. Sign in with the new one.",
+        then=url_for("accounts.login"),
+        render=lambda status: (render_template("accounts/reset_password.html", form=form), status),
+        code=302,
+    )

@@ -33,7 +33,8 @@ from app.accounts.models import (
     LoginFailure,
     User,
 )
-from app.errors import NotFound, ValidationFailed
+from app.db import get_owned
+from app.errors import ValidationFailed
 from app.money import check_amount, check_currency
 
 TOKEN_PREFIX = "c2b_"
@@ -356,9 +357,9 @@ def create_api_token(session: Session, user: User, *, name: str) -> tuple[ApiTok
 
 
 def revoke_api_token(session: Session, user: User, token_id: int) -> None:
-    token = session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id:
-        raise NotFound("No such token.")
+    token = get_owned(
+        session, ApiToken, token_id, user.id, owner="user_id", missing="No such token."
+    )
     if token.revoked_at is None:
         token.revoked_at = clock.now()
         session.flush()

@@ -12,9 +12,9 @@ from wtforms.validators import DataRequired, Length
 
 from app.accounts import services, signup
 from app.accounts.links import InvalidLink
+from app.accounts.mail_request import link_invalid_page, mail_request_page
 from app.extensions import db
-from app.forms import FORM_ERROR_STATUS
-from app.security import external_url, ratelimit
+from app.security import external_url
 from app.web import attempt
 
 bp = Blueprint("signup", __name__)
@@ -58,13 +58,9 @@ def confirm(token: str) -> str | Response | tuple[str, int]:
         with attempt():
             user = signup.confirm(session, secret, token, max_age=_max_age())
     except InvalidLink as error:
-        page = render_template(
-            "accounts/link_invalid.html",
-            message=error.message,
-            again=url_for("signup.resend"),
-            again_label="Ask for a new confirmation link",
+        return link_invalid_page(
+            error, again="signup.resend", again_label="Ask for a new confirmation link"
         )
-        return page, error.status
     services.start_session(session, user)
     login_user(user)
     flash("Your email address is confirmed. Welcome!", "success")
@@ -73,12 +69,10 @@ def confirm(token: str) -> str | Response | tuple[str, int]:
 
 @bp.route("/confirm/resend", methods=["GET", "POST"])
 def resend() -> str | Response | tuple[str, int]:
-    form = ResendForm()
-    if form.validate_on_submit():
-        email = (form.email.data or "").strip().lower()
-        ratelimit.hit("signup.client")
-        ratelimit.hit("signup.email", email)
+    def send(email: str) -> Response:
         signup.resend(db.session(), current_app.config["SECRET_KEY"], email, urls=mail_links())
         return redirect(url_for("signup.check_email"))
-    status = FORM_ERROR_STATUS if form.is_submitted() else 200
-    return render_template("accounts/resend_confirmation.html", form=form), status
+
+    return mail_request_page(
+        ResendForm(), limits="signup", template="accounts/resend_confirmation.html", send=send
+    )

@@ -123,26 +123,24 @@ def logout() -> Response:
 def settings() -> str | Response | tuple[str, int]:
     user = current()
     form = AccountForm(obj=user, as_creator=user.is_creator, as_business=user.is_business)
-    if form.validate_on_submit():
-        try:
-            with attempt():
-                services.update_account(
-                    db.session(),
-                    user,
-                    display_name=form.display_name.data or "",
-                    company_name=form.company_name.data,
-                    as_creator=form.as_creator.data,
-                    as_business=form.as_business.data,
-                )
-        except DomainError as error:
-            apply_errors(form, error)
-        else:
-            flash("Account updated.", "success")
-            return redirect(url_for("accounts.settings"))
-    status = FORM_ERROR_STATUS if form.is_submitted() else 200
-    return render_template(
-        "accounts/settings.html", form=form, password_form=PasswordForm()
-    ), status
+    return submit(
+        form,
+        lambda: services.update_account(
+            db.session(),
+            user,
+            display_name=form.display_name.data or "",
+            company_name=form.company_name.data,
+            as_creator=form.as_creator.data,
+            as_business=form.as_business.data,
+        ),
+        done="Account updated.",
+        then=url_for("accounts.settings"),
+        render=lambda status: (
+            render_template("accounts/settings.html", form=form, password_form=PasswordForm()),
+            status,
+        ),
+        code=302,
+    )
 
 
 @bp.post("/settings/password")

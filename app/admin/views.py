@@ -11,7 +11,7 @@ from app.accounts.auth import current, role_required
 from app.accounts.models import Role
 from app.admin import services
 from app.extensions import db
-from app.web import submit
+from app.web import list_page, submit
 
 bp = Blueprint("admin", __name__)
 admin_only = role_required(Role.ADMIN)
@@ -32,10 +32,7 @@ def _page(status: int = 200) -> tuple[str, int]:
     )
 
 
-@bp.get("/admin")
-@admin_only
-def home() -> tuple[str, int]:
-    return _page()
+list_page(bp, "/admin", "home", _page, admin_only)
 
 
 @bp.post("/admin/users/<int:user_id>/roles")

@@ -18,10 +18,31 @@ from app.offers.models import Offer, OfferStatus, PackageTier
 from app.payments.milestones import create_for_contract as create_milestones
 
 
+def _open(session: Session, *, actor_id: int, origin: dict[str, Any], **columns: Any) -> Contract:
+    """Add the contract, its pending milestones and the "created" audit row (``origin``: where
+    its terms came from)."""
+    contract = Contract(**columns)
+    session.add(contract)
+    session.flush()
+    create_milestones(session, contract)
+    CONTRACT.record(session, contract, "created", actor_id=actor_id, **origin)
+    return contract
+
+
+def _check_buyer(offer: Offer, business: User) -> None:
+    if not business.is_business:
+        raise PermissionDenied("Only business accounts can order.")
+    if offer.creator_id == business.id:
+        raise PermissionDenied("You cannot order your own offer.")
+
+
 def create_from_proposal(session: Session, proposal: Proposal, *, actor: User) -> Contract:
     """Contract for an accepted proposal (the briefs service checks the acceptance rules)."""
     brief = proposal.brief
-    contract = Contract(
+    return _open(
+        session,
+        actor_id=actor.id,
+        origin={"proposal_id": proposal.id},
         business_id=brief.business_id,
         creator_id=proposal.creator_id,
         brief_id=brief.id,
@@ -32,11 +53,6 @@ def create_from_proposal(session: Session, proposal: Proposal, *, actor: User) -
         currency=proposal.currency,
         delivery_days=proposal.delivery_days,
     )
-    session.add(contract)
-    session.flush()
-    create_milestones(session, contract)
-    CONTRACT.record(session, contract, "created", actor_id=actor.id, proposal_id=proposal.id)
-    return contract
 
 
 def create_from_package(session: Session, offer: Offer, tier: str, *, business: User) -> Contract:
@@ -45,16 +61,16 @@ def create_from_package(session: Session, offer: Offer, tier: str, *, business: 
     Raises PermissionDenied (not a business, or ordering from oneself), ValidationFailed
     (offer not orderable, unknown package).
     """
-    if not business.is_business:
-        raise PermissionDenied("Only business accounts can order.")
-    if offer.creator_id == business.id:
-        raise PermissionDenied("You cannot order your own offer.")
+    _check_buyer(offer, business)
     if offer.status is not OfferStatus.PUBLISHED:
         raise ValidationFailed({"offer": ["This offer is not available."]})
     package = next((p for p in offer.packages if p.tier == tier), None)
     if package is None:
         raise ValidationFailed({"tier": [f"This offer has no {tier!r} package."]})
-    contract = Contract(
+    return _open(
+        session,
+        actor_id=business.id,
+        origin={"offer_id": offer.id, "tier": tier},
         business_id=business.id,
         creator_id=offer.creator_id,
         offer_id=offer.id,
@@ -65,13 +81,6 @@ def create_from_package(session: Session, offer: Offer, tier: str, *, business: 
         currency=offer.currency,
         delivery_days=package.delivery_days,
     )
-    session.add(contract)
-    session.flush()
-    create_milestones(session, contract)
-    CONTRACT.record(
-        session, contract, "created", actor_id=business.id, offer_id=offer.id, tier=tier
-    )
-    return contract
 
 
 def create_from_terms(
@@ -92,11 +101,11 @@ def create_from_terms(
     terms came from, e.g. {"negotiation_id": 7}). Raises PermissionDenied (ordering from
     oneself, not a business).
     """
-    if not business.is_business:
-        raise PermissionDenied("Only business accounts can order.")
-    if offer.creator_id == business.id:
-        raise PermissionDenied("You cannot order your own offer.")
-    contract = Contract(
+    _check_buyer(offer, business)
+    return _open(
+        session,
+        actor_id=business.id,
+        origin={"offer_id": offer.id, **origin},
         business_id=business.id,
         creator_id=offer.creator_id,
         offer_id=offer.id,
@@ -106,8 +115,3 @@ def create_from_terms(
         currency=offer.currency,
         delivery_days=delivery_days,
     )
-    session.add(contract)
-    session.flush()
-    create_milestones(session, contract)
-    CONTRACT.record(session, contract, "created", actor_id=business.id, offer_id=offer.id, **origin)
-    return contract

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from app import clock, jobs
 from app.accounts.models import User
 from app.briefs.services import clean_text
+from app.db import get_owned
 from app.demand.models import Interest
-from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.errors import Conflict, PermissionDenied, ValidationFailed
 from app.matching.vectors import decode_vector, text_hash
 from app.money import MoneyError, check_amount, check_currency
 from app.offers.models import CATEGORIES
@@ -132,9 +133,14 @@ def express_interest(session: Session, business: User, data: InterestInput) -> I
 
 def withdraw_interest(session: Session, business: User, interest_id: int) -> Interest:
     """Withdraw one of the business's interests (idempotent). Raises NotFound (not theirs)."""
-    interest = session.get(Interest, interest_id)
-    if interest is None or interest.business_id != business.id:
-        raise NotFound("No such interest.")
+    interest = get_owned(
+        session,
+        Interest,
+        interest_id,
+        business.id,
+        owner="business_id",
+        missing="No such interest.",
+    )
     if interest.withdrawn_at is None:
         interest.withdrawn_at = clock.now()
     return interest

@@ -59,16 +59,10 @@ def _add_evidence(
 ) -> None:
     if body:
         session.add(DisputeEvidence(dispute_id=dispute.id, author_id=author.id, body=body))
-    for stored in files:
-        session.add(
-            DisputeEvidence(
-                dispute_id=dispute.id,
-                author_id=author.id,
-                stored_name=stored.stored_name,
-                original_name=stored.original_name,
-                size_bytes=stored.size_bytes,
-            )
-        )
+    session.add_all(
+        DisputeEvidence(dispute_id=dispute.id, author_id=author.id, **stored.row_fields())
+        for stored in files
+    )
     session.flush()
 
 

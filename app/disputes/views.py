@@ -86,9 +86,7 @@ def open_dispute(milestone_id: int) -> Page | Response:
             services.add_evidence(session, dispute.id, user=user, body="", files=files)
         return dispute
 
-    if request.method == "GET":
-        return render(200)
-    return submit(
+    return submit(  # a GET (form not submitted) renders the page with 200
         form,
         open_with_files,
         done="Dispute opened. The payment is frozen until it is resolved.",
@@ -163,19 +161,27 @@ def _settlement_refund(form: Any) -> int:
     return int(getattr(form.refund, "minor", -1))
 
 
+def _statement(
+    service: Callable[..., object], field: str
+) -> Callable[[Dispute, User, Any], object]:
+    """A party's statement with files: the form's ``field`` goes to the service under the
+    same name, the uploaded files are stored in the dispute's folder."""
+
+    def call(dispute: Dispute, user: User, form: Any) -> object:
+        text = getattr(form, field).data or ""
+        files = _store(dispute.id, form.files.data)
+        return service(db.session(), dispute.id, user=user, files=files, **{field: text})
+
+    return call
+
+
 ACTIONS: dict[str, tuple[str, DisputeAction]] = {
     "respond": (
         "respond",
         DisputeAction(
             RespondForm,
             "respond_form",
-            lambda d, u, f: services.respond(
-                db.session(),
-                d.id,
-                user=u,
-                response=f.response.data or "",
-                files=_store(d.id, f.files.data),
-            ),
+            _statement(services.respond, "response"),
             "Response sent. A moderator will review the dispute.",
         ),
     ),
@@ -184,13 +190,7 @@ ACTIONS: dict[str, tuple[str, DisputeAction]] = {
         DisputeAction(
             EvidenceForm,
             "evidence_form",
-            lambda d, u, f: services.add_evidence(
-                db.session(),
-                d.id,
-                user=u,
-                body=f.body.data or "",
-                files=_store(d.id, f.files.data),
-            ),
+            _statement(services.add_evidence, "body"),
             "Evidence added.",
         ),
     ),

@@ -12,7 +12,7 @@ from app.accounts.models import Role
 from app.api import api_user, bp
 from app.api.schema import In, Out, Query, Text, operation
 from app.briefs.models import Brief
-from app.errors import NotFound
+from app.db import get_owned
 from app.extensions import db
 from app.matching import assistant, services
 from app.money import SUPPORTED_CURRENCIES
@@ -69,9 +69,9 @@ def brief_matches(brief_id: int, query: MatchQuery) -> BriefMatches:
     """Creators ranked for your brief, with the reasons"""
     user = api_user(Role.BUSINESS)
     session = db.session()
-    brief = session.get(Brief, brief_id)
-    if brief is None or brief.business_id != user.id:
-        raise NotFound("No such brief.")
+    brief = get_owned(
+        session, Brief, brief_id, user.id, owner="business_id", missing="No such brief."
+    )
     if not current_app.config["MATCHING_ENABLED"]:
         raise services.MatchingUnavailable("Matching is switched off on this server.")
     results = services.recommend_creators(session, brief, limit=query.limit)

@@ -3,6 +3,7 @@ semantic catalog search. All ranking lives in ml/; this module loads and explain
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,16 +183,29 @@ SEARCH_RELATIVE_CUTOFF = 0.6
 SEARCH_ABSOLUTE_FLOOR = 0.2
 
 
-@timed_match("search")
-@ranking
-def semantic_offer_ids(session: Session, text: str, *, limit: int = 200) -> list[int]:
-    """Published offer ids ranked by meaning (dense + BM25) for a catalog search, best first."""
+def _offer_ids_near(
+    session: Session, text: str, limit: int, cutoff: Callable[[float], float]
+) -> list[int]:
+    """Offer ids matching ``text`` by meaning, best first, keeping those whose relevance is at
+    least ``cutoff(best relevance)``."""
     matcher = current_matcher(session)
     matches = matcher.match(Query(title=text), k=limit, group_by_owner=False, explain=False)
     if not matches:
         return []
-    cutoff = max(SEARCH_ABSOLUTE_FLOOR, SEARCH_RELATIVE_CUTOFF * matches[0].relevance)
-    return [m.doc_id for m in matches if m.relevance >= cutoff]
+    floor = cutoff(matches[0].relevance)
+    return [m.doc_id for m in matches if m.relevance >= floor]
+
+
+@timed_match("search")
+@ranking
+def semantic_offer_ids(session: Session, text: str, *, limit: int = 200) -> list[int]:
+    """Published offer ids ranked by meaning (dense + BM25) for a catalog search, best first."""
+    return _offer_ids_near(
+        session,
+        text,
+        limit,
+        lambda best: max(SEARCH_ABSOLUTE_FLOOR, SEARCH_RELATIVE_CUTOFF * best),
+    )
 
 
 # When nothing passes the cutoffs, the catalog shows the nearest offers anyway (with a note),
@@ -203,12 +217,7 @@ NEAREST_RELATIVE_CUTOFF = 0.75
 @ranking
 def nearest_offer_ids(session: Session, text: str, *, limit: int = 12) -> list[int]:
     """The offers closest in meaning to ``text`` however far they are, best first."""
-    matcher = current_matcher(session)
-    matches = matcher.match(Query(title=text), k=limit, group_by_owner=False, explain=False)
-    if not matches:
-        return []
-    cutoff = NEAREST_RELATIVE_CUTOFF * matches[0].relevance
-    return [m.doc_id for m in matches if m.relevance >= cutoff]
+    return _offer_ids_near(session, text, limit, lambda best: NEAREST_RELATIVE_CUTOFF * best)
 
 
 # --- briefs for a creator ---------------------------------------------------------------

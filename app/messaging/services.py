@@ -139,15 +139,9 @@ def post(
     message = Message(thread_id=thread.id, sender_id=sender.id, body=text, created_at=now)
     session.add(message)
     session.flush()
-    for stored in files:
-        session.add(
-            MessageAttachment(
-                message_id=message.id,
-                stored_name=stored.stored_name,
-                original_name=stored.original_name,
-                size_bytes=stored.size_bytes,
-            )
-        )
+    session.add_all(
+        MessageAttachment(message_id=message.id, **stored.row_fields()) for stored in files
+    )
     thread.last_message_at = now
     session.flush()
     mark_read(session, thread, sender)

@@ -24,7 +24,7 @@ from app.forms import FORM_ERROR_STATUS
 from app.messaging import services
 from app.messaging.forms import MessageForm
 from app.messaging.models import MessageThread
-from app.web import Page, attempt, submit
+from app.web import Page, attempt, submit, unread_counter
 
 bp = Blueprint("messaging", __name__)
 
@@ -37,12 +37,10 @@ def upload_limits() -> tuple[int, int]:
 
 @bp.app_context_processor
 def _unread() -> dict[str, Any]:
-    def unread_messages() -> int:
-        if not current_user.is_authenticated:
-            return 0
-        return services.unread_total(db.session(), current_user.id)
-
-    return {"unread_messages": unread_messages, "thread_unread": _thread_unread}
+    return {
+        "unread_messages": unread_counter(services.unread_total),
+        "thread_unread": _thread_unread,
+    }
 
 
 def _thread_unread(*, contract_id: int | None = None, proposal_id: int | None = None) -> int:
@@ -136,22 +134,25 @@ def _post(thread: MessageThread, subject: Any, kind: str) -> Page | Response:
     )
 
 
+def _thread_page(thread: MessageThread, subject: Any, kind: str) -> Page | Response:
+    """A conversation's page: POST sends a message, GET shows it with an empty form."""
+    if request.method == "POST":
+        return _post(thread, subject, kind)
+    return _page(thread, subject, kind, MessageForm(formdata=None), 200)
+
+
 @bp.route("/contracts/<int:contract_id>/messages", methods=["GET", "POST"])
 @login_required
 def contract_thread(contract_id: int) -> Page | Response:
     thread, contract = _contract_thread(contract_id, current())
-    if request.method == "POST":
-        return _post(thread, contract, "contract")
-    return _page(thread, contract, "contract", MessageForm(formdata=None), 200)
+    return _thread_page(thread, contract, "contract")
 
 
 @bp.route("/proposals/<int:proposal_id>/messages", methods=["GET", "POST"])
 @login_required
 def proposal_thread(proposal_id: int) -> Page | Response:
     thread, proposal = _proposal_thread(proposal_id, current())
-    if request.method == "POST":
-        return _post(thread, proposal, "proposal")
-    return _page(thread, proposal, "proposal", MessageForm(formdata=None), 200)
+    return _thread_page(thread, proposal, "proposal")
 
 
 @bp.route("/messages/<int:thread_id>", methods=["GET", "POST"])
@@ -172,9 +173,7 @@ def direct_thread(thread_id: int) -> Page | Response:
     other = session.get(
         User, thread.creator_id if user.id == thread.business_id else thread.business_id
     )
-    if request.method == "POST":
-        return _post(thread, other, "direct")
-    return _page(thread, other, "direct", MessageForm(formdata=None), 200)
+    return _thread_page(thread, other, "direct")
 
 
 @bp.route("/creators/<int:user_id>/contact", methods=["GET", "POST"])
@@ -190,9 +189,7 @@ def contact(user_id: int) -> Page | Response:
     def render(status: int) -> Page:
         return render_template("messaging/contact.html", creator=creator, form=form), status
 
-    if request.method == "GET":
-        return render(200)
-    return submit(
+    return submit(  # a GET (form not submitted) renders the page with 200
         form,
         lambda: services.contact(session, current(), creator, form.body.data or ""),
         done="Message sent. You will find the conversation in Messages.",

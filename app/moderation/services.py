@@ -333,17 +333,13 @@ def hidden_content(session: Session) -> dict[str, Sequence[object]]:
     from app.accounts.models import CreatorProfile
     from app.briefs.models import Brief
 
+    marked = {
+        "offers": Offer.hidden_at,
+        "briefs": Brief.hidden_at,
+        "profiles": CreatorProfile.hidden_at,
+        "users": User.suspended_at,
+    }
     return {
-        "offers": session.scalars(
-            select(Offer).where(Offer.hidden_at.is_not(None)).limit(100)
-        ).all(),
-        "briefs": session.scalars(
-            select(Brief).where(Brief.hidden_at.is_not(None)).limit(100)
-        ).all(),
-        "profiles": session.scalars(
-            select(CreatorProfile).where(CreatorProfile.hidden_at.is_not(None)).limit(100)
-        ).all(),
-        "users": session.scalars(
-            select(User).where(User.suspended_at.is_not(None)).limit(100)
-        ).all(),
+        name: session.scalars(select(column.class_).where(column.is_not(None)).limit(100)).all()
+        for name, column in marked.items()
     }

@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from app.accounts.auth import current
 from app.extensions import db
 from app.notifications import services
 from app.notifications.kinds import KINDS
-from app.web import submit
+from app.web import list_page, submit, unread_counter
 
 bp = Blueprint("notifications", __name__)
 bp.record_once(lambda state: services.remember_urls(state.app.url_map))
@@ -21,12 +21,7 @@ bp.record_once(lambda state: services.remember_urls(state.app.url_map))
 
 @bp.app_context_processor
 def _unread() -> dict[str, Any]:
-    def unread_notifications() -> int:
-        if not current_user.is_authenticated:
-            return 0
-        return services.unread_count(db.session(), current_user.id)
-
-    return {"unread_notifications": unread_notifications}
+    return {"unread_notifications": unread_counter(services.unread_count)}
 
 
 def _list(status: int = 200) -> tuple[str, int]:
@@ -44,10 +39,7 @@ def _list(status: int = 200) -> tuple[str, int]:
     )
 
 
-@bp.get("/notifications")
-@login_required
-def index() -> tuple[str, int]:
-    return _list()
+list_page(bp, "/notifications", "index", _list)
 
 
 @bp.post("/notifications/<int:notification_id>/open")

@@ -7,6 +7,7 @@ come first (403), as on the other endpoints. Each operation is declared once
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -264,6 +265,16 @@ def party_milestone(milestone_id: int, user: User) -> Milestone:
     return milestone
 
 
+def milestone_action(
+    milestone_id: int, role: Role | None, act: Callable[[User, int], Milestone]
+) -> MilestoneOut:
+    """A milestone button over the API: the caller (in ``role``, when one is required) must be
+    a party of the milestone's contract; ``act(caller, milestone id)`` is the service call."""
+    user = api_user(role)
+    milestone = party_milestone(milestone_id, user)
+    return milestone_out(act(user, milestone.id))
+
+
 CONTRACT_404 = {404: "No such contract, or the caller is not one of its parties"}
 MILESTONE = {
     403: "Wrong role for this endpoint, or not the party who may do this",
@@ -369,10 +380,10 @@ def sync_payment(payment_intent_id: str) -> PaymentSync:
 @operation(tag="milestones", body=DeliverIn, ok=MilestoneOut, role=Role.CREATOR, problems=MILESTONE)
 def deliver_milestone(milestone_id: int, body: DeliverIn) -> MilestoneOut:
     """Deliver work for review (the contract's creator; funded or changes requested)"""
-    user = api_user(Role.CREATOR)
-    milestone = party_milestone(milestone_id, user)
-    return milestone_out(
-        services.deliver(db.session(), milestone.id, creator=user, message=body.message)
+    return milestone_action(
+        milestone_id,
+        Role.CREATOR,
+        lambda user, mid: services.deliver(db.session(), mid, creator=user, message=body.message),
     )
 
 
@@ -380,9 +391,11 @@ def deliver_milestone(milestone_id: int, body: DeliverIn) -> MilestoneOut:
 @operation(tag="milestones", ok=MilestoneOut, role=Role.BUSINESS, problems=MILESTONE)
 def accept_milestone(milestone_id: int) -> MilestoneOut:
     """Accept a delivery and release the payment to the creator (the contract's business)"""
-    user = api_user(Role.BUSINESS)
-    milestone = party_milestone(milestone_id, user)
-    return milestone_out(services.accept(db.session(), milestone.id, business=user))
+    return milestone_action(
+        milestone_id,
+        Role.BUSINESS,
+        lambda user, mid: services.accept(db.session(), mid, business=user),
+    )
 
 
 @bp.post("/milestones/<int:milestone_id>/request-changes")
@@ -391,10 +404,12 @@ def accept_milestone(milestone_id: int) -> MilestoneOut:
 )
 def request_milestone_changes(milestone_id: int, body: ChangesIn) -> MilestoneOut:
     """Ask for a revision of a delivery (the contract's business; limited revisions)"""
-    user = api_user(Role.BUSINESS)
-    milestone = party_milestone(milestone_id, user)
-    return milestone_out(
-        services.request_changes(db.session(), milestone.id, business=user, note=body.note)
+    return milestone_action(
+        milestone_id,
+        Role.BUSINESS,
+        lambda user, mid: services.request_changes(
+            db.session(), mid, business=user, note=body.note
+        ),
     )
 
 

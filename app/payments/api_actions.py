@@ -25,6 +25,7 @@ from app.payments.api import (
     MilestoneList,
     MilestoneOut,
     contract_out,
+    milestone_action,
     milestone_out,
     party_contract,
     party_milestone,
@@ -103,10 +104,12 @@ def split_contract(contract_id: int, body: SplitIn) -> MilestoneList:
 @operation(tag="milestones", ok=MilestoneOut, problems={**MILESTONE, **GATEWAY})
 def cancel_milestone(milestone_id: int) -> MilestoneOut:
     """Cancel a milestone that was never paid (either party); its PaymentIntent is cancelled"""
-    user = api_user()
-    milestone = party_milestone(milestone_id, user)
     gateway = services.gateway_for(current_app)
-    return milestone_out(services.cancel(db.session(), gateway, milestone.id, actor=user))
+    return milestone_action(
+        milestone_id,
+        None,
+        lambda user, mid: services.cancel(db.session(), gateway, mid, actor=user),
+    )
 
 
 class RefundIn(In):

@@ -171,18 +171,11 @@ def confirm_funding(
     milestone.charge_id = intent.charge_id
     milestone.funded_minor = intent.amount
     milestone.funded_at = clock.now()
-    ledger.post(
-        session,
-        key=f"milestone-{milestone.id}-fund",
-        kind="fund",
-        currency=milestone.currency,
-        milestone_id=milestone.id,
-        lines=[
-            (ledger.CUSTOMER_PAYMENTS, -intent.amount),
-            (ledger.escrow(milestone.id), intent.amount),
-        ],
-        memo=intent.id,
-    )
+    paid_in = [
+        (ledger.CUSTOMER_PAYMENTS, -intent.amount),
+        (ledger.escrow(milestone.id), intent.amount),
+    ]
+    ledger.post_milestone(session, milestone, "fund", paid_in, memo=intent.id)
     book_processing_fee(session, gateway, intent.charge_id)
     return milestone
 

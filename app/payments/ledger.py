@@ -117,6 +117,29 @@ def post(
     return entry
 
 
+def post_milestone(
+    session: Session,
+    milestone: Milestone,
+    kind: str,
+    lines: Sequence[tuple[str, int]],
+    *,
+    step: str = "",
+    memo: str = "",
+) -> JournalEntry:
+    """A journal entry about ``milestone``, in its currency, keyed ``milestone-<id>-<kind>``
+    (``-<step>`` appended when one milestone books that kind more than once)."""
+    key = f"milestone-{milestone.id}-{kind}" + (f"-{step}" if step else "")
+    return post(
+        session,
+        key=key,
+        kind=kind,
+        currency=milestone.currency,
+        lines=lines,
+        milestone_id=milestone.id,
+        memo=memo,
+    )
+
+
 def balance(session: Session, account: str, currency: str) -> int:
     total = session.scalar(
         select(func.coalesce(func.sum(Posting.amount_minor), 0)).where(

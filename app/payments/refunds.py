@@ -146,15 +146,8 @@ def _book_refund(
 ) -> PaymentRefund:
     """Book refund ``n`` of a milestone: ``lines`` (where the money comes from) -> refunds,
     the milestone's refunded total, and the PaymentRefund row."""
-    ledger.post(
-        session,
-        key=f"milestone-{milestone.id}-refund-{n}",
-        kind="refund",
-        currency=milestone.currency,
-        milestone_id=milestone.id,
-        lines=[*lines, (ledger.REFUNDS, amount)],
-        memo=refund_id,
-    )
+    refunded = [*lines, (ledger.REFUNDS, amount)]
+    ledger.post_milestone(session, milestone, "refund", refunded, step=str(n), memo=refund_id)
     milestone.refunded_minor += amount
     record = PaymentRefund(
         milestone_id=milestone.id,
@@ -237,17 +230,12 @@ def record_external_refund(
     unreleased = milestone.state in (S.FUNDED, S.DELIVERED, S.CHANGES_REQUESTED)
     if unreleased and amount_refunded >= milestone.funded_minor:
         MILESTONE.move(session, milestone, "refund", actor_id=None, external=refund_ref)
-        ledger.post(
-            session,
-            key=f"milestone-{milestone.id}-refund-external",
-            kind="refund",
-            currency=milestone.currency,
-            milestone_id=milestone.id,
-            lines=[
-                (ledger.escrow(milestone.id), -milestone.funded_minor),
-                (ledger.REFUNDS, milestone.funded_minor),
-            ],
-            memo=refund_ref,
+        refunded = [
+            (ledger.escrow(milestone.id), -milestone.funded_minor),
+            (ledger.REFUNDS, milestone.funded_minor),
+        ]
+        ledger.post_milestone(
+            session, milestone, "refund", refunded, step="external", memo=refund_ref
         )
         milestone.refunded_minor = milestone.funded_minor
         return True

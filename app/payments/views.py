@@ -208,9 +208,7 @@ def deliver(milestone_id: int) -> Page | Response:
             files=[item.stored_name for item in stored],
         )
 
-    if request.method == "GET":
-        return render(200)
-    return submit(
+    return submit(  # a GET (form not submitted) renders the page with 200
         form,
         deliver,
         done="Delivered. The business has been asked to review it.",

@@ -153,20 +153,28 @@ def _open(session: Session, info: DisputeInfo, subject_type: str, subject_id: in
     opened = getattr(kind, "chargeback_opened", None)
     if opened is not None:
         chargeback.state_before = opened(session, subject, chargeback)[:32]
-    ledger.post(
-        session,
-        key=f"chargeback-{info.id}-withdrawn",
-        kind="chargeback",
-        currency=info.currency,
-        lines=[
-            (ledger.PLATFORM_FUNDS, -(info.amount + info.fee)),
-            (ledger.CHARGEBACKS, info.amount),
-            (ledger.DISPUTE_FEES, info.fee),
-        ],
-        memo=info.id,
-    )
+    withdrawn = [
+        (ledger.PLATFORM_FUNDS, -(info.amount + info.fee)),
+        (ledger.CHARGEBACKS, info.amount),
+        (ledger.DISPUTE_FEES, info.fee),
+    ]
+    _book(session, chargeback, "withdrawn", withdrawn)
     chargeback.withdrawn = True
     return chargeback
+
+
+def _book(
+    session: Session, chargeback: Chargeback, step: str, lines: list[tuple[str, int]]
+) -> None:
+    """A chargeback's journal entry: keyed ``chargeback-<Stripe dispute id>-<step>``."""
+    ledger.post(
+        session,
+        key=f"chargeback-{chargeback.stripe_dispute_id}-{step}",
+        kind="chargeback",
+        currency=chargeback.currency,
+        lines=lines,
+        memo=chargeback.stripe_dispute_id,
+    )
 
 
 def _close(
@@ -178,17 +186,11 @@ def _close(
     key = f"chargeback-{chargeback.stripe_dispute_id}"
     chargeback.status, chargeback.closed_at = outcome, clock.now()
     if outcome is C.WON:
-        ledger.post(
-            session,
-            key=f"{key}-reinstated",
-            kind="chargeback",
-            currency=chargeback.currency,
-            lines=[
-                (ledger.CHARGEBACKS, -chargeback.amount_minor),
-                (ledger.PLATFORM_FUNDS, chargeback.amount_minor),
-            ],
-            memo=chargeback.stripe_dispute_id,
-        )
+        reinstated = [
+            (ledger.CHARGEBACKS, -chargeback.amount_minor),
+            (ledger.PLATFORM_FUNDS, chargeback.amount_minor),
+        ]
+        _book(session, chargeback, "reinstated", reinstated)
         won = getattr(kind, "chargeback_won", None)
         if won is not None:
             won(session, subject, chargeback)
@@ -210,14 +212,7 @@ def _close(
             lines += lost(session, subject, chargeback, payouts[0] if payouts else None)
         recovered = -sum(amount for _account, amount in lines)
         if recovered:
-            ledger.post(
-                session,
-                key=f"{key}-lost",
-                kind="chargeback",
-                currency=chargeback.currency,
-                lines=[*lines, (ledger.PLATFORM_FUNDS, recovered)],
-                memo=chargeback.stripe_dispute_id,
-            )
+            _book(session, chargeback, "lost", [*lines, (ledger.PLATFORM_FUNDS, recovered)])
     chargeback.closed_booked = True
 
 

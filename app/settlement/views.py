@@ -18,7 +18,7 @@ from app.accounts.models import Role
 from app.extensions import db
 from app.payments.gateway import gateway_for
 from app.settlement import chargebacks
-from app.web import Page, submit
+from app.web import Page, list_page, submit
 
 bp = Blueprint("settlement", __name__)
 
@@ -43,10 +43,7 @@ def _attention_page(status: int = 200) -> Page:
     ), status
 
 
-@bp.get("/admin/payouts")
-@role_required(Role.ADMIN)
-def attention() -> Page:
-    return _attention_page()
+list_page(bp, "/admin/payouts", "attention", _attention_page, role_required(Role.ADMIN))
 
 
 @bp.post("/admin/payouts/<int:payout_id>/retry")
@@ -72,10 +69,13 @@ def _chargebacks_page(form: EvidenceForm | None = None, status: int = 200) -> Pa
     ), status
 
 
-@bp.get("/moderation/chargebacks")
-@role_required(Role.MODERATOR)
-def chargeback_list() -> Page:
-    return _chargebacks_page()
+list_page(
+    bp,
+    "/moderation/chargebacks",
+    "chargeback_list",
+    _chargebacks_page,
+    role_required(Role.MODERATOR),
+)
 
 
 @bp.post("/moderation/chargebacks/<int:chargeback_id>/evidence")

@@ -177,3 +177,41 @@ def test_split_waits_for_a_payment_started_in_another_tab(
         payments.split(session, contract.id, plans, actor=contract.business)
     assert session.get(Milestone, milestone.id) is not None
     assert audit.history(session, "milestone", milestone.id) == []
+
+
+def test_locks_taken_in_a_released_savepoint_are_held_until_the_transaction_ends(
+    session: Session,
+) -> None:
+    """SQLAlchemy's after_commit fires for a SAVEPOINT too; releasing one (``attempt()``) must
+    not make the checker forget locks that PostgreSQL holds until the outer transaction ends."""
+    from app.contracts.models import Contract
+
+    first = first_milestone(session, make_contract(session))
+    second = first_milestone(session, make_contract(session))
+    session.commit()
+    with session.begin_nested():
+        lock(session, Milestone, second.id)
+    held = [(table, ident) for _rank, table, ident, _root in session.info["workflow_held_locks"]]
+    assert held == [("contracts", second.contract_id), ("milestones", second.id)]
+    with pytest.raises(LockOrderViolation, match="contracts"):
+        lock(session, Contract, first.contract_id)  # a lower id of a table still locked
+    session.rollback()
+    assert "workflow_held_locks" not in session.info
+
+
+def test_locks_taken_in_a_rolled_back_savepoint_are_released_with_it(session: Session) -> None:
+    """Rolling back to a savepoint releases the row locks taken since it began, and only
+    those: the locks taken before it stay held."""
+    from app.contracts.models import Contract
+
+    first = first_milestone(session, make_contract(session))
+    second = first_milestone(session, make_contract(session))
+    session.commit()
+    lock(session, Contract, first.contract_id)
+    savepoint = session.begin_nested()
+    lock(session, Milestone, second.id)
+    savepoint.rollback()
+    held = [(table, ident) for _rank, table, ident, _root in session.info["workflow_held_locks"]]
+    assert held == [("contracts", first.contract_id)]
+    lock(session, Milestone, first.id)  # in order: nothing of the rolled-back savepoint is held
+    session.rollback()

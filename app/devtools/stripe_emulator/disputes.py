@@ -38,7 +38,7 @@ from .params import (
     as_dict,
     as_str,
     body_params,
-    list_response,
+    filtered_list_response,
     merge_metadata,
     query_params,
 )
@@ -199,21 +199,13 @@ async def retrieve(request: web.Request) -> web.Response:
 
 
 async def list_all(request: web.Request) -> web.Response:
-    params = query_params(request)
-    unknown_params(
-        params, {"charge", "payment_intent", "limit", "starting_after", "ending_before", "created"}
-    )
     found = sorted(
         (v for k, v in store.items() if k.startswith("dispute:")),
         key=lambda d: (d.created, d.id),
         reverse=True,
     )
-    charge, intent = as_str(params, "charge"), as_str(params, "payment_intent")
-    if charge:
-        found = [d for d in found if d.charge == charge]
-    if intent:
-        found = [d for d in found if d.payment_intent == intent]
-    return list_response("/v1/disputes", found, params)
+    filters = ("charge", "payment_intent")
+    return filtered_list_response("/v1/disputes", found, query_params(request), filters)
 
 
 async def update(request: web.Request) -> web.Response:

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 from localstripe.server import get_post_data, unflatten_data
 
-from .errors import StripeApiError, invalid_param
+from .errors import StripeApiError, invalid_param, unknown_params
 from .responses import json_response
 
 _CURRENCY_RE = re.compile(r"^[a-z]{3}$")
@@ -141,3 +141,26 @@ def list_response(url: str, items: list[Any], params: dict[str, Any]) -> web.Res
             "data": [item._export() for item in page],
         }
     )
+
+
+# What every list endpoint takes besides its own filters.
+LIST_PARAMS = ("limit", "starting_after", "ending_before", "created")
+
+
+def filtered_list_response(
+    url: str,
+    items: list[Any],
+    params: dict[str, Any],
+    filters: tuple[str, ...],
+    *,
+    allowed: tuple[str, ...] = (),
+) -> web.Response:
+    """A list endpoint: keep the items whose attribute equals each filter parameter given
+    (a parameter and its attribute share their name), after refusing any parameter other than
+    ``filters``, the paging ones and ``allowed``."""
+    unknown_params(params, {*filters, *LIST_PARAMS, *allowed})
+    for name in filters:
+        wanted = as_str(params, name)
+        if wanted:
+            items = [item for item in items if getattr(item, name) == wanted]
+    return list_response(url, items, params)

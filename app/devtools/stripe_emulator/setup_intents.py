@@ -31,20 +31,11 @@ from localstripe.errors import UserError
 from localstripe.resources import Customer, PaymentIntent, PaymentMethod, SetupIntent
 
 from . import events
+from .client_secret import intent_for_client, intent_to_confirm
 from .errors import StripeApiError, invalid_param, missing_param, unknown_params
 
 # Authenticates once when set up; after that Stripe lets off-session payments through.
 SET_UP_ONCE = "4000002500003155"
-_SETUP_CONFIRM_PARAMS = {
-    "key",
-    "client_secret",
-    "payment_method",
-    "payment_method_data",
-    "return_url",
-    "use_stripe_sdk",
-    "_stripe_version",
-}
-_SETUP_CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 
 
 def _card_error(message: str, code: str, **extra: Any) -> StripeApiError:
@@ -57,23 +48,7 @@ def _card_error(message: str, code: str, **extra: Any) -> StripeApiError:
 
 
 def _setup_for_client(setup_intent_id: str, params: dict[str, Any]) -> SetupIntent:
-    secret = params.get("client_secret")
-    if not isinstance(secret, str) or not secret:
-        raise missing_param("client_secret")
-    try:
-        intent = SetupIntent._api_retrieve(setup_intent_id)
-    except UserError as exc:
-        raise StripeApiError(
-            404, f"No such setupintent: '{setup_intent_id}'", code="resource_missing"
-        ) from exc
-    if secret != intent.client_secret:
-        raise invalid_param(
-            "client_secret",
-            "The client_secret provided does not match the client_secret associated with the "
-            "SetupIntent.",
-            "setup_intent_invalid_parameter",
-        )
-    return intent
+    return intent_for_client(SetupIntent, setup_intent_id, params, kind="setup_intent")
 
 
 def _succeed(intent: SetupIntent) -> None:
@@ -98,14 +73,9 @@ def confirm_setup_with_publishable_key(setup_id: str, params: dict[str, Any]) ->
     """What Stripe.js's confirmCardSetup asks of Stripe; returns the SetupIntent."""
     from .stripejs import _card  # the typed card is checked once, for both intents
 
-    unknown_params(params, _SETUP_CONFIRM_PARAMS)
-    intent = _setup_for_client(setup_id, params)
-    if intent.status not in _SETUP_CONFIRMABLE:
-        raise StripeApiError(
-            400,
-            f"You cannot confirm this SetupIntent because it has a status of {intent.status}.",
-            code="setup_intent_unexpected_state",
-        )
+    intent = intent_to_confirm(
+        SetupIntent, setup_id, params, kind="setup_intent", allowed={"_stripe_version"}
+    )
     if params.get("payment_method_data") is not None:
         method = PaymentMethod._api_create(type="card", card=_card(params["payment_method_data"]))
     elif isinstance(params.get("payment_method"), str):

@@ -106,6 +106,38 @@
     return {};
   }
 
+  // Confirm the intent at `path` (/v1/payment_intents/<id> or /v1/setup_intents/<id>) with the
+  // card typed into the Element, then run 3-D Secure in localstripe's dialog when asked and
+  // `authenticate`; `failed(intent)` says whether the authentication left it unusable, and the
+  // error then carries it under `kind` with code `${kind}_authentication_failure`.
+  // Resolves to {intent} or {error}.
+  async function confirmWithCard(key, path, clientSecret, data, authenticate, kind, failed) {
+    const method = methodParams(data);
+    if (method === null) {
+      return {error: {type: 'validation_error', code: 'incomplete_number',
+                      message: 'Your card number is incomplete.'}};
+    }
+    const confirmed = await call('POST', `${path}/confirm`,
+                                 {key, client_secret: clientSecret, ...method});
+    if (confirmed.error) return {error: confirmed.error};
+    let intent = confirmed.body;
+    if (intent.status === 'requires_action' && authenticate) {
+      const passed = await openModal(  // localstripe's 3-D Secure dialog
+        '3D Secure\nDo you want to confirm or cancel?',
+        'Complete authentication', 'Fail authentication');
+      const authenticated = await call(
+        'POST', `${path}/_authenticate`,
+        {key, client_secret: clientSecret, success: passed ? 'true' : 'false'});
+      if (authenticated.error) return {error: authenticated.error};
+      intent = authenticated.body;
+      if (failed(intent)) {
+        return {error: {type: 'invalid_request_error', code: `${kind}_authentication_failure`,
+                        message: AUTH_FAILED, [kind]: intent}};
+      }
+    }
+    return {intent};
+  }
+
   window.Stripe = function (key, options) {
     if (typeof key !== 'string' || !key.startsWith('pk_')) {
       throw new Error('IntegrationError: Invalid API Key provided: ' + key);
@@ -114,31 +146,11 @@
 
     stripe.confirmCardPayment = async (clientSecret, data, options) => {
       const id = intentId(clientSecret);
-      const method = methodParams(data);
-      if (method === null) {
-        return {error: {type: 'validation_error', code: 'incomplete_number',
-                        message: 'Your card number is incomplete.'}};
-      }
-      const confirmed = await call('POST', `/v1/payment_intents/${id}/confirm`,
-                                   {key, client_secret: clientSecret, ...method});
-      if (confirmed.error) return {error: confirmed.error};
-      let intent = confirmed.body;
-      if (intent.status === 'requires_action' && !(options && options.handleActions === false)) {
-        const passed = await openModal(  // localstripe's 3-D Secure dialog
-          '3D Secure\nDo you want to confirm or cancel?',
-          'Complete authentication', 'Fail authentication');
-        const authenticated = await call(
-          'POST', `/v1/payment_intents/${id}/_authenticate`,
-          {key, client_secret: clientSecret, success: passed ? 'true' : 'false'});
-        if (authenticated.error) return {error: authenticated.error};
-        intent = authenticated.body;
-        if (intent.status === 'requires_payment_method') {
-          return {error: {type: 'invalid_request_error',
-                          code: 'payment_intent_authentication_failure',
-                          message: AUTH_FAILED, payment_intent: intent}};
-        }
-      }
-      return {paymentIntent: intent};
+      const result = await confirmWithCard(
+        key, `/v1/payment_intents/${id}`, clientSecret, data,
+        !(options && options.handleActions === false), 'payment_intent',
+        (intent) => intent.status === 'requires_payment_method');
+      return result.error ? {error: result.error} : {paymentIntent: result.intent};
     };
 
     // confirmCardSetup(clientSecret, {payment_method: {card: element}}): saves the card for
@@ -146,32 +158,10 @@
     stripe.confirmCardSetup = async (clientSecret, data) => {
       const match = typeof clientSecret === 'string' && clientSecret.match(/^(seti_\w+?)_secret_/);
       if (!match) throw new Error('IntegrationError: Invalid value for clientSecret.');
-      const id = match[1];
-      const method = methodParams(data);
-      if (method === null) {
-        return {error: {type: 'validation_error', code: 'incomplete_number',
-                        message: 'Your card number is incomplete.'}};
-      }
-      const confirmed = await call('POST', `/v1/setup_intents/${id}/confirm`,
-                                   {key, client_secret: clientSecret, ...method});
-      if (confirmed.error) return {error: confirmed.error};
-      let intent = confirmed.body;
-      if (intent.status === 'requires_action') {
-        const passed = await openModal(
-          '3D Secure\nDo you want to confirm or cancel?',
-          'Complete authentication', 'Fail authentication');
-        const authenticated = await call(
-          'POST', `/v1/setup_intents/${id}/_authenticate`,
-          {key, client_secret: clientSecret, success: passed ? 'true' : 'false'});
-        if (authenticated.error) return {error: authenticated.error};
-        intent = authenticated.body;
-        if (intent.status !== 'succeeded') {
-          return {error: {type: 'invalid_request_error',
-                          code: 'setup_intent_authentication_failure',
-                          message: AUTH_FAILED, setup_intent: intent}};
-        }
-      }
-      return {setupIntent: intent};
+      const result = await confirmWithCard(
+        key, `/v1/setup_intents/${match[1]}`, clientSecret, data, true, 'setup_intent',
+        (intent) => intent.status !== 'succeeded');
+      return result.error ? {error: result.error} : {setupIntent: result.intent};
     };
 
     stripe.retrievePaymentIntent = async (clientSecret) => {

@@ -32,25 +32,17 @@ from localstripe.resources import PaymentIntent, PaymentMethod
 from localstripe.server import get_post_data, unflatten_data
 
 from . import setup_intents
+from .client_secret import intent_for_client, intent_to_confirm
 from .errors import StripeApiError, invalid_param, missing_param, unknown_params
 from .responses import json_response
 
+# Stripe.js also says which client it is when it confirms a PaymentIntent.
+_CONFIRM_EXTRA = {"payment_user_agent", "expected_payment_method_type"}
 _LOCALSTRIPE_JS = Path(localstripe.__file__).with_name("localstripe-v3.js")
 _EXTENSION_JS = Path(__file__).with_name("stripe_js_extension.js")
-_CONFIRM_PARAMS = {
-    "key",
-    "client_secret",
-    "payment_method",
-    "payment_method_data",
-    "return_url",
-    "use_stripe_sdk",
-    "payment_user_agent",
-    "expected_payment_method_type",
-}
 # What Stripe.js may do to a SetupIntent with the publishable key: retrieve, confirm, and the
 # emulator's 3-D Secure page; never cancel or update it.
 _SETUP_BROWSER_PATH = re.compile(r"^/v1/setup_intents/seti_\w+(/confirm|/_authenticate)?$")
-_CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 
 
 async def stripe_js(request: web.Request) -> web.Response:
@@ -73,23 +65,7 @@ def is_publishable_request(request: web.Request, data: dict[str, Any] | None = N
 
 
 def _intent_for_client(payment_intent_id: str, params: dict[str, Any]) -> PaymentIntent:
-    secret = params.get("client_secret")
-    if not isinstance(secret, str) or not secret:
-        raise missing_param("client_secret")
-    try:
-        intent = PaymentIntent._api_retrieve(payment_intent_id)
-    except UserError as exc:
-        raise StripeApiError(
-            404, f"No such payment_intent: '{payment_intent_id}'", code="resource_missing"
-        ) from exc
-    if secret != intent.client_secret:
-        raise invalid_param(
-            "client_secret",
-            "The client_secret provided does not match the client_secret associated with the "
-            "PaymentIntent.",
-            "payment_intent_invalid_parameter",
-        )
-    return intent
+    return intent_for_client(PaymentIntent, payment_intent_id, params, kind="payment_intent")
 
 
 def _card_error(message: str, code: str, *, param: str | None = None) -> StripeApiError:
@@ -151,14 +127,9 @@ def _declined(intent: PaymentIntent, exc: UserError) -> StripeApiError:
 
 def confirm_with_publishable_key(payment_intent_id: str, params: dict[str, Any]) -> dict[str, Any]:
     """What Stripe.js's confirmCardPayment asks of Stripe; returns the PaymentIntent."""
-    unknown_params(params, _CONFIRM_PARAMS)
-    intent = _intent_for_client(payment_intent_id, params)
-    if intent.status not in _CONFIRMABLE:
-        raise StripeApiError(
-            400,
-            f"You cannot confirm this PaymentIntent because it has a status of {intent.status}.",
-            code="payment_intent_unexpected_state",
-        )
+    intent = intent_to_confirm(
+        PaymentIntent, payment_intent_id, params, kind="payment_intent", allowed=_CONFIRM_EXTRA
+    )
     method_id = params.get("payment_method")
     if method_id is not None:
         if not isinstance(method_id, str) or not method_id.startswith("pm_"):
@@ -198,41 +169,33 @@ def add_routes(router: web.UrlDispatcher, delegate: dict[tuple[str, str], Handle
     """Our Stripe.js routes; ``delegate`` holds localstripe's secret-key handlers for the same
     URLs, which still answer calls made with the secret key."""
 
-    async def confirm(request: web.Request) -> web.StreamResponse:
-        data = await get_post_data(request, remove_auth=False) or {}
-        if not is_publishable_request(request, data):
-            return await delegate[("POST", "/v1/payment_intents/{id}/confirm")](request)
-        return json_response(confirm_with_publishable_key(request.match_info["id"], dict(data)))
+    def publishable(method: str, path: str, answer: Any) -> None:
+        """``path`` answered by ``answer(id, params)`` for a publishable-key call (POST body
+        or GET query), by localstripe's handler for a secret-key one."""
 
-    async def retrieve(request: web.Request) -> web.StreamResponse:
-        if not is_publishable_request(request):
-            return await delegate[("GET", "/v1/payment_intents/{id}")](request)
-        params = dict(unflatten_data(request.query) or {})
-        return json_response(retrieve_with_publishable_key(request.match_info["id"], params))
+        async def handler(request: web.Request) -> web.StreamResponse:
+            if method == "POST":
+                data = await get_post_data(request, remove_auth=False) or {}
+                if not is_publishable_request(request, data):
+                    return await delegate[(method, path)](request)
+                params = dict(data)
+            else:
+                if not is_publishable_request(request):
+                    return await delegate[(method, path)](request)
+                params = dict(unflatten_data(request.query) or {})
+            return json_response(answer(request.match_info["id"], params))
 
-    async def confirm_setup(request: web.Request) -> web.StreamResponse:
-        data = await get_post_data(request, remove_auth=False) or {}
-        if not is_publishable_request(request, data):
-            return await delegate[("POST", "/v1/setup_intents/{id}/confirm")](request)
-        found = setup_intents.confirm_setup_with_publishable_key(
-            request.match_info["id"], dict(data)
-        )
-        return json_response(found)
+        (router.add_post if method == "POST" else router.add_get)(path, handler)
 
     async def authenticate_setup(request: web.Request) -> web.StreamResponse:
         data = await get_post_data(request, remove_auth=False) or {}
         return json_response(setup_intents.authenticate_setup(request.match_info["id"], dict(data)))
 
-    async def retrieve_setup(request: web.Request) -> web.StreamResponse:
-        if not is_publishable_request(request):
-            return await delegate[("GET", "/v1/setup_intents/{id}")](request)
-        params = dict(unflatten_data(request.query) or {})
-        found = setup_intents.retrieve_setup_with_publishable_key(request.match_info["id"], params)
-        return json_response(found)
-
-    router.add_post("/v1/setup_intents/{id}/confirm", confirm_setup)
+    publishable(
+        "POST", "/v1/setup_intents/{id}/confirm", setup_intents.confirm_setup_with_publishable_key
+    )
     router.add_post("/v1/setup_intents/{id}/_authenticate", authenticate_setup)
-    router.add_get("/v1/setup_intents/{id}", retrieve_setup)
+    publishable("GET", "/v1/setup_intents/{id}", setup_intents.retrieve_setup_with_publishable_key)
     router.add_get("/js.stripe.com/v3/", stripe_js)
-    router.add_post("/v1/payment_intents/{id}/confirm", confirm)
-    router.add_get("/v1/payment_intents/{id}", retrieve)
+    publishable("POST", "/v1/payment_intents/{id}/confirm", confirm_with_publishable_key)
+    publishable("GET", "/v1/payment_intents/{id}", retrieve_with_publishable_key)

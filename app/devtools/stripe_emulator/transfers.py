@@ -22,6 +22,7 @@ from .params import (
     as_int,
     as_str,
     body_params,
+    filtered_list_response,
     list_response,
     merge_metadata,
     query_params,
@@ -314,27 +315,13 @@ async def update_transfer(request: web.Request) -> web.Response:
 
 
 async def list_transfers(request: web.Request) -> web.Response:
-    params = query_params(request)
-    unknown_params(
-        params,
-        {
-            "destination",
-            "transfer_group",
-            "limit",
-            "starting_after",
-            "ending_before",
-            "created",
-            "expand",
-        },
+    return filtered_list_response(
+        "/v1/transfers",
+        all_transfers(),
+        query_params(request),
+        ("destination", "transfer_group"),
+        allowed=("expand",),
     )
-    transfers = all_transfers()
-    destination = as_str(params, "destination")
-    if destination:
-        transfers = [t for t in transfers if t.destination == destination]
-    group = as_str(params, "transfer_group")
-    if group:
-        transfers = [t for t in transfers if t.transfer_group == group]
-    return list_response("/v1/transfers", transfers, params)
 
 
 async def create_reversal(request: web.Request) -> web.Response:
