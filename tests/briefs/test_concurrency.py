@@ -1,7 +1,7 @@
 """Real races on PostgreSQL: two transactions on two connections, committed for real.
 
 The usual per-test rollback cannot show locking, so these tests commit and clean up after
-themselves (TRUNCATE of the tables they touch; every other test leaves them empty).
+themselves (every table is emptied afterwards, as the `committed` fixture does).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts.models import User
@@ -19,10 +19,9 @@ from app.briefs.errors import BriefNotOpen, DuplicateProposal
 from app.briefs.models import Brief, Proposal
 from app.contracts.models import Contract
 from tests.factories import make_brief, make_business, make_creator, make_proposal
+from tests.stripe_support import truncate_all
 
 pytestmark = pytest.mark.postgres
-
-TABLES = "audit_events, contracts, proposals, brief_invitations, briefs, creator_profiles, users"
 
 
 @pytest.fixture()
@@ -32,9 +31,10 @@ def sessions(app, database_url: str) -> Iterator[sessionmaker[Session]]:
     try:
         yield factory
     finally:
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
         engine.dispose()
+        # Every table, not just the ones these tests write: making a brief also queues its
+        # vector job, and a job left behind would be run by the next test that runs the queue.
+        truncate_all()
 
 
 def _setup(factory: sessionmaker[Session], proposals: int) -> tuple[int, int, list[int]]:
