@@ -47,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "MATCHING_ENABLED": True,
     # Rankings running at once on this machine (app.matching.slots); None = cores - 1, 0 = no limit.
     "MATCHING_SLOTS": None,
+    # Nice value of the threads that run rankings (app.matching.slots); 0 = request threads.
+    "MATCHING_NICE": 0,
     "STRIPE_SECRET_KEY": "sk_test_local_emulator",
     "STRIPE_PUBLISHABLE_KEY": "pk_test_local_emulator",
     "STRIPE_API_BASE": None,  # None -> real Stripe; set to the local emulator in development
@@ -102,6 +104,7 @@ ENV_SETTINGS: dict[str, type] = {
     "INDEX_DIR": str,
     "MATCHING_ENABLED": bool,
     "MATCHING_SLOTS": int,
+    "MATCHING_NICE": int,
     "STRIPE_SECRET_KEY": str,
     "STRIPE_PUBLISHABLE_KEY": str,
     "STRIPE_API_BASE": str,
