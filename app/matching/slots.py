@@ -11,6 +11,11 @@ Slots are ``flock`` locks on files in the instance folder, which every worker of
 deployment shares; a lock dies with its process, so a killed worker never keeps a slot.
 ``MATCHING_SLOTS=0`` turns the gate off. Re-entrant within a thread (a ranking that calls
 another one keeps its slot).
+
+Inside its slot a ranking runs on one of this process's ranking threads, ``MATCHING_NICE``
+(default 10) nicer than the request threads, with the caller's contexts and session while the
+caller sleeps: the scheduler then gives the cores to page threads first (issue 17p).
+``MATCHING_NICE=0`` runs it on the request thread.
 """
 
 from __future__ import annotations
