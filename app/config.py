@@ -47,6 +47,9 @@ DEFAULTS: dict[str, Any] = {
     "MATCHING_ENABLED": True,
     # Rankings running at once on this machine (app.matching.slots); None = cores - 1, 0 = no limit.
     "MATCHING_SLOTS": None,
+    # Rankings run on threads this much nicer than the request threads (app.matching.slots),
+    # so pages win the cores; 0 = on the request thread itself.
+    "MATCHING_NICE": 10,
     "STRIPE_SECRET_KEY": "sk_test_local_emulator",
     "STRIPE_PUBLISHABLE_KEY": "pk_test_local_emulator",
     "STRIPE_API_BASE": None,  # None -> real Stripe; set to the local emulator in development
@@ -102,6 +105,7 @@ ENV_SETTINGS: dict[str, type] = {
     "INDEX_DIR": str,
     "MATCHING_ENABLED": bool,
     "MATCHING_SLOTS": int,
+    "MATCHING_NICE": int,
     "STRIPE_SECRET_KEY": str,
     "STRIPE_PUBLISHABLE_KEY": str,
     "STRIPE_API_BASE": str,

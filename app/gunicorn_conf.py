@@ -22,7 +22,14 @@ os.environ["WEB_CONCURRENCY"] = str(workers)
 # (the encoder serialises its own inference; torch and socket waits release the GIL), and
 # kept-alive connections are honoured instead of reconnecting per request. Issue 17: browse
 # p99 under the mix was 8.6x its unloaded p99 with 2 sync workers.
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Many more threads than ranking slots (app.matching.slots): a ranking waiting for its slot
+# sleeps on a thread, and gthread hands a request to a free thread in arrival order, so with
+# 4 threads a page queued behind rankings that were themselves queued (measured, issue 17p:
+# the load test's browse p50 under the mix 380 ms at the client vs 132 ms inside the app;
+# with 16 threads 116 vs 83). A waiting thread costs a stack, no CPU. 12 stays below the
+# database pool of each worker (SQLAlchemy's 5 + 10 overflow), so no thread waits for a
+# connection either.
+threads = int(os.environ.get("GUNICORN_THREADS", "12"))
 # A request that takes longer than this is stuck; its worker is killed and replaced.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))

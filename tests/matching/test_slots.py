@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -87,3 +88,42 @@ def test_the_ranking_services_hold_a_slot(
 
 def test_slots_default_to_all_cores_but_one() -> None:
     assert default_slots() >= 1
+
+
+def test_rankings_run_on_lower_priority_threads_in_the_callers_unit_of_work(
+    app: Flask, session: Session, matching: Path, one_slot: Path
+) -> None:
+    """MATCHING_NICE: the ranking runs on a dedicated thread whose nice value is raised, with
+    the caller's session (it sees the caller's unflushed-then-flushed rows), and the request
+    thread keeps its own priority."""
+    offer = make_offer(session, make_creator(session), status="published", title="Logo design")
+    session.flush()
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen: list[tuple[str, int, bool]] = []
+
+    def before(*_: object) -> None:
+        tid = threading.get_native_id()
+        seen.append(
+            (
+                threading.current_thread().name,
+                os.getpriority(os.PRIO_PROCESS, tid),
+                db.session() is session,
+            )
+        )
+
+    saved = app.config.get("MATCHING_NICE")
+    app.config["MATCHING_NICE"] = 7
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        in_lane = services.semantic_offer_ids(session, "logo design")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+        app.config["MATCHING_NICE"] = saved
+    inline = services.semantic_offer_ids(session, "logo design")
+    assert in_lane == inline and offer.id in in_lane
+    assert seen, "the search read nothing"
+    assert all(name.startswith("ranking") for name, _, _ in seen)
+    assert all(nice == min(19, own + 7) for _, nice, _ in seen)
+    assert all(same for _, _, same in seen), "the ranking used another unit of work"
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own
+    assert not _held(one_slot)
