@@ -10,7 +10,6 @@ from typing import Annotated, Any, Literal
 
 from flask import url_for
 from pydantic import Field
-from sqlalchemy import or_, select
 
 from app.accounts.models import Role, User
 from app.api import api_user, bp
@@ -128,12 +127,7 @@ def order_campaign(offer_id: int, body: CampaignOrder) -> tuple[CampaignOut, int
     """Order deliverables of a published influencer offer (business): contract + campaign"""
     user = api_user(Role.BUSINESS)
     offer = visible_offer(db.session(), offer_id, user)
-    campaign = services.order(db.session(), offer, user, body.deliverables)
-    return (
-        CampaignOut.model_validate(campaign),
-        201,
-        {"Location": f"/api/v1/campaigns/{campaign.id}"},
-    )
+    return _created(services.order(db.session(), offer, user, body.deliverables))
 
 
 @bp.post("/contracts/<int:contract_id>/campaign")
@@ -152,25 +146,14 @@ def start_campaign(
     contract = db.session.get(Contract, contract_id) if contract_id <= MAX_ID else None
     if contract is None or contract.business_id != user.id:
         raise NotFound("No such contract.")
-    campaign = services.start_for_contract(db.session(), contract, user, body.platform)
-    return (
-        CampaignOut.model_validate(campaign),
-        201,
-        {"Location": f"/api/v1/campaigns/{campaign.id}"},
-    )
+    return _created(services.start_for_contract(db.session(), contract, user, body.platform))
 
 
 @bp.get("/campaigns")
 @operation(tag="campaigns", ok=CampaignList)
 def list_campaigns() -> CampaignList:
     """Your campaigns, as business or creator, newest first (up to 200)"""
-    user = api_user()
-    campaigns = db.session.scalars(
-        select(Campaign)
-        .where(or_(Campaign.business_id == user.id, Campaign.creator_id == user.id))
-        .order_by(Campaign.id.desc())
-        .limit(200)
-    )
+    campaigns = services.of_user(db.session(), api_user())
     return CampaignList(items=[CampaignOut.model_validate(c) for c in campaigns])
 
 

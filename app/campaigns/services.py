@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app import clock, jobs
@@ -27,7 +27,7 @@ from app.campaigns.content import check_post_url, normalized, require_disclosure
 from app.campaigns.models import Campaign, CampaignState, CampaignViolation, ViolationKind
 from app.contracts import services as contracts
 from app.contracts.models import Contract, ContractStatus
-from app.db import MAX_ID
+from app.db import MAX_ID, newest
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.offers.models import Offer, OfferKind, Platform
 from app.offers.services import is_listed
@@ -78,6 +78,13 @@ def visible(session: Session, campaign_id: int, user: User) -> Campaign:
     if user.id not in (found.business_id, found.creator_id) and not staff:
         raise NotFound("No such campaign.")
     return found
+
+
+def of_user(session: Session, user: User) -> list[Campaign]:
+    """The user's campaigns, as business or creator, newest first."""
+    return newest(
+        session, Campaign, or_(Campaign.business_id == user.id, Campaign.creator_id == user.id)
+    )
 
 
 def _as(session: Session, campaign_id: int, user: User, side: str) -> Campaign:
