@@ -299,10 +299,9 @@ def confirm(session: Session, campaign_id: int, business: User) -> Campaign:
 def auto_confirm(session: Session, campaign_id: int) -> str:
     """Silence confirms once the window is over, unless a violation is on record."""
     campaign = lock_campaign(session, campaign_id)
-    if campaign.state is not S.POSTED or campaign.confirm_due_at is None:
-        return "nothing to do"
-    if campaign.confirm_due_at > clock.now():
-        return "not due"
+    skip = jobs.not_due(campaign.state is S.POSTED, campaign.confirm_due_at)
+    if skip is not None:
+        return skip
     if campaign.violations:
         return "held: a violation is on record (confirm or open a dispute)"
     CAMPAIGN.move(session, campaign, "auto_confirm", actor_id=None)

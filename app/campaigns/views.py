@@ -33,7 +33,7 @@ from app.offers.models import Offer
 from app.offers.services import visible_offer
 from app.payments.forms import ChangesForm  # the same request for changes as a milestone
 from app.payments.models import Milestone
-from app.web import Page, attempt, status_for, submit
+from app.web import Page, attempt, form_page, status_for, submit
 
 bp = Blueprint("campaigns", __name__)
 
@@ -55,16 +55,13 @@ def order(offer_id: int) -> Page | Response:
     user = current()
     offer = visible_offer(db.session(), offer_id, user)
     form = _order_form(offer)
-
-    def render(status: int) -> Page:
-        return render_template("campaigns/order.html", offer=offer, form=form), status
-
-    return submit(
+    return form_page(
+        "campaigns/order.html",
         form,
         lambda: services.order(db.session(), offer, user, form.deliverables.data or []),
         done="Campaign ordered. Fund the milestone so the creator can start.",
         then=lambda campaign: url_for("campaigns.detail", campaign_id=campaign.id),
-        render=render,
+        offer=offer,
     )
 
 

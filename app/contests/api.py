@@ -16,19 +16,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
-from app.api import api_user, bp
-from app.api.schema import (
-    GATEWAY_PROBLEM,
-    Id,
-    In,
-    Int,
-    Moment,
-    NoFields,
-    Out,
-    Text,
-    operation,
-    payment_operation,
-)
+from app.api import api_user, bp, schema
+from app.api.schema import Id, In, Int, Moment, NoFields, Out, Text, operation
 from app.contests import services
 from app.contests.models import AwardState, Contest, ContestState
 from app.contests.services import JUDGING_DAYS, MAX_TEXT, MAX_TITLE, MIN_PRIZE_MINOR
@@ -119,7 +108,7 @@ PROBLEMS = {
     404: "No such contest, or not visible to the caller",
     409: "Not possible in the contest's state",
 }
-PAYMENT = GATEWAY_PROBLEM
+PAYMENT = schema.GATEWAY_PROBLEM
 
 
 def contest_json(contest: Contest, user: User) -> dict[str, Any]:
@@ -217,7 +206,7 @@ def get_contest(contest_id: int) -> dict[str, Any]:
 
 
 @bp.post("/contests/<int:contest_id>/fund")
-@payment_operation(tag="contests", ok=ContestFunding, problems=PROBLEMS)
+@schema.payment_operation(tag="contests", ok=ContestFunding, problems=PROBLEMS)
 def fund_contest(contest_id: int, body: NoFields) -> dict[str, Any]:
     """Pay the prize into escrow (business): returns the contest with the PaymentIntent's
     client secret and the publishable key, to confirm with Stripe.js (the same PaymentIntent

@@ -27,7 +27,7 @@ from app.contests.timers import judging_ends
 from app.extensions import db
 from app.payments.checkout import checkout_for
 from app.payments.services import gateway_for
-from app.web import Page, submit
+from app.web import Page, form_page, submit
 
 bp = Blueprint("contests", __name__)
 
@@ -62,16 +62,12 @@ def board() -> str:
 @role_required(Role.BUSINESS)
 def new() -> Page | Response:
     form = ContestForm()
-
-    def render(status: int) -> Page:
-        return render_template("contests/new.html", form=form), status
-
-    return submit(
+    return form_page(
+        "contests/new.html",
         form,
         lambda: services.create(db.session(), current(), form.contest_input()),
         done="Contest created. Pay the prize to open it to creators.",
         then=lambda contest: url_for("contests.fund", contest_id=contest.id),
-        render=render,
     )
 
 

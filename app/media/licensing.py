@@ -207,10 +207,7 @@ def confirm_from_webhook(
 ) -> str | None:
     """Webhook entry (payments.webhooks): activate the licence paid by ``payment_intent_id``,
     if it is a licence's; Stripe.js purchases are confirmed this way."""
-    owned = session.scalar(
-        select(MediaLicense.id).where(MediaLicense.payment_intent_id == payment_intent_id)
-    )
-    if owned is None:
+    if purchases.by_payment_intent(session, MediaLicense, payment_intent_id) is None:
         return None
     licence = confirm_purchase(session, gateway, payment_intent_id)
     return None if licence is None else f"licence {licence.id} {licence.status}"

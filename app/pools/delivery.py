@@ -94,10 +94,9 @@ def accept(session: Session, pool_id: int, business: User) -> PoolPledge:
 
 def auto_accept(session: Session, pool_id: int) -> str:
     pool = lock_pool(session, pool_id)
-    if pool.state is not PoolState.DELIVERED or pool.accept_due_at is None:
-        return "nothing to do"
-    if pool.accept_due_at > clock.now():
-        return "not due"
+    skip = jobs.not_due(pool.state is PoolState.DELIVERED, pool.accept_due_at)
+    if skip is not None:
+        return skip
     pledges = lock_pledges(session, pool)
     waiting = _in(pledges, L.CHARGED)
     for pledge in waiting:

@@ -32,7 +32,7 @@ from app.payments.checkout import checkout_for, checkout_for_setup
 from app.payments.services import gateway_for
 from app.pools import delivery, pledging, services
 from app.pools.forms import PoolForm
-from app.web import Page, attempt, post_actions, submit
+from app.web import Page, attempt, form_page, post_actions, submit
 
 bp = Blueprint("pools", __name__)
 
@@ -75,20 +75,16 @@ def _prefill(form: PoolForm) -> None:
 @role_required(Role.CREATOR)
 def new() -> Page | Response:
     form = PoolForm()
-
-    def render(status: int) -> Page:
-        return render_template("pools/new.html", form=form), status
-
     if request.method == "GET":
         _prefill(form)
-    return submit(
+    return form_page(
+        "pools/new.html",
         form,
         lambda: services.open_pool(
             db.session(), current(), form.pool_input(), source_cluster=form.cluster.data or None
         ),
         done="Pool opened: businesses can pledge until the deadline.",
         then=lambda pool: url_for("pools.detail", pool_id=pool.id),
-        render=render,
     )
 
 
