@@ -44,40 +44,30 @@ def on_pool(session: Session, event: events.Event) -> None:
 def on_pledge(session: Session, event: events.Event) -> None:
     pledge: PoolPledge = event.subject
     pool = pledge.pool
-    subject = ("demand_pool", pool.id)
-    link = path_for("pools.detail", pool_id=pool.id)
+    link, body = path_for("pools.detail", pool_id=pool.id), ""
     if event.action in ("save", "rejoin", "withdraw"):
         verb = "left" if event.action == "withdraw" else "pledged to"
-        notify(
-            session,
-            pool.creator_id,
-            "pool_pledge",
-            title=f"A business {verb} {pool.title}",
-            link=link,
-            subject=subject,
+        user_id, kind, title = pool.creator_id, "pool_pledge", f"A business {verb} {pool.title}"
+    elif event.action == "need_action":
+        user_id, kind = pledge.business_id, "pool_action_needed"
+        title = f"Complete your payment for {pool.title}"
+        body = (
+            "Your bank asked for confirmation (or declined) when your saved card was "
+            "charged. Complete it within the grace period or your pledge drops out."
         )
-        return
-    if event.action == "need_action":
-        notify(
-            session,
-            pledge.business_id,
-            "pool_action_needed",
-            title=f"Complete your payment for {pool.title}",
-            body="Your bank asked for confirmation (or declined) when your saved card was "
-            "charged. Complete it within the grace period or your pledge drops out.",
-            link=path_for("pools.complete", pledge_id=pledge.id),
-            subject=subject,
-        )
-        return
-    amount = format_minor(pledge.amount_minor, pool.currency)
-    title = {
-        "lapse": f"Your pledge to {pool.title} dropped out (payment not completed)",
-        "refund": f"Your {amount} for {pool.title} was refunded",
-        "charge": f"You were charged {amount} for {pool.title}",
-        "complete": f"Payment completed for {pool.title}",
-    }[event.action]
-    kind = "refunded" if event.action == "refund" else "pool_update"
-    notify(session, pledge.business_id, kind, title=title, link=link, subject=subject)
+        link = path_for("pools.complete", pledge_id=pledge.id)
+    else:
+        amount = format_minor(pledge.amount_minor, pool.currency)
+        title = {
+            "lapse": f"Your pledge to {pool.title} dropped out (payment not completed)",
+            "refund": f"Your {amount} for {pool.title} was refunded",
+            "charge": f"You were charged {amount} for {pool.title}",
+            "complete": f"Payment completed for {pool.title}",
+        }[event.action]
+        user_id = pledge.business_id
+        kind = "refunded" if event.action == "refund" else "pool_update"
+    subject = ("demand_pool", pool.id)
+    notify(session, user_id, kind, title=title, link=link, subject=subject, body=body)
 
 
 SUBSCRIPTIONS = {
