@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     event,
+    select,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -109,6 +110,14 @@ class IdMixin:
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+
+LIST_LIMIT = 200  # the most rows a "my ..." list shows
+
+
+def newest(session: Session, model: type[Any], *where: Any, limit: int = LIST_LIMIT) -> list[Any]:
+    """The rows of ``model`` matching ``where``, newest (highest id) first, at most ``limit``."""
+    return list(session.scalars(select(model).where(*where).order_by(model.id.desc()).limit(limit)))
 
 
 # --- after-commit hooks -------------------------------------------------------------------

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import DecimalField as _WtfDecimalField
 from wtforms import IntegerField as _WtfIntegerField
+from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.errors import DomainError, ValidationFailed
 from app.money import MAX_FRACTION_DIGITS, MAX_INTEGER, NumberError, parse_decimal, parse_int
+
+T = TypeVar("T")
 
 # A re-rendered form after a domain error answers 422, so the unit of work rolls back.
 FORM_ERROR_STATUS = 422
@@ -39,6 +43,29 @@ def text_rules(max_length: int, *, required: str | None = None) -> list[Any]:
     empty (None: optional), at most ``max_length`` characters, storable."""
     first = DataRequired(message=required) if required else Optional()
     return [first, Length(max=max_length), storable_text]
+
+
+def text_area(label: str, max_length: int, *, required: str | None = None) -> Any:
+    """A typed text area with ``text_rules`` (``required``: the message when left empty)."""
+    return TextAreaField(label, validators=text_rules(max_length, required=required))
+
+
+def texts(form: FlaskForm, *names: str) -> dict[str, str]:
+    """The typed text of the named fields ("" when left empty), as keyword arguments for the
+    service whose parameters the fields are named after."""
+    return {name: form[name].data or "" for name in names}
+
+
+def input_from(form: FlaskForm, cls: type[T], **computed: Any) -> T:
+    """The service input dataclass ``cls`` from a form: each of its fields the form has a
+    field of the same name for takes that field's text ("" when empty); ``computed`` gives
+    the rest (parsed amounts, dates, ...); any other field keeps its default."""
+    values = {
+        name: getattr(form, name).data or ""
+        for name in (field.name for field in dataclasses.fields(cls))  # type: ignore[arg-type]
+        if name not in computed and name in form
+    }
+    return cls(**values, **computed)
 
 
 def apply_errors(form: FlaskForm, error: DomainError) -> None:

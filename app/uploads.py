@@ -152,3 +152,18 @@ def send(area: str, owner_id: int, name: str, download_name: str) -> Response:
     return send_from_directory(
         directory(area, owner_id), name, as_attachment=True, download_name=download_name
     )
+
+
+DELIVERY_MAX_BYTES = 20 * 1024 * 1024  # default of the DELIVERY_MAX_FILE_BYTES setting
+
+
+def store_delivered(area: str, owner_id: int, upload: Any) -> str | None:
+    """Store a form's optional delivered file (a campaign draft, a contest entry) within the
+    deployment's DELIVERY_MAX_FILE_BYTES; returns its stored name."""
+    max_bytes = int(current_app.config.get("DELIVERY_MAX_FILE_BYTES", DELIVERY_MAX_BYTES))
+    return store_one(area, owner_id, upload, max_bytes=max_bytes)
+
+
+def send_stored(area: str, owner_id: int, name: str) -> Response:
+    """A stored upload as a download under the name it was uploaded with."""
+    return send(area, owner_id, name, name.partition("_")[2] or name)

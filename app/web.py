@@ -171,6 +171,26 @@ def list_page(
     blueprint.add_url_rule(rule, endpoint, guard(lambda: render()), methods=["GET"])
 
 
+def form_page(
+    template: str,
+    form: FlaskForm,
+    action: Callable[[], Any],
+    *,
+    done: str,
+    then: Callable[[Any], str] | str,
+    **context: Any,
+) -> Page | BaseResponse:
+    """A page of one form (``submit``): ``template`` renders it with ``form`` and ``context``
+    until ``action`` succeeds."""
+    return submit(
+        form,
+        action,
+        done=done,
+        then=then,
+        render=lambda status: (render_template(template, form=form, **context), status),
+    )
+
+
 def post_actions(
     blueprint: Blueprint,
     rule: str,

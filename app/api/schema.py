@@ -368,3 +368,21 @@ def operation(
         return guarded
 
     return decorate
+
+
+GATEWAY_PROBLEM = {502: "The payment provider refused the request or could not be reached"}
+
+
+def payment_operation(
+    *, tag: str, ok: type[BaseModel], problems: Mapping[int, str]
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare an operation where a business starts (or resumes) paying: no body needed, the
+    answer carries what Stripe.js confirms, the payment provider's refusal is a 502."""
+    return operation(
+        tag=tag,
+        body=NoFields,
+        body_optional=True,
+        ok=ok,
+        role=Role.BUSINESS,
+        problems={**problems, **GATEWAY_PROBLEM},
+    )

@@ -5,12 +5,12 @@ The two parties (and moderators, read-only) see a campaign; anyone else gets 404
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from flask import url_for
 from pydantic import Field
-from sqlalchemy import or_, select
 
 from app.accounts.models import Role, User
 from app.api import api_user, bp
@@ -116,6 +116,13 @@ def _visible(campaign_id: int, user: User) -> Campaign:
     return services.visible(db.session(), campaign_id, user)
 
 
+def _act(campaign_id: int, action: Callable[..., Campaign], **fields: Any) -> CampaignOut:
+    """Run one campaign action as the caller, once the campaign is visible to them (404)."""
+    user = api_user()
+    _visible(campaign_id, user)
+    return CampaignOut.model_validate(action(db.session(), campaign_id, user, **fields))
+
+
 @bp.post("/offers/<int:offer_id>/campaigns")
 @operation(
     tag="campaigns",
@@ -128,12 +135,7 @@ def order_campaign(offer_id: int, body: CampaignOrder) -> tuple[CampaignOut, int
     """Order deliverables of a published influencer offer (business): contract + campaign"""
     user = api_user(Role.BUSINESS)
     offer = visible_offer(db.session(), offer_id, user)
-    campaign = services.order(db.session(), offer, user, body.deliverables)
-    return (
-        CampaignOut.model_validate(campaign),
-        201,
-        {"Location": f"/api/v1/campaigns/{campaign.id}"},
-    )
+    return _created(services.order(db.session(), offer, user, body.deliverables))
 
 
 @bp.post("/contracts/<int:contract_id>/campaign")
@@ -152,25 +154,14 @@ def start_campaign(
     contract = db.session.get(Contract, contract_id) if contract_id <= MAX_ID else None
     if contract is None or contract.business_id != user.id:
         raise NotFound("No such contract.")
-    campaign = services.start_for_contract(db.session(), contract, user, body.platform)
-    return (
-        CampaignOut.model_validate(campaign),
-        201,
-        {"Location": f"/api/v1/campaigns/{campaign.id}"},
-    )
+    return _created(services.start_for_contract(db.session(), contract, user, body.platform))
 
 
 @bp.get("/campaigns")
 @operation(tag="campaigns", ok=CampaignList)
 def list_campaigns() -> CampaignList:
     """Your campaigns, as business or creator, newest first (up to 200)"""
-    user = api_user()
-    campaigns = db.session.scalars(
-        select(Campaign)
-        .where(or_(Campaign.business_id == user.id, Campaign.creator_id == user.id))
-        .order_by(Campaign.id.desc())
-        .limit(200)
-    )
+    campaigns = services.of_user(db.session(), api_user())
     return CampaignList(items=[CampaignOut.model_validate(c) for c in campaigns])
 
 
@@ -185,49 +176,34 @@ def get_campaign(campaign_id: int) -> CampaignOut:
 @operation(tag="campaigns", body=CampaignDraft, ok=CampaignOut, problems=PROBLEMS)
 def submit_campaign_draft(campaign_id: int, body: CampaignDraft) -> CampaignOut:
     """Submit the draft post for approval (creator)"""
-    user = api_user()
-    _visible(campaign_id, user)
-    campaign = services.submit_draft(
-        db.session(),
+    return _act(
         campaign_id,
-        user,
+        services.submit_draft,
         text=body.text,
         caption=body.caption,
         file_name=body.file,
     )
-    return CampaignOut.model_validate(campaign)
 
 
 @bp.post("/campaigns/<int:campaign_id>/request-changes")
 @operation(tag="campaigns", body=CampaignNote, ok=CampaignOut, problems=PROBLEMS)
 def request_campaign_changes(campaign_id: int, body: CampaignNote) -> CampaignOut:
     """Ask for changes to the draft (business)"""
-    user = api_user()
-    _visible(campaign_id, user)
-    return CampaignOut.model_validate(
-        services.request_changes(db.session(), campaign_id, user, note=body.note)
-    )
+    return _act(campaign_id, services.request_changes, note=body.note)
 
 
 @bp.post("/campaigns/<int:campaign_id>/approve")
 @operation(tag="campaigns", ok=CampaignOut, problems=PROBLEMS)
 def approve_campaign(campaign_id: int) -> CampaignOut:
     """Approve the draft: its caption becomes the one to post (business)"""
-    user = api_user()
-    _visible(campaign_id, user)
-    return CampaignOut.model_validate(services.approve(db.session(), campaign_id, user))
+    return _act(campaign_id, services.approve)
 
 
 @bp.post("/campaigns/<int:campaign_id>/post")
 @operation(tag="campaigns", body=CampaignPost, ok=CampaignOut, problems=PROBLEMS)
 def submit_campaign_post(campaign_id: int, body: CampaignPost) -> CampaignOut:
     """Report the live post (creator)"""
-    user = api_user()
-    _visible(campaign_id, user)
-    campaign = services.submit_post(
-        db.session(), campaign_id, user, post_url=body.post_url, caption=body.caption
-    )
-    return CampaignOut.model_validate(campaign)
+    return _act(campaign_id, services.submit_post, post_url=body.post_url, caption=body.caption)
 
 
 @bp.post("/campaigns/<int:campaign_id>/confirm")
@@ -238,9 +214,7 @@ def submit_campaign_post(campaign_id: int, body: CampaignPost) -> CampaignOut:
 )
 def confirm_campaign(campaign_id: int) -> CampaignOut:
     """Confirm the live post: the payment is released (business)"""
-    user = api_user()
-    _visible(campaign_id, user)
-    return CampaignOut.model_validate(services.confirm(db.session(), campaign_id, user))
+    return _act(campaign_id, services.confirm)
 
 
 @bp.post("/campaigns/<int:campaign_id>/violations")
@@ -252,9 +226,4 @@ def report_campaign_violation(
     user = api_user()
     _visible(campaign_id, user)
     services.report_violation(db.session(), campaign_id, user, kind=body.kind, detail=body.detail)
-    campaign = _visible(campaign_id, user)
-    return (
-        CampaignOut.model_validate(campaign),
-        201,
-        {"Location": f"/api/v1/campaigns/{campaign.id}"},
-    )
+    return _created(_visible(campaign_id, user))

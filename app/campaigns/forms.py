@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import SelectField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired
 
 from app.campaigns.content import MAX_URL
 from app.campaigns.models import ViolationKind
 from app.campaigns.services import MAX_NOTE, MAX_TEXT
-from app.forms import select_choices, text_rules
+from app.forms import select_choices, text_area, text_rules
 
 
 class ActionForm(FlaskForm):
@@ -29,11 +29,8 @@ class OrderForm(FlaskForm):
 
 
 class DraftForm(FlaskForm):
-    text = TextAreaField("Draft text or script", validators=text_rules(MAX_TEXT))
-    caption = TextAreaField(
-        "Caption",
-        validators=text_rules(MAX_TEXT, required="Write the caption."),
-    )
+    text = text_area("Draft text or script", MAX_TEXT)
+    caption = text_area("Caption", MAX_TEXT, required="Write the caption.")
     file = FileField("File (optional)")
 
 
@@ -43,10 +40,7 @@ class PostForm(FlaskForm):
         validators=text_rules(MAX_URL, required="Paste the link to the post."),
         render_kw={"inputmode": "url"},
     )
-    caption = TextAreaField(
-        "Caption as published",
-        validators=text_rules(MAX_TEXT, required="Paste the caption."),
-    )
+    caption = text_area("Caption as published", MAX_TEXT, required="Paste the caption.")
 
 
 class ViolationForm(FlaskForm):
@@ -59,7 +53,4 @@ class ViolationForm(FlaskForm):
             ]
         ),
     )
-    detail = TextAreaField(
-        "Details",
-        validators=text_rules(MAX_NOTE, required="Describe what you saw."),
-    )
+    detail = text_area("Details", MAX_NOTE, required="Describe what you saw.")

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app import clock, jobs
@@ -27,7 +27,7 @@ from app.campaigns.content import check_post_url, normalized, require_disclosure
 from app.campaigns.models import Campaign, CampaignState, CampaignViolation, ViolationKind
 from app.contracts import services as contracts
 from app.contracts.models import Contract, ContractStatus
-from app.db import MAX_ID
+from app.db import MAX_ID, newest
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.offers.models import Offer, OfferKind, Platform
 from app.offers.services import is_listed
@@ -78,6 +78,13 @@ def visible(session: Session, campaign_id: int, user: User) -> Campaign:
     if user.id not in (found.business_id, found.creator_id) and not staff:
         raise NotFound("No such campaign.")
     return found
+
+
+def of_user(session: Session, user: User) -> list[Campaign]:
+    """The user's campaigns, as business or creator, newest first."""
+    return newest(
+        session, Campaign, or_(Campaign.business_id == user.id, Campaign.creator_id == user.id)
+    )
 
 
 def _as(session: Session, campaign_id: int, user: User, side: str) -> Campaign:
@@ -292,10 +299,9 @@ def confirm(session: Session, campaign_id: int, business: User) -> Campaign:
 def auto_confirm(session: Session, campaign_id: int) -> str:
     """Silence confirms once the window is over, unless a violation is on record."""
     campaign = lock_campaign(session, campaign_id)
-    if campaign.state is not S.POSTED or campaign.confirm_due_at is None:
-        return "nothing to do"
-    if campaign.confirm_due_at > clock.now():
-        return "not due"
+    skip = jobs.not_due(campaign.state is S.POSTED, campaign.confirm_due_at)
+    if skip is not None:
+        return skip
     if campaign.violations:
         return "held: a violation is on record (confirm or open a dispute)"
     CAMPAIGN.move(session, campaign, "auto_confirm", actor_id=None)

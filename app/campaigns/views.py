@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import login_required
-from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
 from app import uploads
@@ -29,16 +28,14 @@ from app.campaigns.forms import (
 from app.campaigns.models import Campaign
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
-from app.forms import FORM_ERROR_STATUS, select_choices
+from app.forms import FORM_ERROR_STATUS, select_choices, texts
 from app.offers.models import Offer
 from app.offers.services import visible_offer
 from app.payments.forms import ChangesForm  # the same request for changes as a milestone
 from app.payments.models import Milestone
-from app.web import Page, attempt, status_for, submit
+from app.web import Page, attempt, form_page, status_for, submit
 
 bp = Blueprint("campaigns", __name__)
-
-MAX_DRAFT_FILE_BYTES = 20 * 1024 * 1024
 
 
 # --- ordering from the offer page -------------------------------------------------------------
@@ -58,18 +55,13 @@ def order(offer_id: int) -> Page | Response:
     user = current()
     offer = visible_offer(db.session(), offer_id, user)
     form = _order_form(offer)
-
-    def render(status: int) -> Page:
-        return render_template("campaigns/order.html", offer=offer, form=form), status
-
-    if request.method == "GET":
-        return render(200)
-    return submit(
+    return form_page(
+        "campaigns/order.html",
         form,
         lambda: services.order(db.session(), offer, user, form.deliverables.data or []),
         done="Campaign ordered. Fund the milestone so the creator can start.",
         then=lambda campaign: url_for("campaigns.detail", campaign_id=campaign.id),
-        render=render,
+        offer=offer,
     )
 
 
@@ -114,13 +106,8 @@ def _act(
 @login_required
 def mine() -> str:
     user = current()
-    campaigns = db.session.scalars(
-        select(Campaign)
-        .where(or_(Campaign.business_id == user.id, Campaign.creator_id == user.id))
-        .order_by(Campaign.id.desc())
-        .limit(200)
-    )
-    return render_template("campaigns/mine.html", campaigns=list(campaigns), user=user)
+    campaigns = services.of_user(db.session(), user)
+    return render_template("campaigns/mine.html", campaigns=campaigns, user=user)
 
 
 @bp.get("/campaigns/<int:campaign_id>")
@@ -136,11 +123,6 @@ def detail(campaign_id: int) -> Page:
 AREA = "campaign_drafts"
 
 
-def _store_draft_file(campaign_id: int, upload: Any) -> str | None:
-    max_bytes = int(current_app.config.get("DELIVERY_MAX_FILE_BYTES", MAX_DRAFT_FILE_BYTES))
-    return uploads.store_one(AREA, campaign_id, upload, max_bytes=max_bytes)
-
-
 @bp.post("/campaigns/<int:campaign_id>/draft")
 @login_required
 def submit_draft(campaign_id: int) -> Page | Response:
@@ -151,9 +133,8 @@ def submit_draft(campaign_id: int) -> Page | Response:
             db.session(),
             campaign_id,
             current(),
-            text=form.text.data or "",
-            caption=form.caption.data or "",
-            file_name=_store_draft_file(campaign_id, form.file.data),
+            **texts(form, "text", "caption"),
+            file_name=uploads.store_delivered(AREA, campaign_id, form.file.data),
         ),
         "Draft submitted for approval.",
         "draft_form",
@@ -167,9 +148,7 @@ def draft_file(campaign_id: int) -> Response:
     campaign = services.visible(db.session(), campaign_id, current())
     if not campaign.draft_file:
         abort(404)
-    # Always a download: an uploaded .html or .svg must never render on our origin.
-    name = campaign.draft_file
-    return uploads.send(AREA, campaign.id, name, name.partition("_")[2] or name)
+    return uploads.send_stored(AREA, campaign.id, campaign.draft_file)
 
 
 # --- review, live post, confirmation, violations ----------------------------------------------
@@ -201,7 +180,7 @@ def request_changes(campaign_id: int) -> Page | Response:
     return _act(
         campaign_id,
         lambda: services.request_changes(
-            db.session(), campaign_id, current(), note=form.note.data or ""
+            db.session(), campaign_id, current(), **texts(form, "note")
         ),
         "Changes requested.",
         "changes_form",
@@ -216,11 +195,7 @@ def submit_post(campaign_id: int) -> Page | Response:
     return _act(
         campaign_id,
         lambda: services.submit_post(
-            db.session(),
-            campaign_id,
-            current(),
-            post_url=form.post_url.data or "",
-            caption=form.caption.data or "",
+            db.session(), campaign_id, current(), **texts(form, "post_url", "caption")
         ),
         "Live post submitted. The business has been asked to confirm it.",
         "post_form",
@@ -245,11 +220,7 @@ def report_violation(campaign_id: int) -> Page | Response:
     return _act(
         campaign_id,
         lambda: services.report_violation(
-            db.session(),
-            campaign_id,
-            current(),
-            kind=form.kind.data or "",
-            detail=form.detail.data or "",
+            db.session(), campaign_id, current(), **texts(form, "kind", "detail")
         ),
         "Violation recorded. You can open a dispute on the contract.",
         "violation_form",

@@ -6,15 +6,17 @@ Entries are shown to the business and to each entry's own creator.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from flask import current_app
 from pydantic import Field
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
-from app.api import api_user, bp
+from app.api import api_user, bp, schema
 from app.api.schema import Id, In, Int, Moment, NoFields, Out, Text, operation
 from app.contests import services
 from app.contests.models import AwardState, Contest, ContestState
@@ -106,9 +108,7 @@ PROBLEMS = {
     404: "No such contest, or not visible to the caller",
     409: "Not possible in the contest's state",
 }
-PAYMENT = {
-    502: "The payment provider refused the request or could not be reached",
-}
+PAYMENT = schema.GATEWAY_PROBLEM
 
 
 def contest_json(contest: Contest, user: User) -> dict[str, Any]:
@@ -151,6 +151,16 @@ def contest_json(contest: Contest, user: User) -> dict[str, Any]:
             if owner or a.creator_id == user.id
         ],
     }
+
+
+def _judge(
+    contest_id: int, pick: Callable[[Session, int, User, Any], Contest], picked: Any
+) -> dict[str, Any]:
+    """The contest's business picks entries (``pick``: finalists or the winner); the contest
+    must be visible to it first (404)."""
+    user = api_user(Role.BUSINESS)
+    services.visible(db.session(), contest_id, user)
+    return contest_json(pick(db.session(), contest_id, user, picked), user)
 
 
 @bp.post("/contests")
@@ -196,14 +206,7 @@ def get_contest(contest_id: int) -> dict[str, Any]:
 
 
 @bp.post("/contests/<int:contest_id>/fund")
-@operation(
-    tag="contests",
-    body=NoFields,
-    body_optional=True,
-    ok=ContestFunding,
-    role=Role.BUSINESS,
-    problems={**PROBLEMS, **PAYMENT},
-)
+@schema.payment_operation(tag="contests", ok=ContestFunding, problems=PROBLEMS)
 def fund_contest(contest_id: int, body: NoFields) -> dict[str, Any]:
     """Pay the prize into escrow (business): returns the contest with the PaymentIntent's
     client secret and the publishable key, to confirm with Stripe.js (the same PaymentIntent
@@ -246,17 +249,11 @@ def enter_contest(contest_id: int, body: EntryIn) -> tuple[Any, int, dict[str, s
 @operation(tag="contests", body=FinalistsIn, ok=ContestOut, role=Role.BUSINESS, problems=PROBLEMS)
 def pick_contest_finalists(contest_id: int, body: FinalistsIn) -> dict[str, Any]:
     """Pick the finalists among the entries (business)"""
-    user = api_user(Role.BUSINESS)
-    services.visible(db.session(), contest_id, user)
-    contest = services.pick_finalists(db.session(), contest_id, user, body.entry_ids)
-    return contest_json(contest, user)
+    return _judge(contest_id, services.pick_finalists, body.entry_ids)
 
 
 @bp.post("/contests/<int:contest_id>/winner")
 @operation(tag="contests", body=WinnerIn, ok=ContestOut, role=Role.BUSINESS, problems=PROBLEMS)
 def pick_contest_winner(contest_id: int, body: WinnerIn) -> dict[str, Any]:
     """Pick the winner: the prize goes to their creator through the hold (business)"""
-    user = api_user(Role.BUSINESS)
-    services.visible(db.session(), contest_id, user)
-    contest = services.pick_winner(db.session(), contest_id, user, body.entry_id)
-    return contest_json(contest, user)
+    return _judge(contest_id, services.pick_winner, body.entry_id)

@@ -21,6 +21,7 @@ from app.contests.models import Contest, ContestAward, ContestEntry, ContestStat
 from app.payments import ledger
 from app.payments.gateway import PaymentGateway
 from app.payments.ledger import CheckReport
+from app.settlement import escrow as sale_escrow
 
 
 def award(session: Session, contest: Contest, entry: ContestEntry, amount: int) -> ContestAward:
@@ -63,25 +64,20 @@ def split_amounts(total: int, count: int) -> list[int]:
 
 def refund(session: Session, gateway: PaymentGateway, contest: Contest) -> None:
     """Give a locked contest's whole prize back to the business (Stripe Refund + ledger)."""
-    amount = contest.funded_minor - contest.awarded_minor - contest.refunded_minor
-    assert contest.payment_intent_id and amount > 0
-    contest.stripe_refund_id = gateway.create_refund(
-        payment_intent=contest.payment_intent_id,
-        amount=amount,
-        metadata={"contest_id": str(contest.id)},
-        idempotency_key=f"contest-{contest.id}-refund",
-    )
-    contest.refunded_minor += amount
-    ledger.post(
+    sale_escrow.refund(
         session,
+        gateway,
+        contest,
+        contest.funded_minor - contest.awarded_minor - contest.refunded_minor,
+        account=ledger.escrow_contest(contest.id),
         key=f"contest-{contest.id}-refund",
-        kind="refund",
         currency=contest.currency,
-        lines=[(ledger.escrow_contest(contest.id), -amount), (ledger.REFUNDS, amount)],
-        memo=contest.stripe_refund_id,
+        metadata={"contest_id": str(contest.id)},
     )
 
 
+# Awards are paid through the one settlement path; nothing of an award moves when paid.
+AWARD_PAYOUTS = sale_escrow.RecordedPayouts("contest_award", ContestAward, "No such award.")
 HOLDING = (ContestState.OPEN, ContestState.JUDGING)
 
 

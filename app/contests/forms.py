@@ -3,6 +3,7 @@ onto the ``prize`` field the user typed (in major units)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC
 
 from flask_wtf import FlaskForm
@@ -17,8 +18,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, ValidationError
 
+from app.contests.models import Contest, ContestEntry
 from app.contests.services import JUDGING_DAYS, MAX_TEXT, MAX_TITLE, ContestInput
-from app.forms import IntegerField, select_choices, storable_text, text_rules
+from app.forms import IntegerField, input_from, select_choices, storable_text, text_area
 from app.money import SUPPORTED_CURRENCIES, MoneyError, check_amount, parse_major
 from app.offers.models import CATEGORIES
 
@@ -54,12 +56,10 @@ class ContestForm(FlaskForm):
 
     def contest_input(self) -> ContestInput:
         assert self.deadline.data is not None
-        return ContestInput(
-            title=self.title.data or "",
-            description=self.description.data or "",
-            category=self.category.data or "",
+        return input_from(
+            self,
+            ContestInput,
             prize_minor=parse_major(self.prize.data or ""),
-            currency=self.currency.data or "",
             deadline=self.deadline.data.replace(tzinfo=UTC),
             judging_days=int(self.judging_days.data or 0),
         )
@@ -68,10 +68,7 @@ class ContestForm(FlaskForm):
 
 
 class EntryForm(FlaskForm):
-    text = TextAreaField(
-        "Your entry",
-        validators=text_rules(MAX_TEXT, required="Describe your entry."),
-    )
+    text = text_area("Your entry", MAX_TEXT, required="Describe your entry.")
     file = FileField("File (optional)")
 
 
@@ -84,6 +81,26 @@ class FinalistsForm(FlaskForm):
         validators=[DataRequired(message="Pick at least one entry.")],
     )
 
+    def offer(self, contest: Contest) -> FinalistsForm:
+        """Any entry can become a finalist."""
+        self.entry_ids.choices = _choices(contest.entries)
+        return self
+
+    def picked(self) -> list[int]:
+        return list(self.entry_ids.data or [])
+
 
 class WinnerForm(FlaskForm):
     entry_id = SelectField("Winner", coerce=int)
+
+    def offer(self, contest: Contest) -> WinnerForm:
+        """The winner is one of the finalists."""
+        self.entry_id.choices = _choices(e for e in contest.entries if e.is_finalist)
+        return self
+
+    def picked(self) -> int | None:
+        return self.entry_id.data
+
+
+def _choices(entries: Iterable[ContestEntry]) -> list[tuple[str, str]]:
+    return select_choices((str(e.id), f"#{e.id}") for e in entries)

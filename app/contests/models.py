@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app import clock
 from app.accounts.models import User
 from app.db import Base, BigId, EnumText, IdMixin, TimestampMixin
-from app.settlement.models import Payout, PayoutState
+from app.settlement.models import Payout, PayoutState, payout_of
 
 
 class ContestState(enum.StrEnum):
@@ -107,12 +107,7 @@ class ContestAward(IdMixin, Base):
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
-    payout: Mapped[Payout] = relationship(
-        primaryjoin="and_(Payout.subject_type == 'contest_award',"
-        " foreign(Payout.subject_id) == ContestAward.id)",
-        viewonly=True,
-        uselist=False,
-    )
+    payout: Mapped[Payout] = payout_of("contest_award", "ContestAward")
 
     @property
     def fee_minor(self) -> int:

@@ -24,9 +24,10 @@ from app.db import MAX_ID
 from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from app.money import MoneyError, check_amount, check_currency
 from app.offers.models import CATEGORIES
-from app.payments import ledger
+from app.payments import ledger, purchases
 from app.payments.gateway import PaymentGateway
 from app.payments.purchases import Landing, payment_intent_for
+from app.settlement import escrow as sale_escrow
 from app.settlement.stripe_fees import book_processing_fee
 
 C = ContestState
@@ -144,11 +145,8 @@ def fund(session: Session, gateway: PaymentGateway, contest_id: int, business: U
     return intent.id
 
 
-def landing(session: Session, payment_intent_id: str) -> Landing | None:
-    """Where the business pays this prize and lands once paid (None: not a contest's)."""
-    contest = session.scalar(select(Contest).where(Contest.payment_intent_id == payment_intent_id))
-    if contest is None:
-        return None
+def _landing(contest: Contest) -> Landing:
+    """Where the business pays this prize and lands once paid."""
     return Landing(
         kind="contest",
         buyer_id=contest.business_id,
@@ -158,12 +156,16 @@ def landing(session: Session, payment_intent_id: str) -> Landing | None:
     )
 
 
+landing = purchases.locator(Contest, _landing)
+paid_charges = purchases.paid_charges(Contest, Contest.funded_at)  # every funded prize's charge
+
+
 def confirm_from_webhook(
     session: Session, gateway: PaymentGateway, payment_intent_id: str
 ) -> str | None:
     """Webhook entry (payments.webhooks): open the contest whose prize ``payment_intent_id``
     paid, if it is a contest's; Stripe.js payments are confirmed this way."""
-    contest = session.scalar(select(Contest).where(Contest.payment_intent_id == payment_intent_id))
+    contest = purchases.by_payment_intent(session, Contest, payment_intent_id)
     if contest is None:
         return None
     opened = confirm_funding(session, gateway, contest.id, contest.business)
@@ -191,16 +193,12 @@ def confirm_funding(
     CONTEST.move(session, contest, "fund", actor_id=business.id, payment_intent=intent.id)
     contest.charge_id, contest.funded_minor = intent.charge_id, intent.amount
     contest.funded_at = clock.now()
-    ledger.post(
+    sale_escrow.book_charge(
         session,
+        intent,
+        account=ledger.escrow_contest(contest.id),
         key=f"contest-{contest.id}-fund",
-        kind="fund",
         currency=contest.currency,
-        lines=[
-            (ledger.CUSTOMER_PAYMENTS, -intent.amount),
-            (ledger.escrow_contest(contest.id), intent.amount),
-        ],
-        memo=intent.id,
     )
     book_processing_fee(session, gateway, intent.charge_id)
     CLOSE_TIMER.set(session, contest.id, contest.deadline)
@@ -288,14 +286,3 @@ def pick_winner(session: Session, contest_id: int, business: User, entry_id: int
     CONTEST.move(session, contest, "award", actor_id=business.id, entry_id=entry.id)
     escrow.award(session, contest, entry, contest.prize_minor)
     return contest
-
-
-def paid_charges(session: Session) -> list[str]:
-    """The charge of every funded contest prize (app.payments.purchases)."""
-    return list(
-        session.scalars(
-            select(Contest.charge_id).where(
-                Contest.funded_at.is_not(None), Contest.charge_id.is_not(None)
-            )
-        )
-    )

@@ -8,11 +8,13 @@ flash with a 4xx status, so the unit of work rolls back (``app.web.commit_unit_o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import login_required
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from app import clock, uploads
@@ -23,15 +25,13 @@ from app.contests.forms import ContestForm, EntryForm, FinalistsForm, WinnerForm
 from app.contests.models import Contest, ContestState
 from app.contests.timers import judging_ends
 from app.extensions import db
-from app.forms import select_choices
 from app.payments.checkout import checkout_for
 from app.payments.services import gateway_for
-from app.web import Page, submit
+from app.web import Page, form_page, submit
 
 bp = Blueprint("contests", __name__)
 
 C = ContestState
-MAX_ENTRY_FILE_BYTES = 20 * 1024 * 1024
 
 
 def _viewer() -> User | None:
@@ -62,18 +62,12 @@ def board() -> str:
 @role_required(Role.BUSINESS)
 def new() -> Page | Response:
     form = ContestForm()
-
-    def render(status: int) -> Page:
-        return render_template("contests/new.html", form=form), status
-
-    if request.method == "GET":
-        return render(200)
-    return submit(
+    return form_page(
+        "contests/new.html",
         form,
         lambda: services.create(db.session(), current(), form.contest_input()),
         done="Contest created. Pay the prize to open it to creators.",
         then=lambda contest: url_for("contests.fund", contest_id=contest.id),
-        render=render,
     )
 
 
@@ -85,12 +79,8 @@ def render_contest(
 ) -> Page:
     owner = viewer is not None and viewer.id == contest.business_id
     entries = [e for e in contest.entries if owner or (viewer and e.creator_id == viewer.id)]
-    finalists = forms.get("finalists_form") or FinalistsForm(formdata=None)
-    finalists.entry_ids.choices = select_choices((str(e.id), f"#{e.id}") for e in contest.entries)
-    winner = forms.get("winner_form") or WinnerForm(formdata=None)
-    winner.entry_id.choices = select_choices(
-        (str(e.id), f"#{e.id}") for e in contest.entries if e.is_finalist
-    )
+    finalists = forms.get("finalists_form") or FinalistsForm(formdata=None).offer(contest)
+    winner = forms.get("winner_form") or WinnerForm(formdata=None).offer(contest)
     now = clock.now()
     session = db.session()
     context = {
@@ -166,11 +156,6 @@ def fund(contest_id: int) -> str | Response:
 AREA = "contest_entries"
 
 
-def _store_entry_file(contest_id: int, upload: Any) -> str | None:
-    max_bytes = int(current_app.config.get("DELIVERY_MAX_FILE_BYTES", MAX_ENTRY_FILE_BYTES))
-    return uploads.store_one(AREA, contest_id, upload, max_bytes=max_bytes)
-
-
 @bp.post("/contests/<int:contest_id>/entries")
 @login_required
 def enter(contest_id: int) -> Page | Response:
@@ -182,7 +167,7 @@ def enter(contest_id: int) -> Page | Response:
             contest_id,
             current(),
             text=form.text.data or "",
-            file_name=_store_entry_file(contest_id, form.file.data),
+            file_name=uploads.store_delivered(AREA, contest_id, form.file.data),
         ),
         "Your entry is in. Good luck!",
         "entry_form",
@@ -202,45 +187,41 @@ def entry_file(contest_id: int, entry_id: int) -> Response:
         or user.id not in (contest.business_id, entry.creator_id)
     ):
         abort(404)
-    # Always a download: an uploaded .html or .svg must never render on our origin.
-    name = entry.file_name
-    return uploads.send(AREA, contest.id, name, name.partition("_")[2] or name)
+    return uploads.send_stored(AREA, contest.id, entry.file_name)
 
 
 # --- judging ----------------------------------------------------------------------------------
 
 
+def _judge(
+    contest_id: int,
+    form: FinalistsForm | WinnerForm,
+    pick: Callable[[Session, int, User, Any], Contest],
+    done: str,
+    form_name: str,
+) -> Page | Response:
+    """The contest's business picks entries with ``form`` (``pick``: finalists or winner)."""
+    user = current()
+    contest = _own(contest_id, user)
+    form.offer(contest)
+    return _act(
+        contest_id,
+        lambda: pick(db.session(), contest.id, user, form.picked()),
+        done,
+        form_name,
+        form,
+    )
+
+
 @bp.post("/contests/<int:contest_id>/finalists")
 @login_required
 def finalists(contest_id: int) -> Page | Response:
-    user = current()
-    contest = _own(contest_id, user)
     form = FinalistsForm()
-    form.entry_ids.choices = select_choices((str(e.id), f"#{e.id}") for e in contest.entries)
-    return _act(
-        contest_id,
-        lambda: services.pick_finalists(
-            db.session(), contest.id, user, list(form.entry_ids.data or [])
-        ),
-        "Finalists saved.",
-        "finalists_form",
-        form,
-    )
+    return _judge(contest_id, form, services.pick_finalists, "Finalists saved.", "finalists_form")
 
 
 @bp.post("/contests/<int:contest_id>/winner")
 @login_required
 def winner(contest_id: int) -> Page | Response:
-    user = current()
-    contest = _own(contest_id, user)
-    form = WinnerForm()
-    form.entry_id.choices = select_choices(
-        (str(e.id), f"#{e.id}") for e in contest.entries if e.is_finalist
-    )
-    return _act(
-        contest_id,
-        lambda: services.pick_winner(db.session(), contest.id, user, form.entry_id.data),
-        "Winner picked: the prize is released to them.",
-        "winner_form",
-        form,
-    )
+    done = "Winner picked: the prize is released to them."
+    return _judge(contest_id, WinnerForm(), services.pick_winner, done, "winner_form")

@@ -147,6 +147,17 @@ class Timer:
         return cancel(session, self.key_for(subject_id, **parts))
 
 
+def not_due(waiting: bool, due_at: datetime | None) -> str | None:
+    """Why a deadline timer has nothing to do now (its outcome, for the job log): its subject
+    no longer ``waiting`` in the state the deadline is about, or the deadline is still ahead
+    (the timer was moved). None when it is due."""
+    if not waiting or due_at is None:
+        return "nothing to do"
+    if due_at > clock.now():
+        return "not due"
+    return None
+
+
 def cancel(session: Session, key: str) -> bool:
     """Drop the pending job ``key`` (its purpose went away); True if one was pending."""
     job = session.scalar(select(Job).where(Job.key == key, Job.status == JobStatus.PENDING))

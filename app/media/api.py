@@ -14,7 +14,7 @@ from pydantic import Field
 
 from app.accounts.models import Role, User
 from app.api import api_user, bp, optional_api_user
-from app.api.schema import AUTH_PUBLIC, In, Out, Paged, PageInfo, Text, operation
+from app.api.schema import AUTH_PUBLIC, GATEWAY_PROBLEM, In, Out, Paged, PageInfo, Text, operation
 from app.db import MAX_ID
 from app.errors import NotFound
 from app.extensions import db
@@ -211,7 +211,7 @@ def list_media_licenses(asset_id: int) -> dict[str, Any]:
     problems={
         **MEDIA_404,
         409: "Already licensed, or not for sale",
-        502: "The payment provider refused the request or could not be reached",
+        **GATEWAY_PROBLEM,
     },
 )
 def buy_media_license(asset_id: int, body: MediaLicenseIn) -> tuple[Any, int, dict[str, str]]:

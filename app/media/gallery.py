@@ -14,9 +14,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import event, func, select
+from sqlalchemy import Select, event, func, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -229,39 +230,33 @@ def visible_image(
 # --- what pages show -----------------------------------------------------------------------
 
 
-def offer_images(session: Session, offer_ids: Iterable[int]) -> dict[int, list[GalleryImage]]:
-    ids = list(set(offer_ids))
-    out: dict[int, list[GalleryImage]] = {}
-    if not ids:
+def _grouped(
+    session: Session, query: Select[Any], key: Any, ids: Iterable[int], limit: int | None = None
+) -> dict[int, list[Any]]:
+    """The rows of ``query`` whose ``key`` column is one of ``ids``, grouped by it in the
+    query's order, at most ``limit`` each: one query whatever the number of ids, none for none."""
+    wanted = list(set(ids))
+    out: dict[int, list[Any]] = {}
+    if not wanted:
         return out
-    rows = session.scalars(
-        select(GalleryImage)
-        .where(GalleryImage.offer_id.in_(ids))
-        .order_by(GalleryImage.position, GalleryImage.id)
-    )
-    for image in rows:
-        out.setdefault(image.offer_id or 0, []).append(image)
+    for row in session.scalars(query.where(key.in_(wanted))):
+        items = out.setdefault(getattr(row, key.key), [])
+        if limit is None or len(items) < limit:
+            items.append(row)
     return out
+
+
+def offer_images(session: Session, offer_ids: Iterable[int]) -> dict[int, list[GalleryImage]]:
+    ordered = select(GalleryImage).order_by(GalleryImage.position, GalleryImage.id)
+    return _grouped(session, ordered, GalleryImage.offer_id, offer_ids)
 
 
 def stock_assets(
     session: Session, offer_ids: Iterable[int], limit: int = 12
 ) -> dict[int, list[MediaAsset]]:
     """Published, listed assets of stock media offers, newest first, at most ``limit`` each."""
-    ids = list(set(offer_ids))
-    out: dict[int, list[MediaAsset]] = {}
-    if not ids:
-        return out
-    rows = session.scalars(
-        listed_query()
-        .where(MediaAsset.offer_id.in_(ids))
-        .order_by(MediaAsset.published_at.desc(), MediaAsset.id.desc())
-    )
-    for asset in rows:
-        items = out.setdefault(asset.offer_id, [])
-        if len(items) < limit:
-            items.append(asset)
-    return out
+    newest = listed_query().order_by(MediaAsset.published_at.desc(), MediaAsset.id.desc())
+    return _grouped(session, newest, MediaAsset.offer_id, offer_ids, limit)
 
 
 Cover = GalleryImage | MediaAsset
@@ -281,20 +276,12 @@ def covers(session: Session, offers: Sequence[Offer]) -> dict[int, Cover]:
 def portfolios(
     session: Session, owner_ids: Iterable[int], limit: int = MAX_PORTFOLIO
 ) -> dict[int, list[GalleryImage]]:
-    ids = list(set(owner_ids))
-    out: dict[int, list[GalleryImage]] = {}
-    if not ids:
-        return out
-    rows = session.scalars(
+    ordered = (
         select(GalleryImage)
-        .where(GalleryImage.owner_id.in_(ids), GalleryImage.purpose == ImagePurpose.PORTFOLIO)
+        .where(GalleryImage.purpose == ImagePurpose.PORTFOLIO)
         .order_by(GalleryImage.position, GalleryImage.id)
     )
-    for image in rows:
-        items = out.setdefault(image.owner_id, [])
-        if len(items) < limit:
-            items.append(image)
-    return out
+    return _grouped(session, ordered, GalleryImage.owner_id, owner_ids, limit)
 
 
 def avatars_of(session: Session, user_ids: Iterable[int]) -> dict[int, GalleryImage]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,25 +145,7 @@ def check(data: bytes, limits: Limits) -> Inspected:
     content_type = _content_type(data, limits)
     if content_type == "video/mp4":
         return _inspect_video(data, limits)
-    try:
-        image = _open_checked(data, content_type, limits)
-        width, height = image.size
-        _check_complete(image, data)
-    except ValidationFailed:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise refuse("The image decompresses to too many pixels.") from exc
-    except _image_errors() as exc:
-        raise refuse("The image is damaged or incomplete and cannot be read.") from exc
-    return Inspected(
-        kind=MediaKind.IMAGE,
-        content_type=content_type,
-        extension=EXTENSIONS[content_type],
-        width=width,
-        height=height,
-        duration_ms=None,
-        picture=None,
-    )
+    return _read_image(data, content_type, limits, lambda image: _check_complete(image, data))
 
 
 def _check_complete(image: Image.Image, data: bytes) -> None:
@@ -182,15 +165,32 @@ def _check_complete(image: Image.Image, data: bytes) -> None:
 
 
 def _inspect_image(data: bytes, content_type: str, limits: Limits) -> Inspected:
+    return _read_image(data, content_type, limits, _decode)
+
+
+def _decode(image: Image.Image) -> Image.Image:
+    """The decoded, upright working copy of an opened image."""
+    if image.format == "JPEG":
+        # Let libjpeg decode at 1/2, 1/4 or 1/8 scale straight away (DCT scaling).
+        image.draft(image.mode, (WORK_MAX_SIDE, WORK_MAX_SIDE))
+    image.load()  # decodes every byte: truncated or corrupt data fails here
+    picture = working_copy(image)
+    ImageOps.exif_transpose(picture, in_place=True)
+    return picture
+
+
+def _read_image(
+    data: bytes,
+    content_type: str,
+    limits: Limits,
+    read: Callable[[Image.Image], Image.Image | None],
+) -> Inspected:
+    """Open the image after the cheap checks and ``read`` it (``check``: verify only, no
+    picture; ``inspect``: the decoded working copy); Pillow's errors become clear refusals."""
     try:
         image = _open_checked(data, content_type, limits)
         width, height = image.size
-        if image.format == "JPEG":
-            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale straight away (DCT scaling).
-            image.draft(image.mode, (WORK_MAX_SIDE, WORK_MAX_SIDE))
-        image.load()  # decodes every byte: truncated or corrupt data fails here
-        picture = working_copy(image)
-        ImageOps.exif_transpose(picture, in_place=True)
+        picture = read(image)
     except ValidationFailed:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

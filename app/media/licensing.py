@@ -25,7 +25,7 @@ from app.media import royalties
 from app.media.models import LicenseStatus, LicenseType, MediaAsset, MediaLicense
 from app.media.services import is_listed, prices
 from app.media.states import LICENSE, lock_license
-from app.payments import ledger
+from app.payments import ledger, purchases
 from app.payments.gateway import PaymentGateway, PaymentIntentInfo
 from app.payments.purchases import Landing, payment_intent_for
 from app.settlement.stripe_fees import book_processing_fee
@@ -131,13 +131,8 @@ def resume_purchase(
     return licence, gateway.retrieve_payment_intent(licence.payment_intent_id)
 
 
-def landing(session: Session, payment_intent_id: str) -> Landing | None:
-    """Where the business pays this licence and lands once paid (None: not a licence's)."""
-    licence = session.scalar(
-        select(MediaLicense).where(MediaLicense.payment_intent_id == payment_intent_id)
-    )
-    if licence is None:
-        return None
+def _landing(licence: MediaLicense) -> Landing:
+    """Where the business pays this licence and lands once paid."""
     return Landing(
         kind="media_license",
         buyer_id=licence.licensee_id,
@@ -145,6 +140,10 @@ def landing(session: Session, payment_intent_id: str) -> Landing | None:
         done_url=url_for("media.my_licenses"),
         paid_message="Licence bought. Download the original from My licences.",
     )
+
+
+landing = purchases.locator(MediaLicense, _landing)
+paid_charges = purchases.paid_charges(MediaLicense, MediaLicense.sold_at)  # every sold licence
 
 
 def confirm_purchase(
@@ -208,10 +207,7 @@ def confirm_from_webhook(
 ) -> str | None:
     """Webhook entry (payments.webhooks): activate the licence paid by ``payment_intent_id``,
     if it is a licence's; Stripe.js purchases are confirmed this way."""
-    owned = session.scalar(
-        select(MediaLicense.id).where(MediaLicense.payment_intent_id == payment_intent_id)
-    )
-    if owned is None:
+    if purchases.by_payment_intent(session, MediaLicense, payment_intent_id) is None:
         return None
     licence = confirm_purchase(session, gateway, payment_intent_id)
     return None if licence is None else f"licence {licence.id} {licence.status}"
@@ -285,14 +281,3 @@ def license_for_download(
     if licence is None or licence.status != LicenseStatus.ACTIVE or licence.licensee_id != user.id:
         raise NotFound("No such download.")
     return licence
-
-
-def paid_charges(session: Session) -> list[str]:
-    """The charge of every sold licence (app.payments.purchases)."""
-    return list(
-        session.scalars(
-            select(MediaLicense.charge_id).where(
-                MediaLicense.sold_at.is_not(None), MediaLicense.charge_id.is_not(None)
-            )
-        )
-    )

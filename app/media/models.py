@@ -12,7 +12,7 @@ from app import clock
 from app.accounts.models import User
 from app.db import Base, BigId, EnumText, IdMixin, TimestampMixin
 from app.offers.models import Offer
-from app.settlement.models import Payout
+from app.settlement.models import Payout, payout_of
 
 
 class MediaKind(enum.StrEnum):
@@ -127,12 +127,7 @@ class MediaLicense(IdMixin, Base):
     __lock_parent__ = ("creator_id", "users")
 
     # The royalty's payout (app.settlement): its hold and its transfer.
-    payout: Mapped[Payout | None] = relationship(
-        primaryjoin="and_(Payout.subject_type == 'media_license',"
-        " foreign(Payout.subject_id) == MediaLicense.id)",
-        viewonly=True,
-        uselist=False,
-    )
+    payout: Mapped[Payout | None] = payout_of("media_license", "MediaLicense")
 
     @property
     def net_minor(self) -> int:

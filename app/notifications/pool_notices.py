@@ -45,17 +45,10 @@ def on_pledge(session: Session, event: events.Event) -> None:
     pledge: PoolPledge = event.subject
     pool = pledge.pool
     subject = ("demand_pool", pool.id)
-    link = path_for("pools.detail", pool_id=pool.id)
+    link, body = path_for("pools.detail", pool_id=pool.id), ""
     if event.action in ("save", "rejoin", "withdraw"):
         verb = "left" if event.action == "withdraw" else "pledged to"
-        notify(
-            session,
-            pool.creator_id,
-            "pool_pledge",
-            title=f"A business {verb} {pool.title}",
-            link=link,
-            subject=subject,
-        )
+        user_id, kind, title = pool.creator_id, "pool_pledge", f"A business {verb} {pool.title}"
         if event.data.get("via") == "webhook":
             # Saved while the business was away (tab closed after 3-D Secure): tell it too.
             notify(
@@ -67,40 +60,33 @@ def on_pledge(session: Session, event: events.Event) -> None:
                 link=link,
                 subject=subject,
             )
-        return
-    if event.action == "setup_failed":
-        notify(
-            session,
-            pledge.business_id,
-            "pool_action_needed",
-            title=f"Your card was not saved for {pool.title}",
-            body=f"{event.data.get('reason', '')} Your pledge does not count until a card is "
-            "saved; try again before the deadline.",
-            link=path_for("pools.pledge", pool_id=pool.id),
-            subject=subject,
+    elif event.action == "setup_failed":
+        user_id, kind = pledge.business_id, "pool_action_needed"
+        title = f"Your card was not saved for {pool.title}"
+        body = (
+            f"{event.data.get('reason', '')} Your pledge does not count until a card is "
+            "saved; try again before the deadline."
         )
-        return
-    if event.action == "need_action":
-        notify(
-            session,
-            pledge.business_id,
-            "pool_action_needed",
-            title=f"Complete your payment for {pool.title}",
-            body="Your bank asked for confirmation (or declined) when your saved card was "
-            "charged. Complete it within the grace period or your pledge drops out.",
-            link=path_for("pools.complete", pledge_id=pledge.id),
-            subject=subject,
+        link = path_for("pools.pledge", pool_id=pool.id)
+    elif event.action == "need_action":
+        user_id, kind = pledge.business_id, "pool_action_needed"
+        title = f"Complete your payment for {pool.title}"
+        body = (
+            "Your bank asked for confirmation (or declined) when your saved card was "
+            "charged. Complete it within the grace period or your pledge drops out."
         )
-        return
-    amount = format_minor(pledge.amount_minor, pool.currency)
-    title = {
-        "lapse": f"Your pledge to {pool.title} dropped out (payment not completed)",
-        "refund": f"Your {amount} for {pool.title} was refunded",
-        "charge": f"You were charged {amount} for {pool.title}",
-        "complete": f"Payment completed for {pool.title}",
-    }[event.action]
-    kind = "refunded" if event.action == "refund" else "pool_update"
-    notify(session, pledge.business_id, kind, title=title, link=link, subject=subject)
+        link = path_for("pools.complete", pledge_id=pledge.id)
+    else:
+        amount = format_minor(pledge.amount_minor, pool.currency)
+        title = {
+            "lapse": f"Your pledge to {pool.title} dropped out (payment not completed)",
+            "refund": f"Your {amount} for {pool.title} was refunded",
+            "charge": f"You were charged {amount} for {pool.title}",
+            "complete": f"Payment completed for {pool.title}",
+        }[event.action]
+        user_id = pledge.business_id
+        kind = "refunded" if event.action == "refund" else "pool_update"
+    notify(session, user_id, kind, title=title, link=link, subject=subject, body=body)
 
 
 SUBSCRIPTIONS = {

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.payments.gateway import PaymentGateway, PaymentIntentInfo
+
+T = TypeVar("T")
 
 # (session, gateway, PaymentIntent id) -> a short outcome, or None when the PaymentIntent is
 # not one of this kind's (looked up in our database first, so a foreign one costs no call).
@@ -108,3 +111,32 @@ def payment_intent_for(
     purchase.payment_intent_id = intent.id
     session.flush()
     return intent
+
+
+def by_payment_intent(session: Session, model: type[T], payment_intent_id: str) -> T | None:
+    """The purchase of kind ``model`` (a row with ``payment_intent_id``) this PaymentIntent
+    pays for, or None."""
+    column: Any = model.payment_intent_id  # type: ignore[attr-defined]
+    return session.scalar(select(model).where(column == payment_intent_id))
+
+
+def locator(model: type[T], landing: Callable[[T], Landing]) -> Locate:
+    """The ``Locate`` of a kind whose rows carry ``payment_intent_id``: its row's ``landing``."""
+
+    def locate(session: Session, payment_intent_id: str) -> Landing | None:
+        purchase = by_payment_intent(session, model, payment_intent_id)
+        return None if purchase is None else landing(purchase)
+
+    return locate
+
+
+def paid_charges(model: type[Any], paid_at: Any) -> Charges:
+    """The ``Charges`` of a kind: ``charge_id`` of every row whose ``paid_at`` is set."""
+
+    def list_charges(session: Session) -> list[str]:
+        charge = model.charge_id
+        return list(
+            session.scalars(select(charge).where(paid_at.is_not(None), charge.is_not(None)))
+        )
+
+    return list_charges

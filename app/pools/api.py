@@ -11,7 +11,7 @@ from flask import current_app
 from pydantic import Field
 
 from app.accounts.models import Role, User
-from app.api import api_user, bp
+from app.api import api_user, bp, schema
 from app.api.schema import In, Int, Moment, NoFields, Out, Text, operation
 from app.extensions import db
 from app.money import MAX_AMOUNT_MINOR, SUPPORTED_CURRENCIES
@@ -111,7 +111,7 @@ PROBLEMS = {
     404: "No such pool or pledge",
     409: "Not possible in the pool's or pledge's state",
 }
-PAYMENT = {502: "The payment provider refused the request or could not be reached"}
+PAYMENT = schema.GATEWAY_PROBLEM
 
 
 def pledge_json(pledge: PoolPledge) -> dict[str, Any]:
@@ -184,14 +184,7 @@ def get_pool(pool_id: int) -> dict[str, Any]:
 
 
 @bp.post("/pools/<int:pool_id>/pledge")
-@operation(
-    tag="pools",
-    body=NoFields,
-    body_optional=True,
-    ok=PoolPledgeSetup,
-    role=Role.BUSINESS,
-    problems={**PROBLEMS, **PAYMENT},
-)
+@schema.payment_operation(tag="pools", ok=PoolPledgeSetup, problems=PROBLEMS)
 def pledge_pool(pool_id: int, body: NoFields) -> dict[str, Any]:
     """Pledge (business): a SetupIntent to save the card with Stripe.js; nothing is charged
     until the pool closes successfully"""

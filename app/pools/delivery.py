@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock, jobs
 from app.accounts.models import User
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.notifications.services import path_for
+from app.payments import purchases
 from app.payments.gateway import PaymentGateway
 from app.payments.purchases import Landing
 from app.pools import ACCEPT_TIMER, escrow
@@ -94,10 +94,9 @@ def accept(session: Session, pool_id: int, business: User) -> PoolPledge:
 
 def auto_accept(session: Session, pool_id: int) -> str:
     pool = lock_pool(session, pool_id)
-    if pool.state is not PoolState.DELIVERED or pool.accept_due_at is None:
-        return "nothing to do"
-    if pool.accept_due_at > clock.now():
-        return "not due"
+    skip = jobs.not_due(pool.state is PoolState.DELIVERED, pool.accept_due_at)
+    if skip is not None:
+        return skip
     pledges = lock_pledges(session, pool)
     waiting = _in(pledges, L.CHARGED)
     for pledge in waiting:
@@ -113,19 +112,13 @@ def run_auto_accept_job(session: Session, job: jobs.Job, context: jobs.JobContex
 # --- completing an off-session charge on-session ---------------------------------------------
 
 
-def pledge_by_intent(session: Session, payment_intent_id: str) -> PoolPledge | None:
-    return session.scalar(
-        select(PoolPledge).where(PoolPledge.payment_intent_id == payment_intent_id)
-    )
-
-
 def confirm_from_webhook(
     session: Session, gateway: PaymentGateway, payment_intent_id: str
 ) -> str | None:
     """A pledge's PaymentIntent succeeded on-session (return page or webhook): book it when
     the pledge still waits for it; a payment that arrives after the pledge lapsed (or the pool
     ended) is refunded at once. Idempotent."""
-    found = pledge_by_intent(session, payment_intent_id)
+    found = purchases.by_payment_intent(session, PoolPledge, payment_intent_id)
     if found is None:
         return None
     intent = gateway.retrieve_payment_intent(payment_intent_id)
@@ -142,10 +135,7 @@ def confirm_from_webhook(
     return "pool pledge charged"
 
 
-def landing(session: Session, payment_intent_id: str) -> Landing | None:
-    pledge = pledge_by_intent(session, payment_intent_id)
-    if pledge is None:
-        return None
+def _landing(pledge: PoolPledge) -> Landing:
     return Landing(
         kind="pool_pledge",
         buyer_id=pledge.business_id,
@@ -153,6 +143,9 @@ def landing(session: Session, payment_intent_id: str) -> Landing | None:
         done_url=path_for("pools.detail", pool_id=pledge.pool_id),
         paid_message="Payment completed: your pledge stays in the pool.",
     )
+
+
+landing = purchases.locator(PoolPledge, _landing)
 
 
 def completion(session: Session, gateway: PaymentGateway, pledge_id: int, business: User):  # noqa: ANN201

@@ -16,8 +16,7 @@ from app.payments.gateway import PaymentGateway, PaymentIntentInfo
 from app.payments.ledger import CheckReport
 from app.pools.models import DemandPool, PledgeState, PoolPledge
 from app.pools.states import PLEDGE
-from app.settlement.models import Payout
-from app.workflow import lock
+from app.settlement import escrow as sale_escrow
 
 
 def book_charge(
@@ -28,39 +27,28 @@ def book_charge(
     PLEDGE.move(session, pledge, action, actor_id=None, payment_intent=intent.id)
     pledge.payment_intent_id, pledge.charge_id = intent.id, intent.charge_id
     pledge.amount_minor, pledge.charged_at, pledge.last_error = intent.amount, clock.now(), ""
-    ledger.post(
+    sale_escrow.book_charge(
         session,
+        intent,
+        account=ledger.escrow_pool_pledge(pledge.id),
         key=f"pool-pledge-{pledge.id}-charge",
-        kind="fund",
         currency=pool.currency,
-        lines=[
-            (ledger.CUSTOMER_PAYMENTS, -intent.amount),
-            (ledger.escrow_pool_pledge(pledge.id), intent.amount),
-        ],
-        memo=intent.id,
     )
 
 
 def refund(session: Session, gateway: PaymentGateway, pool: DemandPool, pledge: PoolPledge) -> None:
     """Give a charged, locked pledge's whole amount back (Stripe Refund + ledger)."""
-    amount = pledge.amount_minor - pledge.refunded_minor
-    assert pledge.payment_intent_id and amount > 0
-    pledge.stripe_refund_id = gateway.create_refund(
-        payment_intent=pledge.payment_intent_id,
-        amount=amount,
-        metadata={"pool_pledge_id": str(pledge.id)},
-        idempotency_key=f"pool-pledge-{pledge.id}-refund",
-    )
-    pledge.refunded_minor += amount
-    PLEDGE.move(session, pledge, "refund", actor_id=None, refund=pledge.stripe_refund_id)
-    ledger.post(
+    refund_id = sale_escrow.refund(
         session,
+        gateway,
+        pledge,
+        pledge.amount_minor - pledge.refunded_minor,
+        account=ledger.escrow_pool_pledge(pledge.id),
         key=f"pool-pledge-{pledge.id}-refund",
-        kind="refund",
         currency=pool.currency,
-        lines=[(ledger.escrow_pool_pledge(pledge.id), -amount), (ledger.REFUNDS, amount)],
-        memo=pledge.stripe_refund_id,
+        metadata={"pool_pledge_id": str(pledge.id)},
     )
+    PLEDGE.move(session, pledge, "refund", actor_id=None, refund=refund_id)
 
 
 def release(
@@ -87,19 +75,7 @@ def release(
     )
 
 
-class PledgePayouts:
-    """Pool pledges as a payable kind of the one settlement path (app.settlement)."""
-
-    subject_type = "pool_pledge"
-
-    def lock(self, session: Session, subject_id: int) -> PoolPledge:
-        return lock(session, PoolPledge, subject_id, missing="No such pledge.")
-
-    def hold_reason(self, session: Session, pledge: PoolPledge) -> str | None:
-        return None
-
-    def paid(self, session: Session, pledge: PoolPledge, payout: Payout) -> None:
-        """Nothing of the pledge changes; the payout row records the transfer."""
+PLEDGE_PAYOUTS = sale_escrow.RecordedPayouts("pool_pledge", PoolPledge, "No such pledge.")
 
 
 def check_escrow(

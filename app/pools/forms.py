@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from app.forms import IntegerField, select_choices, storable_text, text_rules
+from app.forms import IntegerField, input_from, select_choices, storable_text, text_area
 from app.money import SUPPORTED_CURRENCIES, MoneyError, parse_major
 from app.offers.models import CATEGORIES
 from app.pools.services import MAX_CLUSTER, MAX_PLEDGES, MAX_TEXT, MAX_TITLE, PoolInput
@@ -43,9 +43,7 @@ def _price(label: str, *, required: bool) -> StringField:
 
 class PoolForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=MAX_TITLE), storable_text])
-    description = TextAreaField(
-        "What you will make", validators=text_rules(MAX_TEXT, required="Describe the deliverable.")
-    )
+    description = text_area("What you will make", MAX_TEXT, required="Describe the deliverable.")
     category = SelectField("Category", choices=select_choices((c, c) for c in CATEGORIES))
     delivery_promise = TextAreaField(
         "Delivery promise", validators=[Length(max=MAX_TEXT), storable_text]
@@ -94,15 +92,12 @@ class PoolForm(FlaskForm):
 
     def pool_input(self) -> PoolInput:
         assert self.deadline.data is not None
-        return PoolInput(
-            title=self.title.data or "",
-            description=self.description.data or "",
-            category=self.category.data or "",
-            currency=self.currency.data or "",
+        return input_from(
+            self,
+            PoolInput,
             deadline=self.deadline.data.replace(tzinfo=UTC),
             min_pledges=int(self.min_pledges.data or 0),
             tiers=self.tiers(),
-            delivery_promise=self.delivery_promise.data or "",
             delivery_days=int(self.delivery_days.data or 0),
             min_total_minor=parse_major(self.min_total.data) if self.min_total.data else None,
         )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app import audit, clock, events
 from app.accounts.models import User
-from app.db import MAX_ID
+from app.db import MAX_ID, newest
 from app.errors import NotFound, PermissionDenied, ValidationFailed
 from app.money import MoneyError, check_amount, check_currency
 from app.offers.models import CATEGORIES
@@ -211,25 +211,11 @@ def open_pools(session: Session, limit: int = 100) -> list[DemandPool]:
 
 
 def pools_of_creator(session: Session, creator_id: int) -> list[DemandPool]:
-    return list(
-        session.scalars(
-            select(DemandPool)
-            .where(DemandPool.creator_id == creator_id)
-            .order_by(DemandPool.id.desc())
-            .limit(200)
-        )
-    )
+    return newest(session, DemandPool, DemandPool.creator_id == creator_id)
 
 
 def pledges_of_business(session: Session, business_id: int) -> list[PoolPledge]:
-    return list(
-        session.scalars(
-            select(PoolPledge)
-            .where(PoolPledge.business_id == business_id)
-            .order_by(PoolPledge.id.desc())
-            .limit(200)
-        )
-    )
+    return newest(session, PoolPledge, PoolPledge.business_id == business_id)
 
 
 def pledge_of(session: Session, pool: DemandPool, business_id: int) -> PoolPledge | None:

@@ -19,11 +19,12 @@ from flask import (
     request,
     url_for,
 )
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from app import clock
 from app.accounts.auth import current, role_required
-from app.accounts.models import Role
+from app.accounts.models import Role, User
 from app.errors import Conflict, PermissionDenied
 from app.extensions import db
 from app.offers.models import CATEGORIES
@@ -31,7 +32,7 @@ from app.payments.checkout import checkout_for, checkout_for_setup
 from app.payments.services import gateway_for
 from app.pools import delivery, pledging, services
 from app.pools.forms import PoolForm
-from app.web import Page, attempt, submit
+from app.web import Page, attempt, form_page, post_actions, submit
 
 bp = Blueprint("pools", __name__)
 
@@ -74,21 +75,16 @@ def _prefill(form: PoolForm) -> None:
 @role_required(Role.CREATOR)
 def new() -> Page | Response:
     form = PoolForm()
-
-    def render(status: int) -> Page:
-        return render_template("pools/new.html", form=form), status
-
     if request.method == "GET":
         _prefill(form)
-        return render(200)
-    return submit(
+    return form_page(
+        "pools/new.html",
         form,
         lambda: services.open_pool(
             db.session(), current(), form.pool_input(), source_cluster=form.cluster.data or None
         ),
         done="Pool opened: businesses can pledge until the deadline.",
         then=lambda pool: url_for("pools.detail", pool_id=pool.id),
-        render=render,
     )
 
 
@@ -185,52 +181,43 @@ def complete(pledge_id: int) -> str | Response:
 # --- actions ---------------------------------------------------------------------------------
 
 
-def _action(pool_id: int, action: Callable[[], object], done: str) -> Page | Response:
-    def render(status: int) -> Page:
-        return detail(pool_id), status
-
+def _run(
+    pool_id: int, *, action: Callable[[Session, int, User], object], done: str
+) -> Page | Response:
+    """One action button on the pool page: back to the pool, or the page with the error."""
     return submit(
-        None, action, done=done, then=url_for("pools.detail", pool_id=pool_id), render=render
+        None,
+        lambda: action(db.session(), pool_id, current()),
+        done=done,
+        then=url_for("pools.detail", pool_id=pool_id),
+        render=lambda status: (detail(pool_id), status),
     )
 
 
-@bp.post("/pools/<int:pool_id>/withdraw")
-@role_required(Role.BUSINESS)
-def withdraw(pool_id: int) -> Page | Response:
-    return _action(
-        pool_id,
-        lambda: pledging.withdraw(db.session(), pool_id, current()),
-        "Pledge withdrawn: nothing will be charged.",
-    )
+def _cancel(session: Session, pool_id: int, user: User) -> object:
+    return delivery.cancel_pool(session, gateway_for(current_app), pool_id, user)
 
 
-@bp.post("/pools/<int:pool_id>/accept")
-@role_required(Role.BUSINESS)
-def accept(pool_id: int) -> Page | Response:
-    return _action(
-        pool_id,
-        lambda: delivery.accept(db.session(), pool_id, current()),
-        "Delivery accepted: your payment goes to the creator.",
-    )
+def _deliver(session: Session, pool_id: int, user: User) -> object:
+    return delivery.deliver(session, pool_id, user, note=request.form.get("note", "")[:6000])
 
 
-@bp.post("/pools/<int:pool_id>/cancel")
-@role_required(Role.CREATOR)
-def cancel(pool_id: int) -> Page | Response:
-    return _action(
-        pool_id,
-        lambda: delivery.cancel_pool(db.session(), gateway_for(current_app), pool_id, current()),
-        "Pool cancelled: everyone charged is refunded.",
-    )
-
-
-@bp.post("/pools/<int:pool_id>/deliver")
-@role_required(Role.CREATOR)
-def deliver(pool_id: int) -> Page | Response:
-    return _action(
-        pool_id,
-        lambda: delivery.deliver(
-            db.session(), pool_id, current(), note=request.form.get("note", "")[:6000]
-        ),
-        "Delivered: each business accepts, or the window does.",
-    )
+ACTION_RULE = "/pools/<int:pool_id>/{name}"
+post_actions(
+    bp,
+    ACTION_RULE,
+    role_required(Role.BUSINESS)(_run),
+    {
+        "withdraw": (pledging.withdraw, "Pledge withdrawn: nothing will be charged."),
+        "accept": (delivery.accept, "Delivery accepted: your payment goes to the creator."),
+    },
+)
+post_actions(
+    bp,
+    ACTION_RULE,
+    role_required(Role.CREATOR)(_run),
+    {
+        "cancel": (_cancel, "Pool cancelled: everyone charged is refunded."),
+        "deliver": (_deliver, "Delivered: each business accepts, or the window does."),
+    },
+)

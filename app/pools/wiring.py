@@ -11,7 +11,7 @@ def register() -> None:
     jobs.register(CLOSE_JOB, closing.run_close_job)
     jobs.register(GRACE_JOB, closing.run_grace_job)
     jobs.register(ACCEPT_JOB, delivery.run_auto_accept_job)
-    settlement.register(escrow.PledgePayouts())
+    settlement.register(escrow.PLEDGE_PAYOUTS)
     purchases.register("pool_pledge", delivery.confirm_from_webhook, delivery.landing)
     ledger.register_check(escrow.check_escrow)
     webhooks.register_setup_intent_handler("setup_intent.succeeded", pledging.save_from_webhook)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -113,3 +114,14 @@ class Chargeback(IdMixin, Base):
     closed_booked: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     closed_at: Mapped[datetime | None]
+
+
+def payout_of(subject_type: str, owner: str) -> Any:
+    """The read-only relationship from a payable (the class named ``owner``) to its Payout:
+    the row with its ``subject_type`` and its id."""
+    return relationship(
+        primaryjoin=f"and_(Payout.subject_type == '{subject_type}',"
+        f" foreign(Payout.subject_id) == {owner}.id)",
+        viewonly=True,
+        uselist=False,
+    )
