@@ -56,6 +56,8 @@ def measure(path: Path) -> dict[str, object]:
     request_peak = _peak_mb() - baseline
     started = time.perf_counter()
     found = images.inspect(data, limits)  # the processing job from here on
+    if found.picture is None:
+        raise SystemExit(f"{path} is not a picture")
     images.thumbnail(found.picture, found.kind)
     images.preview(found.picture, found.kind)
     images.dhash(found.picture)
