@@ -256,6 +256,27 @@ def _package_fixtures(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("media_root")
 
 
+# ``make test`` runs ``--dist loadscope``: a module's tests stay on one worker, biggest modules
+# first. These modules share nothing between their tests (each builds its own world), and one of
+# them would keep a worker busy for most of the run: each of their tests is a unit of its own,
+# so both workers share them and end together.
+SPLIT_MODULES = {"tests/fuzz/test_api_fuzz.py"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SplitScopeScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return nodeid if module in SPLIT_MODULES else super()._split_scope(nodeid)
+
+    return SplitScopeScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"):
         return
