@@ -261,6 +261,9 @@ def _package_fixtures(request: pytest.FixtureRequest) -> None:
 # them would keep a worker busy for most of the run: each of their tests is a unit of its own,
 # so both workers share them and end together.
 SPLIT_MODULES = {"tests/fuzz/test_api_fuzz.py"}
+# Browser journeys are few tests per module (sorted last by size) but among the longest: they
+# are handed out first, so none of them is the last thing running while the other worker idles.
+FIRST_SCOPES = ("tests/e2e/",)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -273,6 +276,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
             return nodeid if module in SPLIT_MODULES else super()._split_scope(nodeid)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            first = [scope for scope in self.workqueue if scope.startswith(FIRST_SCOPES)]
+            for scope in reversed(first):
+                self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
 
     return SplitScopeScheduling(config, log)
 
