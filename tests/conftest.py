@@ -257,10 +257,11 @@ def _package_fixtures(request: pytest.FixtureRequest) -> None:
 
 
 # ``make test`` runs ``--dist loadscope``: a module's tests stay on one worker, biggest modules
-# first. These modules share nothing between their tests (each builds its own world), and one of
-# them would keep a worker busy for most of the run: each of their tests is a unit of its own,
-# so both workers share them and end together.
-SPLIT_MODULES = {"tests/fuzz/test_api_fuzz.py"}
+# first. These modules share nothing between their tests (each builds its own world), and as one
+# unit they kept a worker busy for a large part of the run (the fuzz: 22 % of all test time; the
+# HTML-route number bounds: 7 %): each of their tests is a unit of its own, so both workers share
+# them and end together.
+SPLIT_MODULES = {"tests/fuzz/test_api_fuzz.py", "tests/security/test_number_bounds.py"}
 # Browser journeys are few tests per module (sorted last by size) but among the longest: they
 # are handed out first, so none of them is the last thing running while the other worker idles.
 FIRST_SCOPES = ("tests/e2e/",)
