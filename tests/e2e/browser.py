@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, IMPLICIT_WAIT
 from tests.factories import mailed_path
 
 PASSWORD = "a long e2e password"
@@ -37,9 +37,13 @@ class Page:
             box.click()
 
     def press(self, text: str) -> None:
-        buttons = self.driver.find_elements("xpath", f"//button[normalize-space()='{text}']")
-        links = self.driver.find_elements("xpath", f"//a[normalize-space()='{text}']")
-        visible = [element for element in buttons + links if element.is_displayed()]
+        # One query for both: each ``find_elements`` that matches nothing waits the driver's
+        # whole implicit wait first.
+        candidates = self.driver.find_elements(
+            "xpath", f"//button[normalize-space()='{text}'] | //a[normalize-space()='{text}']"
+        )
+        visible = [element for element in candidates if element.is_displayed()]
+        visible.sort(key=lambda element: element.tag_name != "button")  # a form's button first
         assert visible, f"no button or link {text!r} on {self.driver.current_url}"
         self._click_and_wait(visible[0])
 
@@ -51,13 +55,24 @@ class Page:
         assert visible, f"nothing like {text!r} on {self.driver.current_url}"
         self._click_and_wait(visible[0])
 
+    def _now(self, find: Any) -> Any:
+        """``find`` without the implicit wait: for what may rightly be absent from a page
+        that has loaded (an empty answer would otherwise cost the whole wait)."""
+        self.driver.implicitly_wait(0)
+        try:
+            return find()
+        finally:
+            self.driver.implicitly_wait(IMPLICIT_WAIT)
+
     def _click_and_wait(self, element: Any) -> None:
         """Click, then wait for the next page: reading too early would see the old one."""
         from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
         old_page = self.driver.find_element("tag name", "html")
-        confirms = element.find_elements("xpath", "./ancestor::form[@data-confirm]")
+        confirms = self._now(
+            lambda: element.find_elements("xpath", "./ancestor::form[@data-confirm]")
+        )
         element.click()
         if confirms:  # a confirmation step (static/js/nav.js): the user says yes
             from selenium.webdriver.support import expected_conditions

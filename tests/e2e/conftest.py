@@ -17,6 +17,8 @@ from app import PROJECT_ROOT
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+# Seconds a lookup waits for an element to appear (pages that are still loading).
+IMPLICIT_WAIT = 2
 
 
 @pytest.fixture()
@@ -44,7 +46,7 @@ def browser() -> Iterator[object]:
     ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(2)
+    driver.implicitly_wait(IMPLICIT_WAIT)
     try:
         yield driver
     finally:
