@@ -99,7 +99,7 @@ def charge(
             session, pledge, "need_action", actor_id=None, decline_code=declined.decline_code
         )
         return
-    escrow.book_charge(session, pool, pledge, intent, "charge")
+    escrow.book_charge(session, gateway, pool, pledge, intent, "charge")
 
 
 def grace_over(session: Session, gateway: PaymentGateway, pool_id: int) -> str:

@@ -128,7 +128,7 @@ def confirm_from_webhook(
     pledge = lock_pledge(session, found.id)
     if pledge.state is not L.ACTION_REQUIRED:
         return f"pool pledge already {pledge.state.value}"
-    escrow.book_charge(session, pool, pledge, intent, "complete")
+    escrow.book_charge(session, gateway, pool, pledge, intent, "complete")
     if pool.state is not PoolState.FUNDED:
         escrow.refund(session, gateway, pool, pledge)
         return "pool pledge: paid too late, refunded"
@@ -146,6 +146,7 @@ def _landing(pledge: PoolPledge) -> Landing:
 
 
 landing = purchases.locator(PoolPledge, _landing)
+paid_charges = purchases.paid_charges(PoolPledge, PoolPledge.charged_at)  # every charged pledge
 
 
 def completion(session: Session, gateway: PaymentGateway, pledge_id: int, business: User):  # noqa: ANN201

@@ -1,6 +1,7 @@
 """Pool money in the ledger: one escrow account per charged pledge, and its invariants.
 
 charge    customer_payments -A, escrow:pool_pledge:<id> +A      (off-session charge at close)
+          platform_funds -F, stripe_fees +F                     (Stripe's processing fee)
 release   escrow:pool_pledge:<id> -A, creator_pending +net, platform_fees +fee (app.settlement)
 refund    escrow:pool_pledge:<id> -A, refunds +A                 (pool failed or cancelled)
 """
@@ -17,13 +18,19 @@ from app.payments.ledger import CheckReport
 from app.pools.models import DemandPool, PledgeState, PoolPledge
 from app.pools.states import PLEDGE
 from app.settlement import escrow as sale_escrow
+from app.settlement.stripe_fees import book_processing_fee
 
 
 def book_charge(
-    session: Session, pool: DemandPool, pledge: PoolPledge, intent: PaymentIntentInfo, action: str
+    session: Session,
+    gateway: PaymentGateway,
+    pool: DemandPool,
+    pledge: PoolPledge,
+    intent: PaymentIntentInfo,
+    action: str,
 ) -> None:
     """A succeeded off-session (``charge``) or on-session (``complete``) payment of a locked
-    pledge: into its escrow."""
+    pledge: into its escrow, with the processing fee Stripe kept from the charge."""
     PLEDGE.move(session, pledge, action, actor_id=None, payment_intent=intent.id)
     pledge.payment_intent_id, pledge.charge_id = intent.id, intent.charge_id
     pledge.amount_minor, pledge.charged_at, pledge.last_error = intent.amount, clock.now(), ""
@@ -34,6 +41,7 @@ def book_charge(
         key=f"pool-pledge-{pledge.id}-charge",
         currency=pool.currency,
     )
+    book_processing_fee(session, gateway, intent.charge_id)
 
 
 def refund(session: Session, gateway: PaymentGateway, pool: DemandPool, pledge: PoolPledge) -> None:

@@ -12,7 +12,9 @@ def register() -> None:
     jobs.register(GRACE_JOB, closing.run_grace_job)
     jobs.register(ACCEPT_JOB, delivery.run_auto_accept_job)
     settlement.register(escrow.PLEDGE_PAYOUTS)
-    purchases.register("pool_pledge", delivery.confirm_from_webhook, delivery.landing)
+    purchases.register(
+        "pool_pledge", delivery.confirm_from_webhook, delivery.landing, delivery.paid_charges
+    )
     ledger.register_check(escrow.check_escrow)
     webhooks.register_setup_intent_handler("setup_intent.succeeded", pledging.save_from_webhook)
     webhooks.register_setup_intent_handler(

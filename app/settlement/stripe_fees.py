@@ -6,7 +6,8 @@ sale itself is booked at its gross (the business paid it; the creator's share an
 computed on it), so the processing fee is the platform's expense: platform_funds -F,
 stripe_fees +F, in the balance transaction's currency (the settlement currency). Booked once
 per charge (ledger key ``charge-<id>-stripe-fee``), in the same unit of work as the payment's
-own entry, by every purchase kind (milestone funding, licence sale, contest prize).
+own entry, by every purchase kind (milestone funding, licence sale, contest prize, pool
+pledge charged off-session or completed on-session).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Stripe's processing fee of each charge is booked from its balance transaction and
-reconciled against it (issue 13): milestone funding, licence sale, contest prize."""
+reconciled against it (issue 13): milestone funding, licence sale, contest prize, pool pledge."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app import clock
 from app.contests.models import Contest
 from app.devtools.stripe_emulator import EmulatorProcess
+from app.jobs import run_due
 from app.payments import ledger
 from app.payments.gateway import PaymentGateway
 from app.payments.models import JournalEntry, Posting
@@ -24,8 +25,9 @@ from tests.contests.test_contest_flow import _contest
 from tests.factories import make_business
 from tests.media.helpers import published_asset
 from tests.payments.helpers import assert_ledger_ok, funded_milestone, stripe_client
+from tests.pools.support import DEADLINE, make_pool, pledge
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the pool helpers' T0 too
 
 
 @pytest.fixture(autouse=True)
@@ -146,3 +148,16 @@ def test_reconcile_finds_a_tampered_and_a_missing_fee(
         f"charge {charge_id}: a processing fee of 300 USD is booked but no purchase has "
         "this charge",
     ]
+
+
+def test_fee_booked_for_every_charged_pool_pledge(
+    session: Session, gateway: PaymentGateway, emulator: EmulatorProcess
+) -> None:
+    pool = make_pool(session, currency="USD")
+    pledges = [pledge(session, gateway, pool) for _ in range(3)]
+    clock.advance(DEADLINE - T0 + timedelta(minutes=1))
+    run_due(session, gateway)  # the close job charges every pledge off-session
+    for charged in pledges:
+        session.refresh(charged)
+        assert (charged.state, charged.amount_minor) == ("charged", 6000)
+        _assert_booked(session, gateway, emulator, str(charged.charge_id), 204)  # 6000 * 2.9 % + 30
