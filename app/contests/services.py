@@ -28,7 +28,6 @@ from app.payments import ledger, purchases
 from app.payments.gateway import PaymentGateway
 from app.payments.purchases import Landing, payment_intent_for
 from app.settlement import escrow as sale_escrow
-from app.settlement.stripe_fees import book_processing_fee
 
 C = ContestState
 MAX_DEADLINE_DAYS = 45  # deadline + judging + hold stay inside Stripe's ~90 day window
@@ -195,12 +194,12 @@ def confirm_funding(
     contest.funded_at = clock.now()
     sale_escrow.book_charge(
         session,
+        gateway,
         intent,
         account=ledger.escrow_contest(contest.id),
         key=f"contest-{contest.id}-fund",
         currency=contest.currency,
     )
-    book_processing_fee(session, gateway, intent.charge_id)
     CLOSE_TIMER.set(session, contest.id, contest.deadline)
     SETTLE_TIMER.set(session, contest.id, judging_ends(contest))
     return contest

@@ -18,7 +18,6 @@ from app.payments.ledger import CheckReport
 from app.pools.models import DemandPool, PledgeState, PoolPledge
 from app.pools.states import PLEDGE
 from app.settlement import escrow as sale_escrow
-from app.settlement.stripe_fees import book_processing_fee
 
 
 def book_charge(
@@ -36,12 +35,12 @@ def book_charge(
     pledge.amount_minor, pledge.charged_at, pledge.last_error = intent.amount, clock.now(), ""
     sale_escrow.book_charge(
         session,
+        gateway,
         intent,
         account=ledger.escrow_pool_pledge(pledge.id),
         key=f"pool-pledge-{pledge.id}-charge",
         currency=pool.currency,
     )
-    book_processing_fee(session, gateway, intent.charge_id)
 
 
 def refund(session: Session, gateway: PaymentGateway, pool: DemandPool, pledge: PoolPledge) -> None:

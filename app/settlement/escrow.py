@@ -3,6 +3,7 @@
 a refund goes back out. Releasing it to the creator is ``app.settlement.settle``.
 
 fund    customer_payments -A, <escrow> +A    (a succeeded PaymentIntent)
+        platform_funds -F, stripe_fees +F      (Stripe's processing fee of its charge)
 refund  <escrow> -A, refunds +A              (a Stripe Refund of that PaymentIntent)
 """
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.payments import ledger
 from app.payments.gateway import PaymentGateway, PaymentIntentInfo
 from app.settlement.models import Payout
+from app.settlement.stripe_fees import book_processing_fee
 from app.workflow import lock
 
 
@@ -29,6 +31,7 @@ class Refundable(Protocol):
 
 def book_charge(
     session: Session,
+    gateway: PaymentGateway,
     intent: PaymentIntentInfo,
     *,
     account: str,
@@ -36,7 +39,9 @@ def book_charge(
     currency: str,
     milestone_id: int | None = None,
 ) -> None:
-    """Book a succeeded PaymentIntent into the sale's escrow ``account`` (journal ``key``)."""
+    """Book a succeeded PaymentIntent into the sale's escrow ``account`` (journal ``key``),
+    with the processing fee Stripe kept from its charge."""
+
     ledger.post(
         session,
         key=key,
@@ -46,6 +51,7 @@ def book_charge(
         lines=[(ledger.CUSTOMER_PAYMENTS, -intent.amount), (account, intent.amount)],
         memo=intent.id,
     )
+    book_processing_fee(session, gateway, intent.charge_id)
 
 
 def refund(
