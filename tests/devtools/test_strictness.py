@@ -333,3 +333,18 @@ def test_latest_charge_is_an_id_unless_expanded(client: stripe.StripeClient) -> 
     assert not isinstance(expanded.latest_charge, str)
     assert expanded.latest_charge.id == intent.latest_charge
     assert expanded.latest_charge.amount == 1_000
+
+
+def test_lists_are_newest_first_and_paginate_towards_older(client: stripe.StripeClient) -> None:
+    """Stripe lists "sorted, with the most recent first": the first page of a busy account
+    holds what was just made (localstripe alone lists its store oldest first)."""
+    made = [client.v1.payment_intents.create(_intent(1_000 + n, "usd")).id for n in range(3)]
+    first = client.v1.payment_intents.list({"limit": 2})
+    assert [p.id for p in first.data] == made[:0:-1]
+    assert first.has_more is True
+    older = client.v1.payment_intents.list({"limit": 2, "starting_after": first.data[-1].id})
+    assert older.data[0].id == made[0]
+    refunded = made[-1]
+    refunds = [client.v1.refunds.create({"payment_intent": refunded, "amount": a}) for a in (1, 2)]
+    listed = client.v1.refunds.list({"payment_intent": refunded}).data
+    assert [r.id for r in listed] == [refunds[1].id, refunds[0].id]

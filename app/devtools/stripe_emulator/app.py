@@ -20,7 +20,7 @@ from . import accounts, balance, clock, disputes, faults, settlement, stripejs, 
 from .context import RequestInfo, current_request, new_request_id
 from .events import patch_localstripe_events
 from .idempotency import idempotency_middleware
-from .patches import patch_payment_intents
+from .patches import patch_list_order, patch_payment_intents
 from .setup_intents import patch_setup_intents
 from .strict import patch_strictness
 
@@ -66,6 +66,7 @@ def build_app() -> web.Application:
     patch_localstripe_events()
     webhooks.patch_delivery()
     patch_payment_intents()
+    patch_list_order()
     patch_setup_intents()
     patch_strictness()
     settlement.patch_settlement()

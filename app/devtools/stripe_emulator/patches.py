@@ -11,11 +11,53 @@ from __future__ import annotations
 
 from typing import Any
 
-from localstripe.resources import Charge, PaymentIntent, PaymentMethod, try_convert_to_bool
+from localstripe.resources import (
+    Charge,
+    List,
+    PaymentIntent,
+    PaymentMethod,
+    try_convert_to_bool,
+)
 
 from . import disputes, setup_intents
 from .errors import invalid_param
 from .strict import check_charge
+
+
+def patch_list_order() -> None:
+    """Lists newest first, as Stripe's do ("sorted, with the most recent first"; pagination
+    with ``starting_after`` walks towards older objects). localstripe lists its store in
+    insertion order, i.e. oldest first: a client reading the first page would miss every
+    recent object once a long-running emulator holds more than a page of them."""
+    if getattr(List, "_emulator_newest_first", False):
+        return
+
+    def ordered(self: List) -> list[Any]:
+        # ``created`` has one-second resolution: within a second, later insertion is newer.
+        indexed = list(enumerate(self._list))
+        indexed.sort(key=lambda pair: (getattr(pair[1], "created", 0) or 0, pair[0]), reverse=True)
+        return [item for _, item in indexed]
+
+    def start(self: List, items: list[Any]) -> int:
+        if self._starting_after is None:
+            return 0
+        for position, item in enumerate(items):
+            if getattr(item, "id", None) == self._starting_after:
+                return position + 1
+        return 0
+
+    def data(self: List) -> list[Any]:
+        items = ordered(self)
+        first = start(self, items)
+        return [item._export() for item in items[first : first + self._limit]]
+
+    def has_more(self: List) -> bool:
+        items = ordered(self)
+        return len(items) > self._limit + start(self, items)
+
+    List.data = property(data)
+    List.has_more = property(has_more)
+    List._emulator_newest_first = True
 
 
 def _check_optional_str(name: str, value: Any) -> None:
