@@ -15,6 +15,7 @@ from flask import Flask
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
+from app.devtools.stripe_emulator import wait_for_webhooks
 from app.extensions import db
 from app.models import metadata
 
@@ -47,6 +48,7 @@ class LiveServer:
     def __init__(self, app: Flask) -> None:
         self.active = 0
         self._lock = threading.Lock()
+        self.emulator_api_base = app.config.get("STRIPE_API_BASE")
 
         def counting(environ: Any, start_response: Any) -> Any:
             with self._lock:
@@ -63,7 +65,12 @@ class LiveServer:
         self.thread.start()
 
     def close(self) -> None:
-        time.sleep(1.5)  # the emulator delivers each event about 1 s after it happens
+        # The emulator delivers each event a moment after it happens: let the ones made so far
+        # arrive before the port closes.
+        if self.emulator_api_base:
+            wait_for_webhooks(self.emulator_api_base)
+        else:
+            time.sleep(1.5)
         self.server.shutdown()
         self.server.server_close()
         deadline = time.monotonic() + 15

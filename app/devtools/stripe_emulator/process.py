@@ -79,6 +79,16 @@ def complete_onboarding(api_base: str, account_id: str) -> dict[str, Any]:
     return result
 
 
+def wait_for_webhooks(api_base: str, timeout: float = 10.0) -> None:
+    """Return once every event made so far has had its first delivery attempt (retries of a
+    failed one may follow), or after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while _call(api_base, "GET", "/_config/webhooks/pending")["pending"]:
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.05)
+
+
 def fail_next_transfers(
     api_base: str, count: int = 1, destination: str | None = None, mode: str = "api_error"
 ) -> None:
@@ -299,4 +309,5 @@ __all__ = [
     "run_in_subprocess",
     "set_requirements",
     "unregister_webhook",
+    "wait_for_webhooks",
 ]

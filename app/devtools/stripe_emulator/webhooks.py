@@ -6,12 +6,14 @@ or a Connect endpoint (``connect: true``: events that happen on connected accoun
 Registration stays on localstripe's URL: ``POST /_config/webhooks/{id}`` with ``url``,
 ``secret``, optional ``events[]`` and ``connect``.
 
-Delivery: about 1 s after the event, signed ``Stripe-Signature: t=<delivery time>,v1=<HMAC-
+Delivery: about 1 s after the event (``STRIPE_EMULATOR_WEBHOOK_DELAY`` seconds; Stripe gives
+no delivery time, so tests may shorten it), signed ``Stripe-Signature: t=<delivery time>,v1=<HMAC-
 SHA256 of "<t>.<payload>" keyed with the endpoint's secret>`` (what
 ``stripe.Webhook.construct_event`` verifies). A non-2xx answer or a connection error is retried
 with exponential backoff (``RETRY_DELAYS``: Stripe retries for up to three days; the emulator
 compresses that into seconds so a test can watch it). ``GET /_config/webhooks/deliveries``
-lists every attempt (memory only).
+lists every attempt (memory only); ``GET /_config/webhooks/pending`` counts the events whose
+first delivery attempt has not finished yet (a test server waits for it before it stops).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import time
 from typing import Any
 
@@ -36,8 +39,11 @@ from .responses import json_response
 
 STORE_KEY = "emulator.webhooks"
 RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)
+DELIVERY_DELAY = float(os.environ.get("STRIPE_EMULATOR_WEBHOOK_DELAY", "1.0"))
 log = logging.getLogger("aiohttp.access")
 _deliveries: list[dict[str, Any]] = []
+# Events scheduled whose first delivery attempt (to every endpoint) has not finished.
+_pending_first_attempts = 0
 
 
 def _registrations() -> dict[str, dict[str, Any]]:
@@ -67,48 +73,61 @@ def endpoints_for(event: Any) -> list[Any]:
 
 def schedule(event: Any) -> None:
     """Deliver ``event`` (localstripe's and ours) to its endpoints, retrying failures."""
+    global _pending_first_attempts
+    _pending_first_attempts += 1
     asyncio.ensure_future(_send(event))
 
 
 async def _send(event: Any) -> None:
-    payload = json.dumps(event._export(), indent=2, sort_keys=True).encode("utf-8")
-    await asyncio.sleep(1)
-    for hook in endpoints_for(event):
-        asyncio.ensure_future(_deliver(hook, event, payload))
+    global _pending_first_attempts
+    try:
+        payload = json.dumps(event._export(), indent=2, sort_keys=True).encode("utf-8")
+        await asyncio.sleep(DELIVERY_DELAY)
+        hooks = endpoints_for(event)
+        answered = await asyncio.gather(*(_attempt(h, event, payload, 1) for h in hooks))
+    finally:
+        _pending_first_attempts -= 1
+    for hook, ok in zip(hooks, answered, strict=True):
+        if not ok:
+            asyncio.ensure_future(_retry(hook, event, payload))
 
 
-async def _deliver(hook: Any, event: Any, payload: bytes) -> None:
-    for attempt in range(len(RETRY_DELAYS) + 1):
-        stamp = int(time.time())
-        digest = hmac.new(
-            hook.secret.encode("utf-8"), b"%d.%s" % (stamp, payload), hashlib.sha256
-        ).hexdigest()
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "Stripe-Signature": f"t={stamp},v1={digest}",
-        }
-        status: int | None = None
-        try:
-            async with (
-                aiohttp.ClientSession() as session,
-                session.post(hook.url, data=payload, headers=headers) as response,
-            ):
-                status = response.status
-        except (aiohttp.ClientError, OSError) as exc:
-            log.info('webhook "%s" to %s failed: %s', event.type, hook.url, exc)
-        _deliveries.append(
-            {
-                "event": event.id,
-                "type": event.type,
-                "url": hook.url,
-                "attempt": attempt + 1,
-                "status": status,
-            }
-        )
-        if status is not None and 200 <= status < 300:
+async def _retry(hook: Any, event: Any, payload: bytes) -> None:
+    for attempt, delay in enumerate(RETRY_DELAYS, start=2):
+        await asyncio.sleep(delay)
+        if await _attempt(hook, event, payload, attempt):
             return
-        if attempt < len(RETRY_DELAYS):
-            await asyncio.sleep(RETRY_DELAYS[attempt])
+
+
+async def _attempt(hook: Any, event: Any, payload: bytes, attempt: int) -> bool:
+    """One signed POST of ``payload`` to ``hook``; whether it was answered with a 2xx."""
+    stamp = int(time.time())
+    digest = hmac.new(
+        hook.secret.encode("utf-8"), b"%d.%s" % (stamp, payload), hashlib.sha256
+    ).hexdigest()
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "Stripe-Signature": f"t={stamp},v1={digest}",
+    }
+    status: int | None = None
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(hook.url, data=payload, headers=headers) as response,
+        ):
+            status = response.status
+    except (aiohttp.ClientError, OSError) as exc:
+        log.info('webhook "%s" to %s failed: %s', event.type, hook.url, exc)
+    _deliveries.append(
+        {
+            "event": event.id,
+            "type": event.type,
+            "url": hook.url,
+            "attempt": attempt,
+            "status": status,
+        }
+    )
+    return status is not None and 200 <= status < 300
 
 
 def patch_delivery() -> None:
@@ -159,6 +178,10 @@ async def config_list_deliveries(request: web.Request) -> web.Response:
     return json_response({"deliveries": list(_deliveries)})
 
 
+async def config_pending_deliveries(request: web.Request) -> web.Response:
+    return json_response({"pending": _pending_first_attempts})
+
+
 async def config_flush_data(request: web.Request) -> web.Response:
     """localstripe's DELETE /_config/data, keeping webhook registrations (dev config)."""
     registrations = _registrations()
@@ -171,5 +194,6 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_post("/_config/webhooks/{id}", config_webhook)
     router.add_delete("/_config/webhooks/{id}", config_delete_webhook)
     router.add_get("/_config/webhooks/deliveries", config_list_deliveries)
+    router.add_get("/_config/webhooks/pending", config_pending_deliveries)
     router.add_get("/_config/webhooks", config_list_webhooks)
     router.add_delete("/_config/data", config_flush_data)
