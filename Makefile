@@ -15,6 +15,10 @@ PORT ?= 5000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export FLASK_APP := app:create_app
+# Some machines (CI containers among them) set PYTHONDONTWRITEBYTECODE: every process would
+# then compile the app and rewrite the tests from source again; pytest's collection alone
+# takes twice as long in each of its workers.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test install lint typecheck bench evaluate clean
 

@@ -16,7 +16,18 @@ from aiohttp.typedefs import Handler
 from localstripe import server as ls_server
 from localstripe.server import get_post_data
 
-from . import accounts, balance, clock, disputes, faults, settlement, stripejs, transfers, webhooks
+from . import (
+    accounts,
+    balance,
+    clock,
+    disputes,
+    faults,
+    settlement,
+    state,
+    stripejs,
+    transfers,
+    webhooks,
+)
 from .context import RequestInfo, current_request, new_request_id
 from .events import patch_localstripe_events
 from .idempotency import idempotency_middleware
@@ -72,12 +83,12 @@ def build_app() -> web.Application:
     settlement.patch_settlement()
     app = web.Application(
         middlewares=[
+            state.persist_middleware,
             request_context_middleware,
             ls_server.error_middleware,
             auth_middleware,
             faults.fault_middleware,
             idempotency_middleware,
-            ls_server.save_store_middleware,
         ]
     )
     app.on_response_prepare.append(ls_server.add_cors_headers)

@@ -30,7 +30,7 @@ from typing import Any
 from aiohttp import web
 from localstripe.resources import Charge, StripeObject, store
 
-from . import events
+from . import events, state
 from .errors import StripeApiError, invalid_param, no_such, unknown_params
 from .fixtures import fixture
 from .params import (
@@ -190,6 +190,7 @@ def open_later(charge: Charge, delay: float = 1.0) -> None:
     async def later() -> None:
         await asyncio.sleep(delay)
         open_dispute(charge)
+        state.save_if_changed()  # outside any request: persist it now
 
     asyncio.ensure_future(later())
 

@@ -1,6 +1,12 @@
 """Where localstripe's store lives on disk.
 
 localstripe pickles its whole store to a hard-coded file in the temp folder on every change.
+That is every ``store[key] = ...``: one payment sets half a dozen keys, each pickling every
+object the emulator holds, so a long test run spent more and more of its CPU pickling. Here a
+change only marks the store dirty; ``persist_middleware`` writes it once per request that
+changed it, before the answer is sent (so an answered request survives a crash, as before),
+and the server writes it when it stops.
+
 Two emulators (two test runs, or ``make run`` next to a test run) would then share and clobber
 one file, so we re-point the store at a path given on the command line. The store is also where
 all the emulator's own state (accounts, transfers, idempotency records...) lives, so one file
@@ -12,10 +18,13 @@ from __future__ import annotations
 import os
 import pickle
 from pathlib import Path
+from typing import Any
 
+from aiohttp import web
 from localstripe.resources import Store, store
 
 _state_path: Path | None = None
+_dirty = False
 
 
 def _load(self: Store) -> None:
@@ -42,6 +51,18 @@ def _dump(self: Store) -> None:
     os.replace(tmp, _state_path)
 
 
+def _set(self: Store, key: str, value: object) -> None:
+    global _dirty
+    dict.__setitem__(self, key, value)
+    _dirty = True
+
+
+def _delete(self: Store, key: str) -> None:
+    global _dirty
+    dict.__delitem__(self, key)
+    _dirty = True
+
+
 def use_state_file(path: str | os.PathLike[str]) -> Path:
     """Make localstripe's store read and write ``path`` instead of its temp file."""
     global _state_path
@@ -49,6 +70,8 @@ def use_state_file(path: str | os.PathLike[str]) -> Path:
     _state_path.parent.mkdir(parents=True, exist_ok=True)
     Store.try_load_from_disk = _load
     Store.dump_to_disk = _dump
+    Store.__setitem__ = _set
+    Store.__delitem__ = _delete
     return _state_path
 
 
@@ -57,4 +80,22 @@ def load() -> None:
 
 
 def save() -> None:
+    global _dirty
+    _dirty = False
     store.dump_to_disk()
+
+
+def save_if_changed() -> None:
+    if _dirty:
+        save()
+
+
+@web.middleware
+async def persist_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Write the store once per request that changed it (outermost, so the idempotency
+    record and anything else recorded on the way out is in the same write)."""
+    try:
+        response: web.StreamResponse = await handler(request)
+        return response
+    finally:
+        save_if_changed()
