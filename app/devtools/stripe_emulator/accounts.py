@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 from localstripe.resources import StripeObject, store
 
-from . import events
+from . import events, state
 from .errors import StripeApiError, invalid_param, missing_param, no_such, unknown_params
 from .fixtures import fixture
 from .params import (
@@ -365,7 +365,7 @@ async def delete_account(request: web.Request) -> web.Response:
 
 async def list_accounts(request: web.Request) -> web.Response:
     params = query_params(request)
-    accounts = [v for k, v in store.items() if k.startswith("account:")]
+    accounts = state.objects("account")
     accounts.sort(key=lambda a: a.created, reverse=True)
     return list_response("/v1/accounts", accounts, params)
 

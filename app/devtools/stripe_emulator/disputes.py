@@ -103,7 +103,7 @@ class Dispute(StripeObject):
 
 
 def disputes_of(charge_id: str) -> list[Dispute]:
-    found = [v for k, v in store.items() if k.startswith("dispute:") and v.charge == charge_id]
+    found = [v for v in state.objects("dispute") if v.charge == charge_id]
     return sorted(found, key=lambda d: (d.created, d.id), reverse=True)
 
 
@@ -201,7 +201,7 @@ async def retrieve(request: web.Request) -> web.Response:
 
 async def list_all(request: web.Request) -> web.Response:
     found = sorted(
-        (v for k, v in store.items() if k.startswith("dispute:")),
+        state.objects("dispute"),
         key=lambda d: (d.created, d.id),
         reverse=True,
     )

@@ -21,10 +21,30 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from localstripe.resources import Store, store
+from localstripe.errors import UserError
+from localstripe.resources import List, Store, StripeObject, store
 
 _state_path: Path | None = None
 _dirty = False
+# Keys by kind ("charge", "refund"... the part before the first ":"), in insertion order:
+# localstripe finds a charge's refunds, and every list, by scanning the whole store.
+_keys_by_kind: dict[str, dict[str, None]] = {}
+
+
+def _kind(key: str) -> str:
+    return key.split(":", 1)[0]
+
+
+def _reindex(self: Store) -> None:
+    _keys_by_kind.clear()
+    for key in self:
+        _keys_by_kind.setdefault(_kind(key), {})[key] = None
+
+
+def objects(kind: str) -> list[Any]:
+    """Every stored object of ``kind`` (e.g. "refund"), oldest first."""
+    keys = _keys_by_kind.get(kind, {})
+    return [store[key] for key in keys if key in store]
 
 
 def _load(self: Store) -> None:
@@ -38,6 +58,7 @@ def _load(self: Store) -> None:
     self.clear()
     # dict.update does not go through __setitem__, so loading does not rewrite the file.
     self.update(old)
+    _reindex(self)
 
 
 def _dump(self: Store) -> None:
@@ -54,13 +75,49 @@ def _dump(self: Store) -> None:
 def _set(self: Store, key: str, value: object) -> None:
     global _dirty
     dict.__setitem__(self, key, value)
+    _keys_by_kind.setdefault(_kind(key), {})[key] = None
     _dirty = True
 
 
 def _delete(self: Store, key: str) -> None:
     global _dirty
     dict.__delitem__(self, key)
+    _keys_by_kind.get(_kind(key), {}).pop(key, None)
     _dirty = True
+
+
+def _clear(self: Store) -> None:
+    global _dirty
+    dict.clear(self)
+    _keys_by_kind.clear()
+    _dirty = True
+
+
+def _list_all(
+    cls: type[StripeObject],
+    url: str,
+    limit: Any = None,
+    starting_after: Any = None,
+    **kwargs: Any,
+) -> List:
+    """localstripe's ``StripeObject._api_list_all`` through the index (same answers)."""
+    if kwargs:
+        raise UserError(400, "Unexpected " + ", ".join(kwargs.keys()))
+    listed = List(url, limit=limit, starting_after=starting_after)
+    listed._list = objects(cls.object)
+    return listed
+
+
+def _install_index() -> None:
+    """Changes mark the store dirty and keep the index (at import: every code path sees it)."""
+    Store.__setitem__ = _set
+    Store.__delitem__ = _delete
+    Store.clear = _clear
+    StripeObject._api_list_all = classmethod(_list_all)
+    _reindex(store)
+
+
+_install_index()
 
 
 def use_state_file(path: str | os.PathLike[str]) -> Path:
@@ -70,8 +127,6 @@ def use_state_file(path: str | os.PathLike[str]) -> Path:
     _state_path.parent.mkdir(parents=True, exist_ok=True)
     Store.try_load_from_disk = _load
     Store.dump_to_disk = _dump
-    Store.__setitem__ = _set
-    Store.__delitem__ = _delete
     return _state_path
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 from localstripe.resources import BalanceTransaction, Charge, StripeObject, random_id, store
 
-from . import events, settlement
+from . import events, settlement, state
 from .accounts import get_account
 from .errors import StripeApiError, invalid_param, missing_param, no_such, unknown_params
 from .params import (
@@ -83,11 +83,7 @@ class Transfer(StripeObject):
         return self.amount - self.amount_reversed
 
     def reversals(self) -> list[TransferReversal]:
-        found = [
-            v
-            for k, v in store.items()
-            if k.startswith("transfer_reversal:") and v.transfer == self.id
-        ]
+        found = [v for v in state.objects("transfer_reversal") if v.transfer == self.id]
         return sorted(found, key=lambda r: (r.created, r.id), reverse=True)
 
     def _export(self, expand: Any = None) -> dict[str, Any]:
@@ -156,7 +152,7 @@ class TransferReversal(StripeObject):
 
 
 def all_transfers() -> list[Transfer]:
-    found = [v for k, v in store.items() if k.startswith("transfer:")]
+    found = state.objects("transfer")
     return sorted(found, key=lambda t: (t.created, t.id), reverse=True)
 
 
@@ -172,9 +168,8 @@ def platform_available() -> dict[str, int]:
     refunds, transfers, reversals, disputes) summed net of Stripe's fees; everything counts as
     available at once (available_on is reported, not enforced)."""
     totals: dict[str, int] = defaultdict(int)
-    for key, txn in store.items():
-        if key.startswith("balance_transaction:"):
-            totals[txn.currency.lower()] += int(txn.amount) - int(getattr(txn, "fee", 0) or 0)
+    for txn in state.objects("balance_transaction"):
+        totals[txn.currency.lower()] += int(txn.amount) - int(getattr(txn, "fee", 0) or 0)
     return dict(totals)
 
 
