@@ -2,7 +2,8 @@
 without horizontal scrolling, and without accessibility violations found by axe-core.
 
 One browser and one small seeded marketplace (the demo seed, pictures included) for the
-whole module. Screenshots (JPEG) of each page at both widths land in test-artifacts/screenshots/.
+whole module. Screenshots (JPEG) of each page on the phone, the width where layouts break,
+land in test-artifacts/screenshots/.
 axe-core is vendored (tests/e2e/vendor/axe-core) and injected with Selenium, so it runs
 offline and never touches the app's CSP.
 """
@@ -239,7 +240,6 @@ def test_main_pages_fit_a_phone_show_pictures_pass_axe_and_the_menu_collapses(
             if "Page not found" in page.text or "Server error" in page.text:
                 problems.append(f"{name}: {page.text[:200]}")
                 continue
-            _screenshot(browser, f"layout-{name}-{DESKTOP}")
             for violation in _axe(browser):
                 problems.append(
                     f"{name}: axe {violation['id']} ({violation['impact']}): "
