@@ -30,7 +30,7 @@ from aiohttp.typedefs import Handler
 from localstripe.errors import UserError
 from localstripe.resources import store
 
-from . import clock
+from . import clock, state
 from .errors import InjectedFailureError, StripeApiError
 from .params import body_params, stripe_account
 
@@ -66,12 +66,11 @@ def _server_error() -> web.Response:
 
 
 def _expire_old(now: float) -> None:
-    expired = [
-        k for k, v in store.items() if k.startswith(KEY_PREFIX) and v["created"] + TTL_SECONDS < now
-    ]
-    for key in expired:
-        # dict-level delete: the store file is rewritten once by the caller's next save.
-        dict.__delitem__(store, key)
+    # Through the store's index by kind (not a scan of every object on every request); a
+    # delete only marks the store changed, written once when the request is answered.
+    for key in state.keys(KEY_PREFIX.rstrip(":")):
+        if store[key]["created"] + TTL_SECONDS < now:
+            del store[key]
 
 
 def _replay(record: dict[str, Any], key: str) -> web.Response:

@@ -41,13 +41,18 @@ def _reindex(self: Store) -> None:
         _keys_by_kind.setdefault(_kind(key), {})[key] = None
 
 
+def keys(kind: str) -> list[str]:
+    """The store keys of every object of ``kind`` (e.g. "refund"), oldest first."""
+    return list(_keys_by_kind.get(kind, {}))
+
+
 def objects(kind: str) -> list[Any]:
-    """Every stored object of ``kind`` (e.g. "refund"), oldest first."""
-    keys = _keys_by_kind.get(kind, {})
-    return [store[key] for key in keys if key in store]
+    """Every stored object of ``kind``, oldest first."""
+    return [store[key] for key in keys(kind)]
 
 
 def _load(self: Store) -> None:
+    global _dirty
     if _state_path is None:
         raise RuntimeError("use_state_file() must be called before loading the store")
     try:
@@ -59,6 +64,7 @@ def _load(self: Store) -> None:
     # dict.update does not go through __setitem__, so loading does not rewrite the file.
     self.update(old)
     _reindex(self)
+    _dirty = False  # what was just read needs no writing back
 
 
 def _dump(self: Store) -> None:
