@@ -92,11 +92,23 @@ def when_ready(server: Any) -> None:
     model weights are ~90 MB; most of a worker is torch's runtime, allocator arenas and the
     index, which are not shared — so it stays on for what it does buy: a worker recycled by
     ``max_requests`` starts with the model already loaded instead of loading it on a request.
+
+    Either way the master's heap is frozen before the fork (ml.heap): a full garbage
+    collection of it stopped a worker for 150–350 ms, pages included.
     """
-    if not preload_app or os.environ.get("ML_PRELOAD_MODEL", "1") in {"0", "false", "no"}:
+    if not preload_app:
         return
-    if os.environ.get("MATCHING_ENABLED", "1") in {"0", "false", "no"}:
+    from ml.heap import freeze_long_lived
+
+    off = {"0", "false", "no"}
+    if (
+        os.environ.get("ML_PRELOAD_MODEL", "1") in off
+        or os.environ.get("MATCHING_ENABLED", "1") in off
+    ):
+        # The preloaded app's heap is shared with every worker: no collection walks it
+        # (and no collection dirties its pages, which would end the copy-on-write sharing).
+        freeze_long_lived()
         return
     from ml.encoder import get_encoder
 
-    get_encoder()
+    get_encoder()  # loads the model, then freezes the heap (ml.heap)

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from ml.heap import freeze_long_lived
+
 DIM = 384
 # Query vectors kept per process (a repeated search or brief is encoded once): 384 float32
 # values = 1.5 KB each, so the default bound costs ~3 MB.
@@ -141,4 +143,7 @@ def get_encoder() -> Encoder:
         with _lock:
             if _encoder is None:
                 _encoder = load_encoder()
+                # The model and its libraries live as long as the process: keep them out of
+                # every later garbage collection (ml.heap).
+                freeze_long_lived()
     return _encoder

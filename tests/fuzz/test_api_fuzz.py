@@ -13,6 +13,8 @@ pytest plugin, whose fixture-based parametrisation does not work with this pytes
 
 from __future__ import annotations
 
+import contextlib
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,12 +32,14 @@ from app.accounts import services as accounts
 from app.api.openapi import build_spec
 from app.briefs import services as briefs
 from app.contracts import services as contracts
+from app.extensions import db
 from app.payments import ledger
 from app.payments import services as payments
-from app.payments.gateway import PaymentGateway
+from app.payments.gateway import PaymentGateway, gateway_for
 from tests.checkout_support import pay_milestone
 from tests.factories import make_brief, make_business, make_creator, make_offer, make_proposal
 from tests.payments.helpers import VISA
+from tests.stripe_support import truncate_all
 
 load_all_checks()
 from schemathesis.specs.openapi.checks import (  # noqa: E402
@@ -52,9 +56,8 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-# Per operation (about 100 of them, each with its own world, so about 1,600 cases in all): the
-# module is the suite's largest CPU cost; the cases are derandomized, so a failure is the same
-# case on every run.
+# Per operation (about 100 of them, so about 1,600 cases in all): the module is the suite's
+# largest CPU cost; the cases are derandomized, so a failure is the same case on every run.
 MAX_EXAMPLES = 16
 ROLES = ("business", "creator", "stranger", "anonymous")
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -141,12 +144,10 @@ def api_schema(app: Flask) -> Any:
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 
 
-@pytest.fixture()
-def matching_on(app: Flask, session: Session, tmp_path: Path) -> Iterator[None]:
-    """Matching switched on (the suite's app has it off) with a fresh, empty index, so the
-    matching and semantic-search endpoints answer for real instead of 503."""
+@contextlib.contextmanager
+def _matching_switched_on(app: Flask, index_dir: Path) -> Iterator[None]:
     saved = {key: app.config[key] for key in ("MATCHING_ENABLED", "INDEX_DIR")}
-    app.config.update(MATCHING_ENABLED=True, INDEX_DIR=str(tmp_path / "index"))
+    app.config.update(MATCHING_ENABLED=True, INDEX_DIR=str(index_dir))
     app.extensions.pop("live_index", None)
     try:
         yield
@@ -155,12 +156,39 @@ def matching_on(app: Flask, session: Session, tmp_path: Path) -> Iterator[None]:
         app.config.update(saved)
 
 
+@pytest.fixture(scope="module")
+def world(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """One world for the whole module, committed: it was rebuilt by every test (about 100
+    of them), which was close to half of the module's time. Each test still runs in its own
+    rolled-back transaction (``session``), so what one test's requests change is gone before
+    the next; the world's rows are emptied after the module."""
+    assert db.engine is not None
+    gateway = gateway_for(app)
+    gateway.key_prefix = f"fuzz{uuid.uuid4().hex[:10]}-"  # type: ignore[attr-defined]
+    db.bind(db.engine)
+    try:
+        with app.app_context(), _matching_switched_on(app, tmp_path_factory.mktemp("index")):
+            built = build_world(db.session(), gateway)
+            db.session.commit()
+        yield {"tokens": built["tokens"], "ids": built["ids"]}
+    finally:
+        db.session.remove()
+        truncate_all()
+
+
+@pytest.fixture()
+def matching_on(app: Flask, session: Session, tmp_path: Path) -> Iterator[None]:
+    """Matching switched on (the suite's app has it off) with a fresh, empty index, so the
+    matching and semantic-search endpoints answer for real instead of 503."""
+    with _matching_switched_on(app, tmp_path / "index"):
+        yield
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_every_api_response_is_documented(
-    api_schema, client, session, gateway, matching_on, method, path
+    api_schema, world, client, session, gateway, matching_on, method, path
 ):
-    world = build_world(session, gateway)
     operation = api_schema[path][method]
 
     @settings(
@@ -182,11 +210,12 @@ def test_every_api_response_is_documented(
 
 
 @pytest.mark.slow
-def test_stateful_links_create_read_update(api_schema, client, session, gateway, matching_on):
+def test_stateful_links_create_read_update(
+    api_schema, world, client, session, gateway, matching_on
+):
     """Schemathesis follows the document's links (create -> read -> update: offers, briefs,
     proposals, negotiations, orders, contests, disputes) as one account with both roles, and
     every answer on the way must be documented, as above."""
-    world = build_world(session, gateway)
     schema = api_schema
     headers = world["tokens"]["stranger"]  # business and creator at once
     links = [
