@@ -30,6 +30,7 @@ def create_app(config_override: dict[str, Any] | None = None) -> Flask:
     configure_blueprints(app)
     configure_errors(app)
     configure_cli(app)
+    configure_ranking_process(app)
     return app
 
 
@@ -116,6 +117,13 @@ def configure_kernel(app: Flask) -> None:
     )
     for domain in (*domains, notifications):
         domain.register()
+
+
+def configure_ranking_process(app: Flask) -> None:
+    """Last, so that it wraps every other middleware (app.matching.delegation)."""
+    from app.matching.delegation import init_delegation
+
+    init_delegation(app)
 
 
 def configure_blueprints(app: Flask) -> None:

@@ -50,6 +50,10 @@ DEFAULTS: dict[str, Any] = {
     # Rankings run on threads this much nicer than the request threads (app.matching.slots),
     # so pages win the cores; 0 = on the request thread itself.
     "MATCHING_NICE": 10,
+    # Under gunicorn, the Unix socket of the ranking process that answers ranking requests
+    # (app.matching.delegation; set by app/gunicorn_conf.py), and whether this is that process.
+    "RANKING_SOCKET": None,
+    "RANKING_SERVER": False,
     "STRIPE_SECRET_KEY": "sk_test_local_emulator",
     "STRIPE_PUBLISHABLE_KEY": "pk_test_local_emulator",
     "STRIPE_API_BASE": None,  # None -> real Stripe; set to the local emulator in development
@@ -106,6 +110,8 @@ ENV_SETTINGS: dict[str, type] = {
     "MATCHING_ENABLED": bool,
     "MATCHING_SLOTS": int,
     "MATCHING_NICE": int,
+    "RANKING_SOCKET": str,
+    "RANKING_SERVER": bool,
     "STRIPE_SECRET_KEY": str,
     "STRIPE_PUBLISHABLE_KEY": str,
     "STRIPE_API_BASE": str,

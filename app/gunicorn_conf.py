@@ -8,13 +8,36 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+_OFF = {"0", "false", "no"}
+
 wsgi_app = "app:create_app()"
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+
+# The ranking process (app.matching.delegation): the web workers hand every ranking request
+# (semantic search, brief matches, briefs for a creator) to a second gunicorn that this
+# master starts on a Unix socket, ``RANKING_NICE`` (10) nicer, with ``RANKING_WORKERS`` (1)
+# worker(s): rankings never hold a page worker's GIL or its cores. ``RANKING_PROCESS=0``
+# keeps them in the web workers (on their niced ranking threads, app.matching.slots).
+ranking_server = os.environ.get("RANKING_SERVER", "") in {"1", "true", "yes"}
+ranking_process = (
+    not ranking_server
+    and os.environ.get("RANKING_PROCESS", "1") not in _OFF
+    and os.environ.get("MATCHING_ENABLED", "1") not in _OFF
+)
+if ranking_process:
+    # A folder only this user can open (mkdtemp: 0700): the ranking server trusts whatever
+    # reaches its socket to be one of these workers.
+    os.environ["RANKING_SOCKET"] = str(
+        Path(tempfile.mkdtemp(prefix="cobalt-ranking-")) / "ranking.sock"
+    )
+_ranking_child: subprocess.Popen[bytes] | None = None
 # The encoder sizes its torch threads to the cores per worker (ml.encoder.default_threads).
 os.environ["WEB_CONCURRENCY"] = str(workers)
 # Threads per worker (gunicorn's gthread worker when > 1): a catalogue page no longer waits
@@ -54,7 +77,10 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 
 
 def on_starting(server: Any) -> None:
-    """Samples from an earlier run would be added to this one's: start from an empty folder."""
+    """Samples from an earlier run would be added to this one's: start from an empty folder
+    (the web server's master does it; the ranking server it starts shares the folder)."""
+    if ranking_server:
+        return
     directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     directory.mkdir(parents=True, exist_ok=True)
     for entry in directory.iterdir():
@@ -96,14 +122,16 @@ def when_ready(server: Any) -> None:
     Either way the master's heap is frozen before the fork (ml.heap): a full garbage
     collection of it stopped a worker for 150–350 ms, pages included.
     """
+    if ranking_process:
+        _start_ranking_server()
     if not preload_app:
         return
     from ml.heap import freeze_long_lived
 
-    off = {"0", "false", "no"}
     if (
-        os.environ.get("ML_PRELOAD_MODEL", "1") in off
-        or os.environ.get("MATCHING_ENABLED", "1") in off
+        os.environ.get("ML_PRELOAD_MODEL", "1") in _OFF
+        or os.environ.get("MATCHING_ENABLED", "1") in _OFF
+        or ranking_process  # the ranking server encodes; these workers only serve pages
     ):
         # The preloaded app's heap is shared with every worker: no collection walks it
         # (and no collection dirties its pages, which would end the copy-on-write sharing).
@@ -112,3 +140,35 @@ def when_ready(server: Any) -> None:
     from ml.encoder import get_encoder
 
     get_encoder()  # loads the model, then freezes the heap (ml.heap)
+
+
+def _start_ranking_server() -> None:
+    """The second gunicorn, same settings file, on the socket, at a lower CPU priority.
+
+    If it stops, ranking requests are served by the web workers again (logged), so it costs
+    latency, never an error; it is stopped with this master (``on_exit``)."""
+    global _ranking_child
+    nice = int(os.environ.get("RANKING_NICE", "10"))
+    command = [sys.executable, "-m", "gunicorn", "-c", str(Path(__file__).resolve())]
+    if nice > 0 and shutil.which("nice"):
+        command = ["nice", "-n", str(nice), *command]
+    _ranking_child = subprocess.Popen(
+        command,
+        env={
+            **os.environ,
+            "RANKING_SERVER": "1",
+            "GUNICORN_BIND": f"unix:{os.environ['RANKING_SOCKET']}",
+            "WEB_CONCURRENCY": os.environ.get("RANKING_WORKERS", "1"),
+            # The whole process is niced already: its rankings run on the request threads.
+            "MATCHING_NICE": "0",
+        },
+    )
+
+
+def on_exit(server: Any) -> None:
+    if _ranking_child is not None and _ranking_child.poll() is None:
+        _ranking_child.terminate()
+        try:
+            _ranking_child.wait(timeout=graceful_timeout)
+        except subprocess.TimeoutExpired:
+            _ranking_child.kill()

@@ -179,7 +179,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 def memory(master_pid: int) -> dict[str, Any]:
     """RSS and PSS (shared pages split between the processes sharing them) of the gunicorn
-    master and its workers, from /proc (Linux)."""
+    master and every process under it (its workers, and the ranking server's master and
+    workers, app.matching.delegation), from /proc (Linux)."""
 
     def rollup(pid: int) -> tuple[float, float]:
         values = {}
@@ -190,15 +191,22 @@ def memory(master_pid: int) -> dict[str, Any]:
                     values[parts[0]] = int(parts[1]) / 1024
         return values["Rss:"], values["Pss:"]
 
-    with open(f"/proc/{master_pid}/task/{master_pid}/children", encoding="ascii") as fh:
-        workers = [int(pid) for pid in fh.read().split()]
-    master = rollup(master_pid)
-    each = [rollup(pid) for pid in workers]
+    def children(pid: int) -> list[int]:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as fh:
+            return [int(child) for child in fh.read().split()]
+
+    workers = children(master_pid)
+    # A child with children of its own is the ranking server's master (web workers fork none).
+    ranking = [pid for pid in workers if children(pid)]
+    ranking += [child for pid in ranking for child in children(pid)]
+    web = [pid for pid in workers if pid not in ranking]
+    each = {pid: rollup(pid) for pid in [master_pid, *web, *ranking]}
     return {
-        "master_rss": master[0],
-        "worker_rss": [r for r, _ in each],
-        "total_rss": master[0] + sum(r for r, _ in each),
-        "total_pss": master[1] + sum(p for _, p in each),
+        "master_rss": each[master_pid][0],
+        "worker_rss": [each[pid][0] for pid in web],
+        "ranking_rss": [each[pid][0] for pid in ranking],
+        "total_rss": sum(r for r, _ in each.values()),
+        "total_pss": sum(p for _, p in each.values()),
     }
 
 
@@ -421,6 +429,8 @@ def report(phases: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
     print(
         f"\nmemory after the mix: master {mem['master_rss']:.0f} MB RSS, workers "
         + ", ".join(f"{r:.0f}" for r in mem["worker_rss"])
+        + " MB RSS; ranking server (master, workers) "
+        + (", ".join(f"{r:.0f}" for r in mem["ranking_rss"]) or "none")
         + f" MB RSS; total RSS {mem['total_rss']:.0f} MB, total PSS {mem['total_pss']:.0f} MB"
     )
 

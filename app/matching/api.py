@@ -15,6 +15,7 @@ from app.briefs.models import Brief
 from app.db import get_owned
 from app.extensions import db
 from app.matching import assistant, services
+from app.matching.delegation import ranking_view
 from app.money import SUPPORTED_CURRENCIES
 
 OFF = {503: "Matching is switched off on this server"}
@@ -58,6 +59,7 @@ class BriefMatches(Out):
 
 
 @bp.get("/briefs/<int:brief_id>/matches")
+@ranking_view()
 @operation(
     tag="matching",
     query=MatchQuery,

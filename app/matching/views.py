@@ -10,6 +10,7 @@ from app.accounts.models import Role
 from app.briefs.models import Brief
 from app.extensions import db
 from app.matching import services
+from app.matching.delegation import ranking_view
 from app.money import NumberError, parse_int
 from app.web import get_owned_or_404
 
@@ -26,6 +27,7 @@ def _limit(default: int = 10) -> int:
 
 
 @bp.get("/briefs/<int:brief_id>/recommendations")
+@ranking_view()
 @role_required(Role.BUSINESS)
 def recommendations(brief_id: int) -> str:
     session = db.session()
@@ -44,6 +46,7 @@ def recommendations(brief_id: int) -> str:
 
 
 @bp.get("/my/briefs-for-you")
+@ranking_view()
 @role_required(Role.CREATOR)
 def briefs_for_you() -> str:
     suggestions = (

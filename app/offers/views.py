@@ -14,6 +14,7 @@ from app.contracts.services import create_from_package
 from app.extensions import db
 from app.forms import FORM_ERROR_STATUS
 from app.matching import services as matching
+from app.matching.delegation import ranking_view
 from app.media import gallery
 from app.offers import services
 from app.offers.catalog import creator_offers, search_catalog
@@ -42,6 +43,7 @@ def _kind_or_404(kind: str) -> OfferKind:
 
 
 @bp.get("/offers")
+@ranking_view(when=lambda args: bool(args.get("q", "").strip()))  # a search ranks
 @anonymous_page()
 def catalog() -> tuple[str, int]:
     form = CatalogFilterForm(formdata=request.args)
