@@ -37,7 +37,11 @@ if ranking_process:
     os.environ["RANKING_SOCKET"] = str(
         Path(tempfile.mkdtemp(prefix="cobalt-ranking-")) / "ranking.sock"
     )
-_ranking_child: subprocess.Popen[bytes] | None = None
+if ranking_server:
+    # Managed by the web server's master: no control socket of its own (gunicorn's default
+    # path is one per user, which the web server's master already listens on).
+    control_socket_disable = True
+_ranking_supervisor: subprocess.Popen[bytes] | None = None
 # The encoder sizes its torch threads to the cores per worker (ml.encoder.default_threads).
 os.environ["WEB_CONCURRENCY"] = str(workers)
 # Threads per worker (gunicorn's gthread worker when > 1): a catalogue page no longer waits
@@ -143,17 +147,21 @@ def when_ready(server: Any) -> None:
 
 
 def _start_ranking_server() -> None:
-    """The second gunicorn, same settings file, on the socket, at a lower CPU priority.
+    """The second gunicorn, same settings file, on the socket, at a lower CPU priority, kept
+    running by a small supervisor process (app/matching/supervisor.py) that starts it again
+    if it stops and stops it with this master (``on_exit``, or this master's death).
 
-    If it stops, ranking requests are served by the web workers again (logged), so it costs
-    latency, never an error; it is stopped with this master (``on_exit``)."""
-    global _ranking_child
+    While it is down, ranking requests are served by the web workers (logged), so it costs
+    latency, never an error. Called from the master's main thread before any worker is
+    forked: a process started while the master forks leaks a pipe into the worker."""
+    global _ranking_supervisor
     nice = int(os.environ.get("RANKING_NICE", "10"))
     command = [sys.executable, "-m", "gunicorn", "-c", str(Path(__file__).resolve())]
     if nice > 0 and shutil.which("nice"):
         command = ["nice", "-n", str(nice), *command]
-    _ranking_child = subprocess.Popen(
-        command,
+    supervisor = Path(__file__).resolve().parent / "matching" / "supervisor.py"
+    _ranking_supervisor = subprocess.Popen(
+        [sys.executable, str(supervisor), "--", *command],
         env={
             **os.environ,
             "RANKING_SERVER": "1",
@@ -166,9 +174,9 @@ def _start_ranking_server() -> None:
 
 
 def on_exit(server: Any) -> None:
-    if _ranking_child is not None and _ranking_child.poll() is None:
-        _ranking_child.terminate()
+    if _ranking_supervisor is not None and _ranking_supervisor.poll() is None:
+        _ranking_supervisor.terminate()  # it stops the ranking server, then itself
         try:
-            _ranking_child.wait(timeout=graceful_timeout)
+            _ranking_supervisor.wait(timeout=graceful_timeout + 5)
         except subprocess.TimeoutExpired:
-            _ranking_child.kill()
+            _ranking_supervisor.kill()

@@ -192,14 +192,20 @@ def memory(master_pid: int) -> dict[str, Any]:
         return values["Rss:"], values["Pss:"]
 
     def children(pid: int) -> list[int]:
-        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as fh:
-            return [int(child) for child in fh.read().split()]
+        # Listed per thread: the ranking server is started by a thread of the master.
+        return [
+            int(child)
+            for listing in Path(f"/proc/{pid}/task").glob("*/children")
+            for child in listing.read_text(encoding="ascii").split()
+        ]
 
-    workers = children(master_pid)
-    # A child with children of its own is the ranking server's master (web workers fork none).
-    ranking = [pid for pid in workers if children(pid)]
-    ranking += [child for pid in ranking for child in children(pid)]
-    web = [pid for pid in workers if pid not in ranking]
+    def tree(pid: int) -> list[int]:
+        return [pid, *(grandchild for child in children(pid) for grandchild in tree(child))]
+
+    # A child with children of its own is the ranking server's supervisor (web workers fork
+    # none): it, the ranking server's master and its workers.
+    ranking = [pid for child in children(master_pid) if children(child) for pid in tree(child)]
+    web = [pid for pid in children(master_pid) if pid not in ranking]
     each = {pid: rollup(pid) for pid in [master_pid, *web, *ranking]}
     return {
         "master_rss": each[master_pid][0],
@@ -429,7 +435,7 @@ def report(phases: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
     print(
         f"\nmemory after the mix: master {mem['master_rss']:.0f} MB RSS, workers "
         + ", ".join(f"{r:.0f}" for r in mem["worker_rss"])
-        + " MB RSS; ranking server (master, workers) "
+        + " MB RSS; ranking server (supervisor, master, workers) "
         + (", ".join(f"{r:.0f}" for r in mem["ranking_rss"]) or "none")
         + f" MB RSS; total RSS {mem['total_rss']:.0f} MB, total PSS {mem['total_pss']:.0f} MB"
     )

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,9 +113,16 @@ def _access_lines(log_path: Path) -> list[dict]:
     ]
 
 
+def _children(pid: int) -> list[int]:
+    return [
+        int(child)
+        for listing in Path(f"/proc/{pid}/task").glob("*/children")  # listed per thread
+        for child in listing.read_text().split()
+    ]
+
+
 def _tree(pid: int) -> list[int]:
-    with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as fh:
-        children = [int(child) for child in fh.read().split()]
+    children = _children(pid)
     return children + [grandchild for child in children for grandchild in _tree(child)]
 
 
@@ -147,29 +156,47 @@ def test_gunicorn_starts_a_ranking_server_that_answers_rankings_and_stops_with_i
             stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
-    try:
+    probes = iter(range(1_000_000))
+
+    def ranking_server_answers() -> bool:
         # A ranking request (the brief API refuses an anonymous caller) is logged by the web
-        # worker that relays it and by the ranking server that answered it, once it is up.
-        deadline, n = time.monotonic() + 90, 0
-        while True:
-            n += 1
-            try:
-                status, headers, _ = _get(
-                    f"{base}/api/v1/briefs/1/matches", {"X-Request-ID": f"r{n}"}
-                )
-            except OSError:
-                status = 0
-            if status:
-                assert status == 401 and headers["X-Request-ID"] == f"r{n}"
-                if [e["request_id"] for e in _access_lines(log_path)].count(f"r{n}") == 2:
-                    break
+        # worker that relays it and by the ranking server that answered it.
+        request_id = f"r{next(probes)}"
+        try:
+            status, headers, _ = _get(
+                f"{base}/api/v1/briefs/1/matches", {"X-Request-ID": request_id}
+            )
+        except OSError:
+            return False
+        assert status == 401 and headers["X-Request-ID"] == request_id
+        return [e["request_id"] for e in _access_lines(log_path)].count(request_id) == 2
+
+    def wait_until(condition: Any) -> None:
+        deadline = time.monotonic() + 90
+        while not condition():
             assert server.poll() is None, log_path.read_text()
             assert time.monotonic() < deadline, log_path.read_text()
             time.sleep(0.3)
+
+    def ranking_masters() -> list[int]:
+        # master -> supervisor -> ranking server's master -> its worker
+        return [pid for child in _children(server.pid) for pid in _children(child)]
+
+    try:
+        wait_until(ranking_server_answers)
         status, _headers, _ = _get(f"{base}/healthz", {"X-Request-ID": "page"})
         assert status == 200
+        # The web worker, the supervisor, the ranking server's master and its worker.
         processes = _tree(server.pid)
-        assert len(processes) == 3  # the web worker, the ranking master and its worker
+        assert len(processes) == 4
+        # A ranking server that dies is started again.
+        (ranking_master,) = ranking_masters()
+        os.kill(ranking_master, signal.SIGKILL)
+        wait_until(
+            lambda: ranking_masters() not in ([], [ranking_master]) and ranking_server_answers()
+        )
+        processes = _tree(server.pid)
+        assert len(processes) == 4
     finally:
         server.terminate()
         server.wait(timeout=60)
