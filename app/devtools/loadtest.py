@@ -357,7 +357,8 @@ def _measure(
             [sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py",
              "app.devtools.ceiling:create_app()"],
             "ceiling.log",
-            {"GUNICORN_BIND": f"{HOST}:{ceiling_port}"},
+            # The minimal page alone: no ranking server of the real app beside it.
+            {"GUNICORN_BIND": f"{HOST}:{ceiling_port}", "RANKING_PROCESS": "0"},
         )  # fmt: skip
         _wait_http(f"{ceiling_base}/readyz", 60, ceiling, ceiling_log)
         print(f"ceiling ({args.workers} workers): {duration:.0f}s")
