@@ -156,12 +156,16 @@ class RankingDelegation:
             body = response.read()
         finally:
             connection.close()
+        # The web worker's own server sets Date and Server; the length is the body's (a
+        # HEAD answer has none, and keeps the ranking server's).
+        skip = HOP_BY_HOP | {"date", "server"}
+        if environ["REQUEST_METHOD"] != "HEAD":
+            skip |= {"content-length"}
         headers = [
-            (name, value)
-            for name, value in response.getheaders()
-            if name.lower() not in HOP_BY_HOP and name.lower() != "content-length"
+            (name, value) for name, value in response.getheaders() if name.lower() not in skip
         ]
-        headers.append(("Content-Length", str(len(body))))
+        if environ["REQUEST_METHOD"] != "HEAD":
+            headers.append(("Content-Length", str(len(body))))
         start_response(f"{response.status} {response.reason}", headers)
         return [body]
 

@@ -116,12 +116,16 @@ def test_rankings_reach_the_ranking_server_as_the_visitor(roles: dict[str, Any])
     assert page.headers["X-Request-ID"] == "ranked-1"  # the ranking server's answer, relayed
     search = client.get("/offers?q=logo+design", headers={"X-Ranking-Peer": "203.0.113.9"})
     assert search.status_code == 200
+    head = client.head("/offers?q=logo+design")
+    assert head.status_code == 200 and head.get_data() == b""
+    assert int(head.headers["Content-Length"]) == len(search.get_data())
     assert client.get("/offers").status_code == 200  # browsing stays here
     assert client.get("/offers?page=2").status_code == 200
 
     assert [(s["path"], s["query"]) for s in server.seen] == [
         ("/my/briefs-for-you", ""),
         ("/offers", "q=logo+design"),
+        ("/offers", "q=logo+design"),  # the HEAD
     ]
     # Signed in there with the visitor's cookie, seen from the visitor's address: a forged
     # peer header is replaced by the web app's, and consumed before the app sees it.
