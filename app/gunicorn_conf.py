@@ -154,6 +154,8 @@ def _start_ranking_server() -> None:
     While it is down, ranking requests are served by the web workers (logged), so it costs
     latency, never an error. Called from the master's main thread before any worker is
     forked: a process started while the master forks leaks a pipe into the worker."""
+    from ml.encoder import serving_threads
+
     global _ranking_supervisor
     nice = int(os.environ.get("RANKING_NICE", "10"))
     command = [sys.executable, "-m", "gunicorn", "-c", str(Path(__file__).resolve())]
@@ -169,6 +171,7 @@ def _start_ranking_server() -> None:
             "WEB_CONCURRENCY": os.environ.get("RANKING_WORKERS", "1"),
             # The whole process is niced already: its rankings run on the request threads.
             "MATCHING_NICE": "0",
+            "ML_TORCH_THREADS": os.environ.get("ML_TORCH_THREADS") or str(serving_threads()),
         },
     )
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ml import synthetic, text
-from ml.encoder import DIM, get_encoder
+from ml.encoder import DIM, get_encoder, serving_threads
 from ml.index import VectorIndex
 from ml.matcher import Matcher
 
@@ -367,6 +367,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
     if args.offers:
+        # What a request pays is measured as the ranking server runs it (ml.encoder.
+        # serving_threads: cores - 1); ML_TORCH_THREADS overrides.
+        os.environ.setdefault("ML_TORCH_THREADS", str(serving_threads()))
         return bench_offers(args.offers, args.queries, args.encode)
     if args.quick:
         args.sizes, args.encode, args.queries = "5000,25000", 200, 40

@@ -119,6 +119,20 @@ def default_threads() -> int:
     return max(1, (cores or 1) // workers)
 
 
+def serving_threads() -> int:
+    """Torch threads of the process that answers rankings (the ranking server, app/
+    gunicorn_conf.py): the cores less one, at least 1, so that one ranking's encoding never
+    takes the core the pages are served on (as ``MATCHING_SLOTS``: cores - 1).
+
+    Also what a single short query pays least for at the tail. Measured on the 2-core box,
+    ``python -m ml.bench --offers 1000000`` (one brief encoding + search, 200 briefs): with 2
+    threads p50 14.8-19.4 ms, p99 44.6-59.1 ms (OpenMP's two threads wait for each other
+    whenever one of them is descheduled); with 1 thread p50 20.0-22.6 ms, p99 23.5-32.7 ms.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, (cores or 1) - 1)
+
+
 def load_encoder(n_threads: int | None = None) -> Encoder:
     """Load a fresh encoder from the packaged model (prefer :func:`get_encoder`)."""
     os.environ["HF_HUB_OFFLINE"] = "1"
