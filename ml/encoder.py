@@ -102,6 +102,12 @@ def _limit_threads(n_threads: int) -> None:
         torch.set_num_interop_threads(1)
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS tells)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return cores or 1
+
+
 def default_threads() -> int:
     """Torch intra-op threads for this process: ``ML_TORCH_THREADS`` if set, else the cores
     divided among the web workers (``WEB_CONCURRENCY``, gunicorn's setting), at least 1.
@@ -114,9 +120,8 @@ def default_threads() -> int:
     raw = os.environ.get("ML_TORCH_THREADS", "").strip()
     if raw:
         return max(1, int(raw))
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     workers = max(1, int(os.environ.get("WEB_CONCURRENCY", "1") or 1))
-    return max(1, (cores or 1) // workers)
+    return max(1, available_cores() // workers)
 
 
 def serving_threads() -> int:
@@ -129,8 +134,7 @@ def serving_threads() -> int:
     threads p50 14.8-19.4 ms, p99 44.6-59.1 ms (OpenMP's two threads wait for each other
     whenever one of them is descheduled); with 1 thread p50 20.0-22.6 ms, p99 23.5-32.7 ms.
     """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, (cores or 1) - 1)
+    return max(1, available_cores() - 1)
 
 
 def load_encoder(n_threads: int | None = None) -> Encoder:

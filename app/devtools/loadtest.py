@@ -192,7 +192,7 @@ def memory(master_pid: int) -> dict[str, Any]:
         return values["Rss:"], values["Pss:"]
 
     def children(pid: int) -> list[int]:
-        # Listed per thread: the ranking server is started by a thread of the master.
+        # Listed per thread of ``pid``: any of them may have started a child.
         return [
             int(child)
             for listing in Path(f"/proc/{pid}/task").glob("*/children")

@@ -33,6 +33,8 @@ from typing import Any, TypeVar, cast
 
 from flask import current_app, has_app_context
 
+from ml.encoder import serving_threads
+
 try:
     import fcntl
 except ImportError:  # not POSIX: no gate
@@ -43,8 +45,8 @@ _held = threading.local()
 
 
 def default_slots() -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, (cores or 1) - 1)
+    # The ranking server's rule for its torch threads too: one core is left for pages.
+    return serving_threads()
 
 
 def _slots() -> int:

@@ -40,8 +40,8 @@ def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str
         return error.code, dict(error.headers), error.read()
 
 
-@pytest.mark.slow
-def test_gunicorn_workers_share_metrics_and_log_json(tmp_path: Path):
+def _start_gunicorn(tmp_path: Path, **settings: str) -> tuple[subprocess.Popen[bytes], Path, str]:
+    """gunicorn with app/gunicorn_conf.py on a fresh SQLite database; its output in a log."""
     database = f"sqlite:///{tmp_path / 'ops.db'}"
     migrations.upgrade(database)
     port = _free_port()
@@ -49,11 +49,10 @@ def test_gunicorn_workers_share_metrics_and_log_json(tmp_path: Path):
         **os.environ,
         "DATABASE_URL": database,
         "SECRET_KEY": "gunicorn-test",
-        "MATCHING_ENABLED": "0",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "2",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
         "INSTANCE_PATH": str(tmp_path / "instance"),
+        **settings,
     }
     log_path = tmp_path / "gunicorn.log"
     with log_path.open("wb") as log:
@@ -64,7 +63,20 @@ def test_gunicorn_workers_share_metrics_and_log_json(tmp_path: Path):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    base = f"http://127.0.0.1:{port}"
+    return server, log_path, f"http://127.0.0.1:{port}"
+
+
+def _access_lines(log_path: Path) -> list[dict]:
+    return [
+        json.loads(line)
+        for line in log_path.read_text().splitlines()
+        if line.startswith("{") and '"logger": "gunicorn.access"' in line
+    ]
+
+
+@pytest.mark.slow
+def test_gunicorn_workers_share_metrics_and_log_json(tmp_path: Path):
+    server, log_path, base = _start_gunicorn(tmp_path, MATCHING_ENABLED="0", WEB_CONCURRENCY="2")
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -94,23 +106,11 @@ def test_gunicorn_workers_share_metrics_and_log_json(tmp_path: Path):
     finally:
         server.terminate()
         server.wait(timeout=30)
-    access = [
-        json.loads(line)
-        for line in log_path.read_text().splitlines()
-        if line.startswith("{") and '"logger": "gunicorn.access"' in line
-    ]
+    access = _access_lines(log_path)
     ids = {entry.get("request_id") for entry in access}
     assert {f"gun-{n}" for n in range(REQUESTS)} <= ids
     entry = next(e for e in access if e.get("request_id") == "gun-0")
     assert entry["method"] == "GET" and entry["path"] == "/healthz" and entry["status"] == 200
-
-
-def _access_lines(log_path: Path) -> list[dict]:
-    return [
-        json.loads(line)
-        for line in log_path.read_text().splitlines()
-        if line.startswith("{") and '"logger": "gunicorn.access"' in line
-    ]
 
 
 def _children(pid: int) -> list[int]:
@@ -131,31 +131,13 @@ def _tree(pid: int) -> list[int]:
 def test_gunicorn_starts_a_ranking_server_that_answers_rankings_and_stops_with_it(
     tmp_path: Path,
 ):
-    database = f"sqlite:///{tmp_path / 'ops.db'}"
-    migrations.upgrade(database)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database,
-        "SECRET_KEY": "gunicorn-test",
-        "MATCHING_ENABLED": "1",
-        "ML_PRELOAD_MODEL": "0",  # nothing here encodes: no model load
-        "INDEX_DIR": str(tmp_path / "index"),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-    }
-    log_path = tmp_path / "gunicorn.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
+    server, log_path, base = _start_gunicorn(
+        tmp_path,
+        MATCHING_ENABLED="1",
+        ML_PRELOAD_MODEL="0",  # nothing here encodes: no model load
+        INDEX_DIR=str(tmp_path / "index"),
+        WEB_CONCURRENCY="1",
+    )
     probes = iter(range(1_000_000))
 
     def ranking_server_answers() -> bool:
